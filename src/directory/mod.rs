@@ -1,0 +1,1 @@
+//! The unified directory: normalized records, the normalization from Jamf, snapshot cache.

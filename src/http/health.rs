@@ -1,0 +1,69 @@
+//! Orchestrator probes. Liveness checks nothing external; readiness checks local prerequisites
+//! only — a Jamf outage never makes the service unready (every replica would go at once).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::state::AppState;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(live)).routes(routes!(ready))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` when the probe passes, `unavailable` otherwise.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+    /// The checks this probe ran.
+    pub checks: Vec<HealthCheck>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthCheck {
+    #[schema(example = "database")]
+    pub name: &'static str,
+    #[schema(example = "ok")]
+    pub status: &'static str,
+    /// Why the check failed; absent when it passed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Liveness: the process serves HTTP.
+#[utoipa::path(get, path = "/health/live", tag = "operations",
+    responses((status = 200, description = "The process is alive", body = Health)))]
+async fn live() -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        checks: Vec::new(),
+    })
+}
+
+/// Readiness: the service can serve requests (its database answers).
+#[utoipa::path(get, path = "/health/ready", tag = "operations",
+    responses(
+        (status = 200, description = "Ready", body = Health),
+        (status = 503, description = "A check failed", body = Health),
+    ))]
+async fn ready(State(_state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let checks: Vec<HealthCheck> = Vec::new();
+    let ok = checks.iter().all(|c| c.error.is_none());
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(Health {
+            status: if ok { "ok" } else { "unavailable" },
+            checks,
+        }),
+    )
+}

@@ -1,0 +1,129 @@
+//! HTTP: router assembly and the layer stack, in one place.
+
+pub mod error;
+mod health;
+mod metrics;
+mod observe;
+pub mod docs;
+pub mod state;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, header};
+use axum::middleware;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use self::error::ApiError;
+pub use self::state::AppState;
+use crate::settings::ServerSettings;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Every documented route, with its OpenAPI description attached.
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
+        .merge(health::routes())
+        .merge(metrics::routes())
+}
+
+/// The OpenAPI document (what `jamf-directory openapi` prints and the repo commits).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().split_for_parts().1
+}
+
+/// The application: routes, docs and the layer stack.
+pub fn app(state: AppState) -> Router {
+    let (router, doc) = api().split_for_parts();
+    let doc = docs::served_document(doc, &state.settings.server.public_url);
+    let settings = state.settings.clone();
+    let router = router
+        .merge(SwaggerUi::new("/swagger-ui").url("/openapi.json", doc))
+        .with_state(state);
+    with_layers(router, &settings.server)
+}
+
+/// The layer stack around any router, listed outermost first: the request id exists before
+/// anything logs; the observer sees the final status of everything inside it, including
+/// panics, timeouts and rewritten framework errors.
+fn with_layers(router: Router, server: &ServerSettings) -> Router {
+    let timeout = Duration::from_secs(server.request_timeout_secs);
+    let layers = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            header::AUTHORIZATION,
+            header::COOKIE,
+        ]))
+        .layer(middleware::from_fn(observe::observe))
+        .layer(middleware::from_fn(observe::envelope_errors))
+        .layer(CatchPanicLayer::custom(observe::panic_response))
+        .layer(middleware::from_fn_with_state(timeout, observe::deadline))
+        .layer(RequestBodyLimitLayer::new(server.body_limit_bytes));
+    router
+        .route_layer(middleware::from_fn(observe::route_template))
+        .fallback(not_found)
+        .layer(layers)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such route; see /swagger-ui/ for the API")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::{Body, to_bytes};
+    use axum::http::{Request, StatusCode};
+    use axum::routing::get;
+    use tower::ServiceExt as _;
+
+    async fn call(router: Router, path: &str) -> (StatusCode, serde_json::Value) {
+        let response = router
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let body = to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        (status, serde_json::from_slice(&body).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_in_the_envelope() {
+        let router = Router::new().route(
+            "/boom",
+            get(|| async {
+                if true {
+                    panic!("handler bug");
+                }
+            }),
+        );
+        let (status, body) = call(with_layers(router, &ServerSettings::default()), "/boom").await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body["statusCode"], 500);
+        assert!(!body["message"].as_str().unwrap().contains("handler bug"));
+    }
+
+    #[tokio::test]
+    async fn an_overrunning_handler_answers_504_in_the_envelope() {
+        let router = Router::new().route(
+            "/slow",
+            get(|| async { tokio::time::sleep(Duration::from_secs(5)).await }),
+        );
+        let server = ServerSettings {
+            request_timeout_secs: 1,
+            ..ServerSettings::default()
+        };
+        tokio::time::pause();
+        let (status, body) = call(with_layers(router, &server), "/slow").await;
+        assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
+        assert_eq!(body["error"], "Gateway Timeout");
+    }
+}

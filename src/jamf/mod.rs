@@ -1,0 +1,1 @@
+//! The Jamf Pro client: authentication, limits, retries, wire records and fetch plans.

@@ -1,0 +1,68 @@
+//! jamf-directory: a unified user-directory API over Jamf Pro administrator accounts.
+//!
+//! Data flows one way: `http` → `auth` → `accounts` → `directory` → `jamf`.
+//! `sim` is the Jamf Pro simulator used by tests, the demo and benchmarks.
+
+pub mod auth;
+pub mod directory;
+pub mod http;
+pub mod jamf;
+pub mod settings;
+pub mod sim;
+pub mod telemetry;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::http::AppState;
+use crate::settings::Settings;
+
+/// Serves the API on `listener` until `shutdown` resolves, then drains in-flight requests.
+/// `serve`, `demo` and the tests all start the service through this one seam.
+pub async fn launch(
+    settings: Settings,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    settings.validate()?;
+    let state = AppState {
+        settings: Arc::new(settings),
+        metrics: telemetry::metrics_handle(),
+    };
+    let app = http::app(state);
+    tracing::info!(address = %listener.local_addr()?, "listening");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
+    tracing::info!("shut down cleanly");
+    Ok(())
+}
+
+/// Resolves on SIGTERM or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; draining in-flight requests");
+}

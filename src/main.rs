@@ -1,0 +1,67 @@
+//! The `jamf-directory` command: thin over the library.
+
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use jamf_directory::settings::Settings;
+
+#[derive(Parser)]
+#[command(name = "jamf-directory", version, about = "A unified user-directory API over Jamf Pro administrator accounts", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the production server.
+    Serve {
+        /// TOML configuration file (default: ./jamf-directory.toml if present).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Print the OpenAPI 3.1 document.
+    Openapi,
+    /// Read a caller secret on stdin; print the value for `client_secret_sha256`.
+    HashSecret,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { config } => serve(config),
+        Command::Openapi => {
+            println!("{}", jamf_directory::http::openapi().to_pretty_json()?);
+            Ok(())
+        }
+        Command::HashSecret => {
+            let mut secret = String::new();
+            std::io::stdin().read_to_string(&mut secret)?;
+            let secret = secret.trim_end_matches(['\r', '\n']);
+            anyhow::ensure!(!secret.is_empty(), "no secret on stdin");
+            println!("{}", jamf_directory::auth::hash_secret(secret));
+            Ok(())
+        }
+    }
+}
+
+fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
+    let settings = Settings::load(config.as_deref())?;
+    jamf_directory::telemetry::init_logging(&settings.log);
+    tokio::runtime::Runtime::new()?.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
+        jamf_directory::launch(settings, listener, jamf_directory::shutdown_signal()).await
+    })
+}

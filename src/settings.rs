@@ -1,0 +1,530 @@
+//! Configuration: a TOML file, then `JAMF_DIRECTORY__SECTION__KEY` environment variables, then
+//! built-in defaults (DESIGN §1). Unknown keys and invalid values stop start-up with the key named.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use figment::Figment;
+use figment::providers::{Env, Format as _, Toml};
+use secrecy::{ExposeSecret, SecretBox, SecretString};
+use serde::Deserialize;
+
+/// Prefix of the environment variables; `__` separates nesting levels.
+pub const ENV_PREFIX: &str = "JAMF_DIRECTORY__";
+/// Config file read when `--config` is not given and the file exists.
+pub const DEFAULT_CONFIG_FILE: &str = "jamf-directory.toml";
+
+/// Scopes a caller client may hold (DESIGN §2).
+pub const KNOWN_SCOPES: [&str; 3] = ["directory:read", "accounts:read", "accounts:write"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("configuration error: {0}")]
+    Load(Box<figment::Error>),
+    #[error("configuration error: `{key}`: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+impl SettingsError {
+    fn invalid(key: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            key,
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub storage: StorageSettings,
+    pub auth: AuthSettings,
+    pub upstream: UpstreamSettings,
+    pub cache: CacheSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    pub listen: SocketAddr,
+    /// Base URL callers use; appears in the OpenAPI `servers` list and as the token issuer.
+    pub public_url: String,
+    /// Whole-request deadline; must exceed `upstream.deadline_secs` so upstream errors win.
+    pub request_timeout_secs: u64,
+    pub body_limit_bytes: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: "http://127.0.0.1:8080".into(),
+            request_timeout_secs: 90,
+            body_limit_bytes: 64 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageSettings {
+    pub database_url: String,
+    /// Base64 of 32 random bytes; seals Jamf secrets at rest.
+    pub encryption_key: Option<SecretString>,
+    pub encryption_key_file: Option<PathBuf>,
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://data/jamf-directory.db".into(),
+            encryption_key: None,
+            encryption_key_file: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    /// Base64 of at least 32 random bytes; the decoded bytes are the HS256 key.
+    pub signing_key: Option<SecretString>,
+    pub signing_key_file: Option<PathBuf>,
+    pub token_ttl_secs: u64,
+    /// `aud` of issued tokens; defaults to `jamf-directory`.
+    pub audience: String,
+    pub clients: Vec<CallerClient>,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            signing_key: None,
+            signing_key_file: None,
+            token_ttl_secs: 900,
+            audience: "jamf-directory".into(),
+            clients: Vec::new(),
+        }
+    }
+}
+
+/// A platform allowed to call the service (Sprinto, Vanta, an in-house tool...).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallerClient {
+    pub client_id: String,
+    /// Hex SHA-256 of the client secret, from `jamf-directory hash-secret`.
+    pub client_secret_sha256: String,
+    pub scopes: Vec<String>,
+    /// Tenant ids this client may see; `"*"` means all.
+    #[serde(default = "all_tenants")]
+    pub tenants: Vec<String>,
+    #[serde(default = "enabled")]
+    pub enabled: bool,
+}
+
+fn all_tenants() -> Vec<String> {
+    vec!["*".into()]
+}
+
+fn enabled() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UpstreamSettings {
+    /// Requests in flight per Jamf instance across all callers; Jamf asks for at most 5.
+    pub max_concurrency: usize,
+    /// Per-request timeout.
+    pub timeout_secs: u64,
+    /// Overall deadline of one directory fetch, retries included.
+    pub deadline_secs: u64,
+    pub max_retries: usize,
+    pub max_response_bytes: usize,
+    /// Allows loopback, private and plain-http Jamf URLs (tests, on-prem).
+    pub allow_private_networks: bool,
+}
+
+impl Default for UpstreamSettings {
+    fn default() -> Self {
+        Self {
+            max_concurrency: 5,
+            timeout_secs: 30,
+            deadline_secs: 60,
+            max_retries: 3,
+            max_response_bytes: 32 * 1024 * 1024,
+            allow_private_networks: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheSettings {
+    pub ttl_secs: u64,
+    /// Integrated accounts whose snapshots are kept at once.
+    pub max_accounts: u64,
+}
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        Self {
+            ttl_secs: 60,
+            max_accounts: 10_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// `tracing` filter directive, e.g. `info` or `jamf_directory=debug`.
+    pub level: String,
+    /// `auto` (JSON unless stdout is a terminal), `json` or `pretty`.
+    pub format: LogFormat,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            format: LogFormat::Auto,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Auto,
+    Json,
+    Pretty,
+}
+
+impl Settings {
+    /// Loads the file (if any), then the environment, then validates.
+    pub fn load(config_file: Option<&Path>) -> Result<Self, SettingsError> {
+        let mut figment = Figment::new();
+        match config_file {
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
+                figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_FILE));
+            }
+            None => {}
+        }
+        Self::from_figment(figment.merge(Env::prefixed(ENV_PREFIX).split("__")))
+    }
+
+    pub fn from_figment(figment: Figment) -> Result<Self, SettingsError> {
+        let mut settings: Settings = figment
+            .extract()
+            .map_err(|e| SettingsError::Load(Box::new(e)))?;
+        settings.resolve_secret_files()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Reads `*_file` secrets (Kubernetes secret mounts) into their keys.
+    fn resolve_secret_files(&mut self) -> Result<(), SettingsError> {
+        resolve_secret_file(
+            &mut self.auth.signing_key,
+            &self.auth.signing_key_file,
+            "auth.signing_key_file",
+        )?;
+        resolve_secret_file(
+            &mut self.storage.encryption_key,
+            &self.storage.encryption_key_file,
+            "storage.encryption_key_file",
+        )
+    }
+
+    pub fn validate(&self) -> Result<(), SettingsError> {
+        url::Url::parse(&self.server.public_url)
+            .map_err(|e| SettingsError::invalid("server.public_url", e.to_string()))?;
+        if self.server.body_limit_bytes < 1024 {
+            return Err(SettingsError::invalid(
+                "server.body_limit_bytes",
+                "must be at least 1024",
+            ));
+        }
+        if self.server.request_timeout_secs == 0 {
+            return Err(SettingsError::invalid(
+                "server.request_timeout_secs",
+                "must be positive",
+            ));
+        }
+        let db = &self.storage.database_url;
+        if !(db.starts_with("sqlite:")
+            || db.starts_with("postgres://")
+            || db.starts_with("postgresql://"))
+        {
+            return Err(SettingsError::invalid(
+                "storage.database_url",
+                "must start with sqlite: or postgres://",
+            ));
+        }
+        if self.storage.encryption_key.is_some() {
+            self.encryption_key()?;
+        }
+        self.signing_key()?;
+        if !(60..=86_400).contains(&self.auth.token_ttl_secs) {
+            return Err(SettingsError::invalid(
+                "auth.token_ttl_secs",
+                "must be between 60 and 86400",
+            ));
+        }
+        for client in &self.auth.clients {
+            validate_client(client)?;
+        }
+        let mut ids: Vec<&str> = self.auth.clients.iter().map(|c| c.client_id.as_str()).collect();
+        ids.sort_unstable();
+        if ids.windows(2).any(|w| w[0] == w[1]) {
+            return Err(SettingsError::invalid(
+                "auth.clients",
+                "client_id values must be unique",
+            ));
+        }
+        let up = &self.upstream;
+        if up.max_concurrency == 0 || up.max_concurrency > 64 {
+            return Err(SettingsError::invalid(
+                "upstream.max_concurrency",
+                "must be between 1 and 64",
+            ));
+        }
+        if up.timeout_secs == 0 || up.deadline_secs < up.timeout_secs {
+            return Err(SettingsError::invalid(
+                "upstream.deadline_secs",
+                "timeout_secs must be positive and deadline_secs at least timeout_secs",
+            ));
+        }
+        if self.cache.ttl_secs == 0 {
+            return Err(SettingsError::invalid("cache.ttl_secs", "must be positive"));
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log.level)
+            .map_err(|e| SettingsError::invalid("log.level", e.to_string()))?;
+        Ok(())
+    }
+
+    /// The decoded HS256 key; start-up fails without one.
+    pub fn signing_key(&self) -> Result<SecretBox<[u8]>, SettingsError> {
+        let key = self.auth.signing_key.as_ref().ok_or_else(|| {
+            SettingsError::invalid(
+                "auth.signing_key",
+                "is required: set auth.signing_key (base64 of at least 32 random bytes, e.g. `openssl rand -base64 32`), auth.signing_key_file or JAMF_DIRECTORY__AUTH__SIGNING_KEY",
+            )
+        })?;
+        let bytes = decode_key(key, "auth.signing_key")?;
+        if bytes.expose_secret().len() < 32 {
+            return Err(SettingsError::invalid(
+                "auth.signing_key",
+                "must decode to at least 32 bytes",
+            ));
+        }
+        Ok(bytes)
+    }
+
+    /// The decoded storage key, when one is configured.
+    pub fn encryption_key(&self) -> Result<Option<SecretBox<[u8]>>, SettingsError> {
+        let Some(key) = self.storage.encryption_key.as_ref() else {
+            return Ok(None);
+        };
+        let bytes = decode_key(key, "storage.encryption_key")?;
+        if bytes.expose_secret().len() != 32 {
+            return Err(SettingsError::invalid(
+                "storage.encryption_key",
+                "must decode to exactly 32 bytes",
+            ));
+        }
+        Ok(Some(bytes))
+    }
+
+    /// Token issuer: the public URL without a trailing slash.
+    pub fn issuer(&self) -> String {
+        self.server.public_url.trim_end_matches('/').to_string()
+    }
+}
+
+fn resolve_secret_file(
+    value: &mut Option<SecretString>,
+    file: &Option<PathBuf>,
+    key: &'static str,
+) -> Result<(), SettingsError> {
+    let Some(path) = file else { return Ok(()) };
+    if value.is_some() {
+        return Err(SettingsError::invalid(
+            key,
+            "set either the key or its _file variant, not both",
+        ));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| SettingsError::invalid(key, format!("cannot read {}: {e}", path.display())))?;
+    *value = Some(SecretString::from(text.trim().to_string()));
+    Ok(())
+}
+
+fn decode_key(key: &SecretString, name: &'static str) -> Result<SecretBox<[u8]>, SettingsError> {
+    base64::engine::general_purpose::STANDARD
+        .decode(key.expose_secret().trim())
+        .map(|bytes| SecretBox::new(bytes.into_boxed_slice()))
+        .map_err(|_| SettingsError::invalid(name, "must be valid base64"))
+}
+
+fn validate_client(client: &CallerClient) -> Result<(), SettingsError> {
+    if client.client_id.is_empty()
+        || client.client_id.len() > 128
+        || client.client_id.chars().any(|c| c.is_control() || c == ':')
+    {
+        return Err(SettingsError::invalid(
+            "auth.clients.client_id",
+            format!(
+                "{:?} must be 1-128 printable characters without ':'",
+                client.client_id
+            ),
+        ));
+    }
+    let hash = &client.client_secret_sha256;
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(SettingsError::invalid(
+            "auth.clients.client_secret_sha256",
+            format!(
+                "client {:?}: must be 64 hex characters (see `jamf-directory hash-secret`)",
+                client.client_id
+            ),
+        ));
+    }
+    if let Some(scope) = client
+        .scopes
+        .iter()
+        .find(|s| !KNOWN_SCOPES.contains(&s.as_str()))
+    {
+        return Err(SettingsError::invalid(
+            "auth.clients.scopes",
+            format!(
+                "client {:?}: unknown scope {scope:?} (known: {})",
+                client.client_id,
+                KNOWN_SCOPES.join(", ")
+            ),
+        ));
+    }
+    if client.tenants.is_empty() || client.tenants.iter().any(|t| t.is_empty()) {
+        return Err(SettingsError::invalid(
+            "auth.clients.tenants",
+            format!(
+                "client {:?}: list tenant ids, or \"*\" for all",
+                client.client_id
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::providers::Format;
+
+    const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // 32 bytes
+
+    fn load(toml: &str) -> Result<Settings, SettingsError> {
+        Settings::from_figment(Figment::new().merge(Toml::string(toml)))
+    }
+
+    #[test]
+    fn defaults_need_only_a_signing_key() {
+        let s = load(&format!("[auth]\nsigning_key = \"{KEY}\"")).unwrap();
+        assert_eq!(s.upstream.max_concurrency, 5);
+        assert_eq!(s.cache.ttl_secs, 60);
+        assert_eq!(s.auth.token_ttl_secs, 900);
+        assert_eq!(s.server.listen.port(), 8080);
+        assert_eq!(s.signing_key().unwrap().expose_secret().len(), 32);
+    }
+
+    #[test]
+    fn invalid_inputs_name_their_key() {
+        let cases = [
+            ("", "auth.signing_key"),
+            ("[auth]\nsigning_key = \"c2hvcnQ=\"", "auth.signing_key"),
+            ("[auth]\nsigning_key = \"!!\"", "auth.signing_key"),
+            (
+                &format!("[auth]\nsigning_key = \"{KEY}\"\n[upstream]\nmax_concurrency = 0"),
+                "upstream.max_concurrency",
+            ),
+            (
+                &format!("[auth]\nsigning_key = \"{KEY}\"\n[storage]\ndatabase_url = \"mysql://x\""),
+                "storage.database_url",
+            ),
+            (
+                &format!("[auth]\nsigning_key = \"{KEY}\"\n[storage]\nencryption_key = \"c2hvcnQ=\""),
+                "storage.encryption_key",
+            ),
+            (
+                &format!(
+                    "[auth]\nsigning_key = \"{KEY}\"\n[[auth.clients]]\nclient_id = \"a\"\nclient_secret_sha256 = \"xyz\"\nscopes = []"
+                ),
+                "auth.clients.client_secret_sha256",
+            ),
+            (
+                &format!(
+                    "[auth]\nsigning_key = \"{KEY}\"\n[[auth.clients]]\nclient_id = \"a\"\nclient_secret_sha256 = \"{}\"\nscopes = [\"admin\"]",
+                    "0".repeat(64)
+                ),
+                "auth.clients.scopes",
+            ),
+        ];
+        for (toml, key) in cases {
+            let err = load(toml).unwrap_err().to_string();
+            assert!(err.contains(key), "{toml:?} gave {err:?}, expected {key}");
+        }
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_their_name() {
+        let err = load(&format!("[auth]\nsigning_key = \"{KEY}\"\n[server]\nlisten_port = 1"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("listen_port"), "{err}");
+        let err = load("[srever]\nx = 1").unwrap_err().to_string();
+        assert!(err.contains("srever"), "{err}");
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let s = load(&format!("[auth]\nsigning_key = \"{KEY}\"")).unwrap();
+        assert!(!format!("{s:?}").contains(KEY));
+    }
+
+    #[test]
+    fn file_env_and_secret_files_layer_in_order() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("key.b64", &format!("{KEY}\n"))?;
+            jail.create_file(
+                "jamf-directory.toml",
+                "[cache]\nttl_secs = 5\n[upstream]\nmax_concurrency = 2\n[auth]\nsigning_key_file = \"key.b64\"",
+            )?;
+            jail.set_env("JAMF_DIRECTORY__UPSTREAM__MAX_CONCURRENCY", "3");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.cache.ttl_secs, 5);
+            assert_eq!(s.upstream.max_concurrency, 3);
+            assert_eq!(s.signing_key().unwrap().expose_secret().len(), 32);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn key_and_key_file_together_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("key.b64", KEY)?;
+            let err = load(&format!(
+                "[auth]\nsigning_key = \"{KEY}\"\nsigning_key_file = \"key.b64\""
+            ))
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains("auth.signing_key_file"), "{err}");
+            Ok(())
+        });
+    }
+}

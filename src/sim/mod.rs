@@ -1,0 +1,1 @@
+//! A faithful stand-in for Jamf Pro (see DESIGN.md §7).
