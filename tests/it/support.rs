@@ -1,7 +1,5 @@
 //! Shared test harness: starts the real service through `launch` on 127.0.0.1:0.
 
-use std::net::SocketAddr;
-
 use jamf_directory::settings::{CallerClient, Settings};
 use secrecy::SecretString;
 use tokio::net::TcpListener;
@@ -47,7 +45,6 @@ pub fn caller(id: &str, secret: &str, scopes: &[&str], tenants: &[&str]) -> Call
 
 /// A running service; dropping it stops the server.
 pub struct TestApp {
-    pub addr: SocketAddr,
     pub base_url: String,
     pub client: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
@@ -87,7 +84,6 @@ pub async fn spawn_app(mut settings: Settings) -> TestApp {
         let _ = rx.await;
     }));
     TestApp {
-        addr,
         base_url,
         client: reqwest::Client::new(),
         shutdown: Some(tx),
