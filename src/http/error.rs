@@ -34,8 +34,12 @@ pub struct ErrorBody {
     pub truto_error_insight: Option<Value>,
 }
 
+/// Boxed so `Result<T, ApiError>` stays one pointer wide on the happy path.
 #[derive(Debug)]
-pub struct ApiError {
+pub struct ApiError(Box<ErrorParts>);
+
+#[derive(Debug)]
+struct ErrorParts {
     status: StatusCode,
     message: String,
     raw_response: Option<Value>,
@@ -46,14 +50,14 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self {
+        Self(Box::new(ErrorParts {
             status,
             message: message.into(),
             raw_response: None,
             remote: false,
             insight: None,
             headers: HeaderMap::new(),
-        }
+        }))
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -94,9 +98,9 @@ impl ApiError {
     /// An error Jamf caused; `raw` is Jamf's body (JSON when it parses, text otherwise).
     pub fn remote(status: StatusCode, message: impl Into<String>, raw: Option<&[u8]>) -> Self {
         let mut err = Self::new(status, message);
-        err.remote = true;
-        err.raw_response = raw.map(raw_response_value);
-        err.insight = Some(serde_json::json!({
+        err.0.remote = true;
+        err.0.raw_response = raw.map(raw_response_value);
+        err.0.insight = Some(serde_json::json!({
             "remote_error": {"description": "Jamf Pro returned an error; see raw_response"}
         }));
         err
@@ -117,42 +121,43 @@ impl ApiError {
     }
 
     pub fn with_insight(mut self, insight: Value) -> Self {
-        self.insight = Some(insight);
+        self.0.insight = Some(insight);
         self
     }
 
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
-        self.headers.insert(name, value);
+        self.0.headers.insert(name, value);
         self
     }
 
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
 
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
+    }
+
+    pub fn is_remote(&self) -> bool {
+        self.0.remote
     }
 
     pub fn body(&self) -> ErrorBody {
+        let p = &self.0;
         ErrorBody {
-            status_code: self.status.as_u16(),
-            error: self
-                .status
-                .canonical_reason()
-                .unwrap_or("Error")
-                .to_string(),
-            message: self.message.clone(),
-            truto_is_remote_error: self.remote.then_some(true),
-            raw_response: self.raw_response.clone(),
-            truto_error_insight: self.insight.clone(),
+            status_code: p.status.as_u16(),
+            error: p.status.canonical_reason().unwrap_or("Error").to_string(),
+            message: p.message.clone(),
+            truto_is_remote_error: p.remote.then_some(true),
+            raw_response: p.raw_response.clone(),
+            truto_error_insight: p.insight.clone(),
         }
     }
 }
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.status, self.message)
+        write!(f, "{}: {}", self.0.status, self.0.message)
     }
 }
 
@@ -160,8 +165,8 @@ impl std::error::Error for ApiError {}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, Json(self.body())).into_response();
-        response.headers_mut().extend(self.headers);
+        let mut response = (self.0.status, Json(self.body())).into_response();
+        response.headers_mut().extend(self.0.headers);
         response
     }
 }

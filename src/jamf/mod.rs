@@ -1,1 +1,3 @@
 //! The Jamf Pro client: authentication, limits, retries, wire records and fetch plans.
+
+pub mod records;

@@ -1,0 +1,58 @@
+//! One normalized view of a Jamf Pro instance, as cached and served.
+
+use super::User;
+use super::catalog::{Group, Role, Workspace};
+use super::order::compare_ids;
+
+/// Every record normalized from one fetch. Each list is sorted by [`compare_ids`], which
+/// lookups rely on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirectorySnapshot {
+    /// The Jamf Pro version, e.g. `11.30.1`, when it was read.
+    pub jamf_version: Option<String>,
+    /// Admin accounts, then API clients (their `api-client-` ids sort after numeric ids).
+    pub users: Vec<User>,
+    pub groups: Vec<Group>,
+    pub roles: Vec<Role>,
+    pub workspaces: Vec<Workspace>,
+    /// Optional parts that could not be read (the snapshot is partial when non-empty).
+    pub missing: Vec<MissingSource>,
+}
+
+/// An optional part of the directory that could not be read, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingSource {
+    /// `sso_settings`, `api_roles` or `api_clients`.
+    pub source: &'static str,
+    pub reason: String,
+}
+
+impl DirectorySnapshot {
+    pub fn user(&self, id: &str) -> Option<&User> {
+        find(&self.users, id, |user| &user.id)
+    }
+
+    pub fn group(&self, id: &str) -> Option<&Group> {
+        find(&self.groups, id, |group| &group.id)
+    }
+
+    pub fn role(&self, id: &str) -> Option<&Role> {
+        find(&self.roles, id, |role| &role.id)
+    }
+
+    pub fn workspace(&self, id: &str) -> Option<&Workspace> {
+        find(&self.workspaces, id, |workspace| &workspace.id)
+    }
+
+    /// True when some optional part (SSO settings, API roles, API clients) is missing.
+    pub fn is_partial(&self) -> bool {
+        !self.missing.is_empty()
+    }
+}
+
+fn find<'a, T>(sorted: &'a [T], id: &str, id_of: impl Fn(&T) -> &String) -> Option<&'a T> {
+    sorted
+        .binary_search_by(|record| compare_ids(id_of(record), id))
+        .ok()
+        .and_then(|index| sorted.get(index))
+}

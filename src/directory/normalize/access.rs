@@ -1,0 +1,151 @@
+//! Roles, permissions and workspaces of accounts and groups.
+
+use crate::directory::model::{Permission, RoleRef, Via, ViaKind, WorkspaceRef, compare_ids};
+use crate::jamf::records::{AccessLevel, PrivilegeSet, Privileges};
+
+use super::fields::privilege_set_role;
+use super::index::{GroupFacts, Index};
+
+/// The category of a permission that names a whole privilege set because its individual
+/// privileges were not read (Jamf Pro API records carry no privilege list).
+pub(super) const PRIVILEGE_SET_CATEGORY: &str = "privilege_set";
+
+/// A role reference for a privilege set, optionally scoped.
+pub(super) fn set_role(
+    set: &PrivilegeSet,
+    group: Option<&GroupFacts<'_>>,
+    workspace: Option<WorkspaceRef>,
+) -> RoleRef {
+    let (id, name) = privilege_set_role(set);
+    RoleRef {
+        id,
+        name,
+        group: group.map(GroupFacts::group_ref),
+        workspace,
+    }
+}
+
+/// An account's roles: its privilege set, scoped to its site for Site Access; for Group
+/// Access one role per group (the group's set, else the account's, else `custom`).
+pub(super) fn account_roles(
+    access_level: Option<&AccessLevel>,
+    privilege_set: Option<&PrivilegeSet>,
+    site: Option<&WorkspaceRef>,
+    groups: &[GroupFacts<'_>],
+) -> Vec<RoleRef> {
+    match access_level {
+        Some(AccessLevel::Group) => groups
+            .iter()
+            .map(|group| {
+                let set = group
+                    .privilege_set
+                    .or(privilege_set)
+                    .unwrap_or(&PrivilegeSet::Custom);
+                set_role(set, Some(group), group.site.clone())
+            })
+            .collect(),
+        Some(AccessLevel::Site) => privilege_set
+            .map(|set| set_role(set, None, site.cloned()))
+            .into_iter()
+            .collect(),
+        _ => privilege_set
+            .map(|set| set_role(set, None, None))
+            .into_iter()
+            .collect(),
+    }
+}
+
+/// Sites the account can act in: every site for Full Access, its site for Site Access, its
+/// groups' sites (every site for a Full Access group) for Group Access.
+pub(super) fn account_workspaces(
+    index: &Index<'_>,
+    access_level: Option<&AccessLevel>,
+    site: Option<&WorkspaceRef>,
+    groups: &[GroupFacts<'_>],
+) -> Vec<WorkspaceRef> {
+    let mut workspaces: Vec<WorkspaceRef> = match access_level {
+        Some(AccessLevel::Full) => index.all_sites(),
+        Some(AccessLevel::Group) => groups
+            .iter()
+            .flat_map(|group| match group.access_level {
+                Some(AccessLevel::Full) => index.all_sites(),
+                _ => group.site.iter().cloned().collect(),
+            })
+            .collect(),
+        _ => site.into_iter().cloned().collect(),
+    };
+    workspaces.sort_by(|a, b| compare_ids(&a.id, &b.id));
+    workspaces.dedup_by(|a, b| a.id == b.id);
+    workspaces
+}
+
+/// The account's own privileges. Without a Classic privilege list, a built-in set (or a
+/// Custom set whose Classic detail was not read) is one `privilege_set` entry; Group Access
+/// accounts hold nothing of their own beyond what Classic lists.
+pub(super) fn own_permissions(
+    account_id: &str,
+    access_level: Option<&AccessLevel>,
+    privilege_set: Option<&PrivilegeSet>,
+    classic_privileges: Option<&Privileges>,
+) -> Vec<Permission> {
+    let via = Via {
+        kind: ViaKind::Account,
+        id: account_id.to_owned(),
+    };
+    if let Some(privileges) = classic_privileges.filter(|p| !p.is_empty()) {
+        return categorized(privileges, &via);
+    }
+    let custom_was_read =
+        classic_privileges.is_some() && privilege_set == Some(&PrivilegeSet::Custom);
+    match (access_level, privilege_set) {
+        (Some(AccessLevel::Group), _) | (_, None) => Vec::new(),
+        (_, Some(_)) if custom_was_read => Vec::new(),
+        (_, Some(set)) => vec![set_permission(set, via)],
+    }
+}
+
+/// The privileges a group grants: Classic's categorized list, else the v1 flat list, else a
+/// `privilege_set` entry for a built-in set.
+pub(super) fn group_permissions(group: &GroupFacts<'_>) -> Vec<Permission> {
+    let via = Via {
+        kind: ViaKind::Group,
+        id: group.id.to_owned(),
+    };
+    if let Some(privileges) = group.classic_privileges {
+        return categorized(privileges, &via);
+    }
+    if !group.v1_privileges.is_empty() {
+        return group
+            .v1_privileges
+            .iter()
+            .map(|name| Permission {
+                name: name.clone(),
+                category: None,
+                via: via.clone(),
+            })
+            .collect();
+    }
+    match group.privilege_set {
+        Some(PrivilegeSet::Custom) | None => Vec::new(),
+        Some(set) => vec![set_permission(set, via)],
+    }
+}
+
+fn categorized(privileges: &Privileges, via: &Via) -> Vec<Permission> {
+    privileges
+        .iter()
+        .map(|(category, name)| Permission {
+            name: name.to_owned(),
+            category: Some(category.to_owned()),
+            via: via.clone(),
+        })
+        .collect()
+}
+
+fn set_permission(set: &PrivilegeSet, via: Via) -> Permission {
+    Permission {
+        name: privilege_set_role(set).1,
+        category: Some(PRIVILEGE_SET_CATEGORY.to_owned()),
+        via,
+    }
+}

@@ -1,0 +1,98 @@
+//! The aggregate a fetch plan produces: everything normalization needs about one instance.
+
+use super::classic::{ClassicAccount, ClassicGroup};
+use super::instance::{ApiIntegrationRecord, ApiRoleRecord, JamfVersion, Site, SsoSettings};
+use super::v1::{V1Account, V1AccountGroup};
+use super::values::WithRaw;
+
+/// What one fetch read from a Jamf Pro instance.
+///
+/// Accounts, groups and sites are required reading (a failure there fails the fetch);
+/// SSO settings, API roles and API clients are each [`Fetched`] so that an API role
+/// missing one of those privileges still yields a snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JamfDirectory {
+    /// `None` when the version could not be read or parsed.
+    pub version: Option<JamfVersion>,
+    pub accounts: Vec<AccountRecord>,
+    pub groups: Vec<GroupRecord>,
+    pub sites: Vec<Site>,
+    pub sso: Fetched<SsoSettings>,
+    pub api_roles: Fetched<Vec<ApiRoleRecord>>,
+    pub api_clients: Fetched<Vec<ApiIntegrationRecord>>,
+}
+
+/// One administrator account as the plan read it: the Jamf Pro API record, the Classic
+/// detail, or both (v1 list plus Classic detail where the plan needed privileges).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AccountRecord {
+    pub v1: Option<WithRaw<V1Account>>,
+    pub classic: Option<WithRaw<ClassicAccount>>,
+}
+
+impl AccountRecord {
+    /// The account id from whichever record is present.
+    pub fn id(&self) -> Option<&str> {
+        self.v1
+            .as_ref()
+            .map(|v1| v1.parsed.id.as_str())
+            .or_else(|| self.classic.as_ref().map(|c| c.parsed.id.as_str()))
+    }
+}
+
+/// One account group as the plan read it (v1, Classic detail, or both).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GroupRecord {
+    pub v1: Option<WithRaw<V1AccountGroup>>,
+    pub classic: Option<WithRaw<ClassicGroup>>,
+}
+
+impl GroupRecord {
+    /// The group id from whichever record is present.
+    pub fn id(&self) -> Option<&str> {
+        self.v1
+            .as_ref()
+            .map(|v1| v1.parsed.id.as_str())
+            .or_else(|| self.classic.as_ref().map(|c| c.parsed.id.as_str()))
+    }
+}
+
+/// The outcome of reading an optional part of the directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fetched<T> {
+    Ok(T),
+    /// Jamf answered 403: the API role lacks a privilege (named when known,
+    /// e.g. `Read SSO Settings`).
+    Forbidden {
+        privilege: Option<String>,
+    },
+    /// Not read for another reason: endpoint absent on this version, upstream error, …
+    Unavailable {
+        reason: String,
+    },
+}
+
+impl<T> Fetched<T> {
+    pub fn ok(&self) -> Option<&T> {
+        match self {
+            Self::Ok(value) => Some(value),
+            Self::Forbidden { .. } | Self::Unavailable { .. } => None,
+        }
+    }
+
+    /// Why the value is missing, in words; `None` when it was read.
+    pub fn missing_reason(&self) -> Option<String> {
+        match self {
+            Self::Ok(_) => None,
+            Self::Forbidden {
+                privilege: Some(privilege),
+            } => Some(format!(
+                "forbidden: the API role lacks the {privilege} privilege"
+            )),
+            Self::Forbidden { privilege: None } => {
+                Some("forbidden: the API role lacks a required privilege".to_owned())
+            }
+            Self::Unavailable { reason } => Some(format!("unavailable: {reason}")),
+        }
+    }
+}
