@@ -1,1 +1,111 @@
-fn main() {}
+//! A faithful stand-in for Jamf Pro (see DESIGN.md §7).
+//!
+//! Prints `listening on http://HOST:PORT` as its first stdout line, then serves until
+//! interrupted. Faults and counters are under `/__sim` (see `jamf_directory::sim`).
+
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use clap::Parser;
+use jamf_directory::sim::{SimConfig, SimServer, SsoConfig};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "jamf-sim",
+    about = "Simulated Jamf Pro tenant for tests, demos and benchmarks"
+)]
+struct Cli {
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Address to bind (use 0.0.0.0 inside a container).
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Number of administrator accounts.
+    #[arg(long, default_value_t = 50)]
+    accounts: usize,
+    /// Latency added to every request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Seed of the generated data.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long, default_value = "sim-client")]
+    client_id: String,
+    #[arg(long, default_value = "sim-secret", env = "JAMF_SIM_CLIENT_SECRET")]
+    client_secret: String,
+    /// Reported Jamf Pro version; below 11.23 there is no /api/v1/accounts, below 11.27 no
+    /// /api/v1/account-groups.
+    #[arg(long, default_value = "11.30.1")]
+    jamf_version: String,
+    /// Lifetime of OAuth client tokens.
+    #[arg(long, default_value_t = 600)]
+    token_lifetime_secs: u64,
+    /// Lifetime of user (Basic) tokens.
+    #[arg(long, default_value_t = 1800)]
+    user_token_lifetime_secs: u64,
+    #[arg(long, default_value = "admin")]
+    basic_username: String,
+    #[arg(long, default_value = "jamf1234", env = "JAMF_SIM_BASIC_PASSWORD")]
+    basic_password: String,
+    /// SSO for Jamf Pro login (GET /api/v3/sso ssoEnabled).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    sso_enabled: bool,
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set)]
+    sso_bypass_allowed: bool,
+    /// SAML, OIDC or OIDC_WITH_SAML.
+    #[arg(long, default_value = "SAML")]
+    sso_configuration_type: String,
+    /// Comma-separated privileges of the client's API role (default: the read privileges
+    /// the directory service needs).
+    #[arg(long, value_delimiter = ',')]
+    client_privileges: Option<Vec<String>>,
+    /// Start with the API client disabled.
+    #[arg(long)]
+    client_disabled: bool,
+}
+
+impl Cli {
+    fn config(self) -> SimConfig {
+        let defaults = SimConfig::default();
+        SimConfig {
+            accounts: self.accounts,
+            seed: self.seed,
+            latency: Duration::from_millis(self.latency_ms),
+            client_id: self.client_id,
+            client_secret: self.client_secret,
+            client_enabled: !self.client_disabled,
+            client_privileges: self.client_privileges.unwrap_or(defaults.client_privileges),
+            jamf_version: self.jamf_version,
+            token_lifetime_secs: self.token_lifetime_secs,
+            user_token_lifetime_secs: self.user_token_lifetime_secs,
+            basic_username: self.basic_username,
+            basic_password: self.basic_password,
+            sso: SsoConfig {
+                sso_enabled: self.sso_enabled,
+                sso_bypass_allowed: self.sso_bypass_allowed,
+                configuration_type: self.sso_configuration_type,
+            },
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let addr = SocketAddr::new(cli.host, cli.port);
+    let server = SimServer::start_on(cli.config(), addr).await?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "listening on {}", server.base_url())?;
+    out.flush()?;
+    drop(out);
+    // SIGTERM too: containers are stopped with it.
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r?,
+        _ = term.recv() => {}
+    }
+    drop(server);
+    Ok(())
+}

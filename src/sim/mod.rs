@@ -1,1 +1,70 @@
-//! A faithful stand-in for Jamf Pro (see DESIGN.md §7).
+//! A faithful stand-in for Jamf Pro (see DESIGN.md §7 and `reference/jamf-pro-api.md` §8),
+//! used by the `jamf-sim` binary, the demo, the benchmark and the integration tests.
+//!
+//! Start one in-process with [`SimServer::start`], drive faults and read counters through
+//! [`SimControl`] (or over HTTP under `/__sim`).
+//!
+//! The fixed edge cases (same for every seed; filler accounts from id 21 vary by seed):
+//!
+//! | id | username | what it exercises |
+//! |---|---|---|
+//! | 1 | `admin` | Full Access Administrator, Enabled; "Jane Doe"; the Basic user |
+//! | 2 | `rachel.green` | Auditor, Disabled (not locked) |
+//! | 3 | `peter.parker` | Disabled with `failedLoginAttempts` = [`LOCKOUT_THRESHOLD`] (locked) |
+//! | 4 | `Wrong_Permissions` | Custom, only `jss_objects` present |
+//! | 5 | `helpdesk.lead` | Custom, empty categories rendered as `[]` |
+//! | 6 | `jpublic` | directory user, `ldap_server` Corp AD |
+//! | 7 | `mary.vanderberg` | Group Access via groups 1 and 3; "Mary Ann van der Berg" |
+//! | 8 | `cher` | Group Access via group 2 (Site Access group); single-word name |
+//! | 9 | `site.admin` | Site Access (site 1), empty `full_name` |
+//! | 10 | `alex.smith` | empty `email`, populated `email_address` |
+//! | 11 | `kim.lee` | `email` differs from `email_address` only in case |
+//! | 12 | `sam.jones` | `email` padded with whitespace |
+//! | 13 | `enroll.kiosk` | Enrollment Only |
+//! | 14 | `wei.li` | `accountType: FEDERATED` |
+//! | 15, 16 | `chris.taylor`, `pat.morgan` | the same mailbox on two accounts (case differs) |
+//! | 17 | `jose.garcia` | Site Access Custom (site 3), non-ASCII name |
+//! | 18 | `dana.scully` | directory user in the LDAP-backed group 4 |
+//! | 19 | `bob.jones` | `force_password_change`, failed logins below the threshold |
+//! | 20 | `rd.ops` | XML-special characters in the name; groups 6 and 5 |
+//!
+//! Groups: 1 Helpdesk (Full, Custom), 2 Austin Site Admins (Site, Administrator),
+//! 3 Auditors (Full, Auditor; Classic members filled), 4 Directory Admins (LDAP-backed),
+//! 5 Enrollment Team, 6 Group Based Team (Group Access; Classic members filled). Groups 1,
+//! 2, 4 and 5 answer `members: []` in Classic detail; v1 `members` is always filled.
+
+mod api_v1;
+mod auth;
+mod classic;
+mod classic_render;
+mod config;
+mod control;
+mod data;
+mod errors;
+mod faults;
+mod filter;
+mod fixtures;
+mod generate;
+mod guard;
+mod jackson;
+mod layers;
+mod listener;
+mod paging;
+mod privileges;
+mod rsql;
+mod server;
+mod state;
+mod stats;
+mod tokens;
+mod v1_model;
+
+pub use config::{JamfVersion, SimConfig, SsoConfig};
+pub use control::SimControl;
+pub use data::{
+    AccessLevel, Account, ApiIntegration, ApiRole, Dataset, Group, LdapServer, PrivilegeSet, Site,
+};
+pub use faults::{Availability, Faults};
+pub use privileges::{LOCKOUT_THRESHOLD, Privileges};
+pub use server::{SimServer, router};
+pub use state::SimState;
+pub use stats::SimStats;

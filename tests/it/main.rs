@@ -1,4 +1,5 @@
 //! The one integration-test binary: every module starts real servers on 127.0.0.1:0.
 
 mod foundation;
+mod sim;
 mod support;

@@ -1,0 +1,136 @@
+//! Simulator configuration: dataset size and seed, credentials, Jamf version, SSO posture.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::privileges;
+
+/// Everything that shapes one simulated Jamf Pro tenant.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// Number of administrator accounts in the dataset.
+    pub accounts: usize,
+    /// Seed of the generated filler data (the edge-case accounts are seed-independent).
+    pub seed: u64,
+    /// Delay added to every request before it is handled.
+    pub latency: Duration,
+    /// OAuth client id of the API client the service under test uses.
+    pub client_id: String,
+    pub client_secret: String,
+    /// Whether that API client is enabled (Jamf refuses tokens to disabled clients).
+    pub client_enabled: bool,
+    /// Privileges of the client's API role ("Sim Client Role", id 1).
+    pub client_privileges: Vec<String>,
+    /// Reported by `/api/v1/jamf-pro-version`; gates `/api/v1/accounts` (11.23+) and
+    /// `/api/v1/account-groups` (11.27+). A build suffix `-t<millis>` is added if absent.
+    pub jamf_version: String,
+    /// `accessTokenLifetimeSeconds` of the API client (OAuth tokens).
+    pub token_lifetime_secs: u64,
+    /// Lifetime of user bearer tokens from `/api/v1/auth/token` (Jamf: 30 minutes).
+    pub user_token_lifetime_secs: u64,
+    /// Local account allowed to use HTTP Basic on `/api/v1/auth/token`.
+    pub basic_username: String,
+    pub basic_password: String,
+    /// What `GET /api/v3/sso` reports.
+    pub sso: SsoConfig,
+}
+
+/// The SSO posture reported by `GET /api/v3/sso`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct SsoConfig {
+    pub sso_enabled: bool,
+    pub sso_bypass_allowed: bool,
+    /// `SAML`, `OIDC` or `OIDC_WITH_SAML`.
+    pub configuration_type: String,
+}
+
+impl Default for SsoConfig {
+    fn default() -> Self {
+        // SSO on without bypass: the posture in which IdP MFA can be trusted (the demo's
+        // interesting case). Jamf's own factory default is SSO off.
+        SsoConfig {
+            sso_enabled: true,
+            sso_bypass_allowed: false,
+            configuration_type: "SAML".to_owned(),
+        }
+    }
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            accounts: 50,
+            seed: 1,
+            latency: Duration::ZERO,
+            client_id: "sim-client".to_owned(),
+            client_secret: "sim-secret".to_owned(),
+            client_enabled: true,
+            client_privileges: privileges::default_client_privileges(),
+            jamf_version: "11.30.1".to_owned(),
+            token_lifetime_secs: 600,
+            user_token_lifetime_secs: 1800,
+            basic_username: "admin".to_owned(),
+            basic_password: "jamf1234".to_owned(),
+            sso: SsoConfig::default(),
+        }
+    }
+}
+
+/// A parsed `major.minor.patch` Jamf Pro version, for feature gating.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct JamfVersion(pub u32, pub u32, pub u32);
+
+impl JamfVersion {
+    /// Parses "11.30.1", "11.30.1-t1784555528405" or "10.42"; `None` if not numeric.
+    pub fn parse(text: &str) -> Option<JamfVersion> {
+        let core = text.trim().split('-').next()?;
+        let mut parts = core.split('.').map(|p| p.parse::<u32>());
+        let major = parts.next()?.ok()?;
+        let minor = parts.next().unwrap_or(Ok(0)).ok()?;
+        let patch = parts.next().unwrap_or(Ok(0)).ok()?;
+        Some(JamfVersion(major, minor, patch))
+    }
+
+    pub fn at_least(self, major: u32, minor: u32) -> bool {
+        self >= JamfVersion(major, minor, 0)
+    }
+}
+
+/// The full version string Jamf reports: `<semver>-t<build epoch millis>`.
+pub fn full_version_string(configured: &str) -> String {
+    if configured.contains("-t") {
+        configured.to_owned()
+    } else {
+        // The build stamp of the real 11.30.1 schema snapshot; any stamp parses the same way.
+        format!("{configured}-t1784555528405")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_versions_with_and_without_build() {
+        assert_eq!(JamfVersion::parse("11.30.1"), Some(JamfVersion(11, 30, 1)));
+        assert_eq!(
+            JamfVersion::parse("10.42.1-t1667311080"),
+            Some(JamfVersion(10, 42, 1))
+        );
+        assert_eq!(JamfVersion::parse("11.27"), Some(JamfVersion(11, 27, 0)));
+        assert_eq!(JamfVersion::parse("eleven"), None);
+        assert!(JamfVersion(11, 27, 0).at_least(11, 27));
+        assert!(!JamfVersion(11, 26, 9).at_least(11, 27));
+    }
+
+    #[test]
+    fn full_version_keeps_existing_build() {
+        assert_eq!(
+            full_version_string("10.42.1-t1667311080"),
+            "10.42.1-t1667311080"
+        );
+        assert!(full_version_string("11.30.1").starts_with("11.30.1-t"));
+    }
+}

@@ -1,0 +1,221 @@
+//! The simulator's own data model: one seeded Jamf Pro tenant, rendered by both the Classic
+//! and the Jamf Pro API views (same ids, names and statuses in both).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::config::SimConfig;
+use super::privileges::Privileges;
+use super::{fixtures, generate};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccessLevel {
+    Full,
+    Site,
+    Group,
+}
+
+impl AccessLevel {
+    pub fn classic(self) -> &'static str {
+        match self {
+            AccessLevel::Full => "Full Access",
+            AccessLevel::Site => "Site Access",
+            AccessLevel::Group => "Group Access",
+        }
+    }
+
+    pub fn v1(self) -> &'static str {
+        match self {
+            AccessLevel::Full => "FullAccess",
+            AccessLevel::Site => "SiteAccess",
+            AccessLevel::Group => "GroupBasedAccess",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrivilegeSet {
+    Administrator,
+    Auditor,
+    EnrollmentOnly,
+    Custom,
+}
+
+impl PrivilegeSet {
+    pub fn classic(self) -> &'static str {
+        match self {
+            PrivilegeSet::Administrator => "Administrator",
+            PrivilegeSet::Auditor => "Auditor",
+            PrivilegeSet::EnrollmentOnly => "Enrollment Only",
+            PrivilegeSet::Custom => "Custom",
+        }
+    }
+
+    pub fn v1(self) -> &'static str {
+        match self {
+            PrivilegeSet::Administrator => "ADMINISTRATOR",
+            PrivilegeSet::Auditor => "AUDITOR",
+            PrivilegeSet::EnrollmentOnly => "ENROLLMENT",
+            PrivilegeSet::Custom => "CUSTOM",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Site {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LdapServer {
+    pub id: i64,
+    pub name: String,
+}
+
+/// A Jamf Pro administrator account ("Jamf Pro User Account").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    /// Classic `email`; may be empty, padded or differ in case from `email_address`.
+    pub email: String,
+    /// Classic `email_address`; the v1 `email` (inferred: the populated field).
+    pub email_address: String,
+    pub phone: String,
+    pub enabled: bool,
+    pub failed_login_attempts: u32,
+    pub force_password_change: bool,
+    pub last_password_change: String,
+    pub access_level: AccessLevel,
+    pub privilege_set: PrivilegeSet,
+    /// Only for Site Access accounts.
+    pub site_id: Option<i64>,
+    /// Directory (LDAP) accounts only.
+    pub ldap_server_id: Option<i64>,
+    pub distinguished_name: String,
+    /// v1 `accountType: FEDERATED` (11.25+).
+    pub federated: bool,
+    /// Own privileges (empty for Group Access: theirs come through `groups`).
+    pub privileges: Arc<Privileges>,
+    /// Group memberships (Group Access accounts only).
+    pub group_ids: Vec<i64>,
+    /// Render empty privilege categories as `[]` (real Custom account) instead of omitting
+    /// them (real group detail, and the common case).
+    pub render_empty_categories: bool,
+}
+
+/// A Jamf Pro account group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group {
+    pub id: i64,
+    pub name: String,
+    pub access_level: AccessLevel,
+    pub privilege_set: PrivilegeSet,
+    pub site_id: Option<i64>,
+    pub ldap_server_id: Option<i64>,
+    pub directory_group_id: String,
+    pub privileges: Arc<Privileges>,
+    /// Jamf's Classic group detail often returns `members: []` although accounts list the
+    /// group; v1 `members` is always filled.
+    pub classic_members_empty: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiRole {
+    pub id: i64,
+    pub display_name: String,
+    pub privileges: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiIntegration {
+    pub id: i64,
+    pub display_name: String,
+    pub client_id: String,
+    pub enabled: bool,
+    /// API role display names.
+    pub authorization_scopes: Vec<String>,
+    pub access_token_lifetime_seconds: u64,
+}
+
+/// The whole tenant. Id 1 of `api_roles` and `api_integrations` is the simulated client
+/// (its privileges and enabled flag can change at run time; see `SimControl`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dataset {
+    pub sites: Vec<Site>,
+    pub ldap_servers: Vec<LdapServer>,
+    pub accounts: Vec<Account>,
+    pub groups: Vec<Group>,
+    pub api_roles: Vec<ApiRole>,
+    pub api_integrations: Vec<ApiIntegration>,
+    account_index: HashMap<i64, usize>,
+    group_index: HashMap<i64, usize>,
+}
+
+/// Id of the simulated client's API role and API integration.
+pub const CLIENT_ROLE_ID: i64 = 1;
+
+impl Dataset {
+    /// Builds the tenant for `config` (deterministic in `accounts`, `seed` and credentials).
+    pub fn build(config: &SimConfig) -> Dataset {
+        let sites = generate::sites(config.accounts);
+        let ldap_servers = fixtures::ldap_servers();
+        let groups = generate::groups(config.accounts, &sites);
+        let accounts = generate::accounts(config.accounts, config.seed, &sites, &groups);
+        let (api_roles, api_integrations) = fixtures::api_clients(config);
+        let account_index = accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id, i))
+            .collect();
+        let group_index = groups.iter().enumerate().map(|(i, g)| (g.id, i)).collect();
+        Dataset {
+            sites,
+            ldap_servers,
+            accounts,
+            groups,
+            api_roles,
+            api_integrations,
+            account_index,
+            group_index,
+        }
+    }
+
+    pub fn account(&self, id: i64) -> Option<&Account> {
+        self.account_index.get(&id).map(|&i| &self.accounts[i])
+    }
+
+    /// Jamf's database collation compares names case-insensitively (inferred).
+    pub fn account_by_name(&self, name: &str) -> Option<&Account> {
+        self.accounts
+            .iter()
+            .find(|a| a.username.eq_ignore_ascii_case(name))
+    }
+
+    pub fn group(&self, id: i64) -> Option<&Group> {
+        self.group_index.get(&id).map(|&i| &self.groups[i])
+    }
+
+    pub fn group_by_name(&self, name: &str) -> Option<&Group> {
+        self.groups
+            .iter()
+            .find(|g| g.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn site(&self, id: i64) -> Option<&Site> {
+        self.sites.iter().find(|s| s.id == id)
+    }
+
+    pub fn ldap_server(&self, id: i64) -> Option<&LdapServer> {
+        self.ldap_servers.iter().find(|s| s.id == id)
+    }
+
+    /// Accounts that list `group_id` among their groups.
+    pub fn group_members(&self, group_id: i64) -> impl Iterator<Item = &Account> {
+        self.accounts
+            .iter()
+            .filter(move |a| a.group_ids.contains(&group_id))
+    }
+}

@@ -1,0 +1,118 @@
+//! Fault injection settings (set from Rust or `POST /__sim/faults`).
+
+use serde::{Deserialize, Serialize};
+
+/// Whether the simulated Jamf is reachable.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Availability {
+    #[default]
+    Up,
+    /// "Going away": new connections are accepted and reset at once, and open keep-alive
+    /// connections see EOF, so clients get connection errors rather than HTTP responses.
+    Refuse,
+    /// Maintenance: every request (token endpoint included) answers 503.
+    Unavailable,
+}
+
+/// Injected faults. `Faults::default()` means none.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Faults {
+    /// Replaces the configured per-request latency.
+    pub latency_ms: Option<u64>,
+    /// Extra delay on the token endpoints (slow IdP/token service).
+    pub token_latency_ms: u64,
+    /// Probability in `[0, 1]` that a matching request answers `error_status`
+    /// (deterministic sequence from the seed).
+    pub error_rate: f64,
+    /// The next `fail_next` matching requests answer `error_status`.
+    pub fail_next: u32,
+    /// 500, 502, 503 or 504. 502–504 come as a proxy's HTML page, 500 in Jamf's own style.
+    pub error_status: u16,
+    /// Matching requests hang until the faults change.
+    pub hang: bool,
+    /// Endpoints the error and hang faults apply to, as route templates with or without the
+    /// method (`"/JSSResource/accounts/userid/{id}"`, `"GET /api/v1/accounts"`); empty = all.
+    pub endpoints: Vec<String>,
+    /// Privileges removed from every principal (the API role lost them).
+    pub missing_privileges: Vec<String>,
+    pub availability: Availability,
+    /// `/api/v1/auth/token` answers USER_EXPIRED_PASSWORD for the Basic user.
+    pub expired_password: bool,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Faults {
+            latency_ms: None,
+            token_latency_ms: 0,
+            error_rate: 0.0,
+            fail_next: 0,
+            error_status: 503,
+            hang: false,
+            endpoints: Vec::new(),
+            missing_privileges: Vec::new(),
+            availability: Availability::Up,
+            expired_password: false,
+        }
+    }
+}
+
+impl Faults {
+    /// Rejects settings that cannot be honoured, naming the field.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(0.0..=1.0).contains(&self.error_rate) {
+            return Err("error_rate must be between 0 and 1".to_owned());
+        }
+        if !(500..=504).contains(&self.error_status) {
+            return Err("error_status must be 500, 501, 502, 503 or 504".to_owned());
+        }
+        Ok(())
+    }
+
+    /// Whether error and hang faults apply to `endpoint` ("METHOD /template").
+    pub fn applies_to(&self, endpoint: &str) -> bool {
+        self.endpoints.is_empty()
+            || self.endpoints.iter().any(|e| {
+                e == endpoint || endpoint.split_once(' ').is_some_and(|(_, path)| e == path)
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scoping_matches_with_or_without_method() {
+        let f = Faults {
+            endpoints: vec!["/api/v1/accounts".into()],
+            ..Faults::default()
+        };
+        assert!(f.applies_to("GET /api/v1/accounts"));
+        assert!(!f.applies_to("GET /api/v1/accounts/{id}"));
+        assert!(Faults::default().applies_to("GET /anything"));
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        let bad = Faults {
+            error_rate: 2.0,
+            ..Faults::default()
+        };
+        assert!(bad.validate().unwrap_err().contains("error_rate"));
+        let bad = Faults {
+            error_status: 404,
+            ..Faults::default()
+        };
+        assert!(bad.validate().unwrap_err().contains("error_status"));
+    }
+
+    #[test]
+    fn json_defaults_fill_missing_fields() {
+        let f: Faults = serde_json::from_str(r#"{"fail_next": 2}"#).unwrap();
+        assert_eq!((f.fail_next, f.error_status), (2, 503));
+        assert!(serde_json::from_str::<Faults>(r#"{"nope": 1}"#).is_err());
+    }
+}
