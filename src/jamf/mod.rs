@@ -1,3 +1,22 @@
 //! The Jamf Pro client: authentication, limits, retries, wire records and fetch plans.
 
+mod account_plan;
+mod client;
+mod directory_plan;
+mod endpoints;
+pub mod error;
+mod hub;
+pub mod plan;
+mod reads;
 pub mod records;
+mod token;
+mod transport;
+pub mod url_policy;
+
+pub use account_plan::{AccountFetch, planned_account_requests};
+pub use client::JamfClient;
+pub use error::JamfError;
+pub use hub::JamfHub;
+pub use plan::{PAGE_SIZE, PlanInputs, PlanKind, planned_requests};
+pub use token::JamfCredentials;
+pub use url_policy::{UrlRefusal, check_instance_url};

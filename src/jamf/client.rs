@@ -1,0 +1,168 @@
+//! [`JamfClient`]: one integrated account's view of its Jamf instance — authenticated GETs with
+//! one re-authentication on a 401, the cached version, and the validation probe. The fetch
+//! plans built on it live in `plan`.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use secrecy::ExposeSecret;
+use serde::de::DeserializeOwned;
+use tokio::sync::OnceCell;
+use url::Url;
+
+use super::endpoints::{self, Endpoint};
+use super::error::JamfError;
+use super::records::{
+    ClassicAccountList, JamfProVersionResponse, JamfVersion, V1AccountPage, parse_json,
+};
+use super::token::{Bearer, JamfCredentials, TokenSource};
+use super::transport::Transport;
+
+/// Talks to one Jamf instance with one set of credentials; cheap to clone.
+#[derive(Clone)]
+pub struct JamfClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    transport: Transport,
+    tokens: TokenSource,
+    version: OnceCell<JamfVersion>,
+}
+
+impl fmt::Debug for JamfClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Only the URL: the credentials stay out of every rendering.
+        f.debug_struct("JamfClient")
+            .field("instance_url", &self.inner.transport.base.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl JamfClient {
+    pub(crate) fn new(transport: Transport, credentials: JamfCredentials) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                transport,
+                tokens: TokenSource::new(credentials),
+                version: OnceCell::new(),
+            }),
+        }
+    }
+
+    /// The normalized instance URL this client calls.
+    pub fn instance_url(&self) -> &Url {
+        &self.inner.transport.base
+    }
+
+    /// Drops the cached token and obtains a new one (`refresh-credentials`); a refusal is
+    /// [`JamfError::Unauthorized`].
+    pub async fn refresh_token(&self) -> Result<(), JamfError> {
+        self.within_deadline(self.inner.tokens.force_new(&self.inner.transport))
+            .await
+    }
+
+    /// The Jamf Pro version, read once per client (`GET /api/v1/jamf-pro-version`).
+    pub async fn version(&self) -> Result<JamfVersion, JamfError> {
+        self.within_deadline(self.version_unbounded()).await
+    }
+
+    /// The validation probe: can these credentials read the administrator accounts? Reads one
+    /// entry of the v1 list where Jamf has it, else the Classic list. `Forbidden` names the
+    /// missing privilege.
+    pub async fn can_read_accounts(&self) -> Result<(), JamfError> {
+        self.within_deadline(async {
+            if self.version_unbounded().await?.supports_v1_accounts() {
+                let query = [("page", "0".to_owned()), ("page-size", "1".to_owned())];
+                self.get::<V1AccountPage>(
+                    endpoints::V1_ACCOUNTS,
+                    endpoints::V1_ACCOUNTS.template,
+                    &query,
+                )
+                .await
+                .map(drop)
+            } else {
+                let path = endpoints::CLASSIC_ACCOUNTS.template;
+                self.get::<ClassicAccountList>(endpoints::CLASSIC_ACCOUNTS, path, &[])
+                    .await
+                    .map(drop)
+            }
+        })
+        .await
+    }
+
+    pub(crate) async fn version_unbounded(&self) -> Result<JamfVersion, JamfError> {
+        self.inner
+            .version
+            .get_or_try_init(|| async {
+                let endpoint = endpoints::VERSION;
+                let body: JamfProVersionResponse =
+                    self.get(endpoint, endpoint.template, &[]).await?;
+                body.parsed().ok_or_else(|| JamfError::Parse {
+                    endpoint: endpoint.template,
+                    reason: format!("unrecognized version {:?}", body.version),
+                })
+            })
+            .await
+            .copied()
+    }
+
+    /// Runs `work` inside the overall upstream deadline (retries included).
+    pub(crate) async fn within_deadline<T>(
+        &self,
+        work: impl Future<Output = Result<T, JamfError>>,
+    ) -> Result<T, JamfError> {
+        let after = self.inner.transport.limits.deadline;
+        tokio::time::timeout(after, work)
+            .await
+            .unwrap_or(Err(JamfError::DeadlineExceeded { after }))
+    }
+
+    /// How many requests a plan keeps going at once (the per-instance bound).
+    pub(crate) fn parallelism(&self) -> usize {
+        self.inner.transport.limits.max_concurrency
+    }
+
+    /// An authenticated GET of `path` parsed as `T`. On a 401 it gets one new token and tries
+    /// once more; a second 401 is returned as [`JamfError::Unauthorized`].
+    pub(crate) async fn get<T: DeserializeOwned>(
+        &self,
+        endpoint: Endpoint,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, JamfError> {
+        let transport = &self.inner.transport;
+        let bearer = self.inner.tokens.bearer(transport).await?;
+        let body = match self.get_with(&bearer, endpoint, path, query).await {
+            Err(JamfError::Unauthorized { .. }) => {
+                let fresh = self
+                    .inner
+                    .tokens
+                    .after_rejection(transport, &bearer)
+                    .await?;
+                self.get_with(&fresh, endpoint, path, query).await?
+            }
+            other => other?,
+        };
+        parse_json(&body).map_err(|e| JamfError::Parse {
+            endpoint: endpoint.template,
+            reason: e.to_string(),
+        })
+    }
+
+    async fn get_with(
+        &self,
+        bearer: &Bearer,
+        endpoint: Endpoint,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<Vec<u8>, JamfError> {
+        let build = |request: reqwest::RequestBuilder| {
+            request
+                .bearer_auth(bearer.token.expose_secret())
+                .query(query)
+        };
+        self.inner.transport.get(endpoint, build, path).await
+    }
+}

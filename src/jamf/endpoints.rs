@@ -1,0 +1,38 @@
+//! The Jamf endpoints this client calls, as path templates (the `endpoint` metric label) with
+//! the privilege each needs, so a 403 can name what the API role is missing.
+
+/// One Jamf endpoint: its path template and the API-role privilege that reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoint {
+    pub template: &'static str,
+    pub privilege: Option<&'static str>,
+}
+
+const fn endpoint(template: &'static str, privilege: Option<&'static str>) -> Endpoint {
+    Endpoint {
+        template,
+        privilege,
+    }
+}
+
+pub const OAUTH_TOKEN: Endpoint = endpoint("/api/v1/oauth/token", None);
+/// The pre-11 token path; used when the v1 path answers 404.
+pub const OAUTH_TOKEN_LEGACY: Endpoint = endpoint("/api/oauth/token", None);
+pub const BASIC_TOKEN: Endpoint = endpoint("/api/v1/auth/token", None);
+pub const KEEP_ALIVE: Endpoint = endpoint("/api/v1/auth/keep-alive", None);
+pub const VERSION: Endpoint = endpoint("/api/v1/jamf-pro-version", None);
+
+pub const V1_ACCOUNTS: Endpoint = endpoint("/api/v1/accounts", Some("Read Accounts"));
+pub const V1_ACCOUNT: Endpoint = endpoint("/api/v1/accounts/{id}", Some("Read Accounts"));
+pub const V1_GROUPS: Endpoint = endpoint("/api/v1/account-groups", Some("Read Account Groups"));
+pub const CLASSIC_ACCOUNTS: Endpoint = endpoint("/JSSResource/accounts", Some("Read Accounts"));
+pub const CLASSIC_ACCOUNT: Endpoint =
+    endpoint("/JSSResource/accounts/userid/{id}", Some("Read Accounts"));
+pub const CLASSIC_GROUP: Endpoint =
+    endpoint("/JSSResource/accounts/groupid/{id}", Some("Read Accounts"));
+
+pub const SITES: Endpoint = endpoint("/api/v1/sites", Some("Read Sites"));
+pub const SSO: Endpoint = endpoint("/api/v3/sso", Some("Read SSO Settings"));
+pub const API_ROLES: Endpoint = endpoint("/api/v1/api-roles", Some("Read API Roles"));
+pub const API_CLIENTS: Endpoint =
+    endpoint("/api/v1/api-integrations", Some("Read API Integrations"));

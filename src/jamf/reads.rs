@@ -1,0 +1,118 @@
+//! Single Jamf reads both kinds of plan share: bounded fan-out, Classic details, SSO, and how
+//! their failures are read (absent, optional, unknown version).
+
+use futures::{StreamExt, TryStreamExt, stream};
+
+use super::client::JamfClient;
+use super::endpoints;
+use super::error::JamfError;
+use super::records::{
+    ClassicAccount, ClassicAccountDetail, ClassicGroup, ClassicGroupDetail, Fetched, JamfVersion,
+    SsoSettings, WithRaw,
+};
+
+impl JamfClient {
+    /// Runs `fetch` over `items` with at most the instance bound pending (the limiter bounds
+    /// what is actually in flight), keeping the input order and dropping `None`s.
+    pub(super) async fn bounded<I, T, F, Fut>(
+        &self,
+        items: Vec<I>,
+        fetch: F,
+    ) -> Result<Vec<T>, JamfError>
+    where
+        F: Fn(I) -> Fut,
+        Fut: Future<Output = Result<Option<T>, JamfError>>,
+    {
+        stream::iter(items)
+            .map(fetch)
+            .buffered(self.parallelism())
+            .try_filter_map(|item| async move { Ok(item) })
+            .try_collect()
+            .await
+    }
+
+    pub(super) async fn sso(&self) -> Result<SsoSettings, JamfError> {
+        self.get(endpoints::SSO, endpoints::SSO.template, &[]).await
+    }
+
+    /// Classic account detail; `None` when Jamf no longer has it (deleted since the list).
+    pub(super) async fn classic_account(
+        &self,
+        id: &str,
+    ) -> Result<Option<WithRaw<ClassicAccount>>, JamfError> {
+        let Some(path) = id_path("/JSSResource/accounts/userid/", id) else {
+            return Ok(None);
+        };
+        let detail = self.get::<ClassicAccountDetail>(endpoints::CLASSIC_ACCOUNT, &path, &[]);
+        Ok(absent_if_not_found(detail.await)?.map(|d| d.account))
+    }
+
+    /// Classic group detail; `None` when Jamf no longer has it.
+    pub(super) async fn classic_group(
+        &self,
+        id: &str,
+    ) -> Result<Option<WithRaw<ClassicGroup>>, JamfError> {
+        let Some(path) = id_path("/JSSResource/accounts/groupid/", id) else {
+            return Ok(None);
+        };
+        let detail = self.get::<ClassicGroupDetail>(endpoints::CLASSIC_GROUP, &path, &[]);
+        Ok(absent_if_not_found(detail.await)?.map(|d| d.group))
+    }
+}
+
+/// `prefix` + `id` when the id is a Jamf numeric id; anything else cannot name a Jamf record
+/// and must not be spliced into a path.
+pub(super) fn id_path(prefix: &str, id: &str) -> Option<String> {
+    let numeric = !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
+    numeric.then(|| format!("{prefix}{id}"))
+}
+
+/// An unparseable version picks the Classic plan (which every version serves).
+pub(super) fn known_version(
+    result: Result<JamfVersion, JamfError>,
+) -> Result<Option<JamfVersion>, JamfError> {
+    match result {
+        Ok(version) => Ok(Some(version)),
+        Err(JamfError::Parse { reason, .. }) => {
+            tracing::warn!(%reason, "unreadable Jamf version; using the Classic plan");
+            Ok(None)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+pub(super) fn absent_if_not_found<T>(result: Result<T, JamfError>) -> Result<Option<T>, JamfError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(JamfError::NotFound { .. }) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
+/// An optional part: 403 → `Forbidden` (naming the privilege), other Jamf failures →
+/// `Unavailable`. A rejected token still fails the fetch: the account needs re-authentication.
+pub(super) fn optional<T>(result: Result<T, JamfError>) -> Result<Fetched<T>, JamfError> {
+    match result {
+        Ok(value) => Ok(Fetched::Ok(value)),
+        Err(JamfError::Forbidden { privilege, .. }) => Ok(Fetched::Forbidden {
+            privilege: privilege.map(str::to_owned),
+        }),
+        Err(fatal @ (JamfError::Unauthorized { .. } | JamfError::Refused(_))) => Err(fatal),
+        Err(other) => Ok(Fetched::Unavailable {
+            reason: other.to_string(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_numeric_ids_reach_a_path() {
+        assert_eq!(id_path("/a/", "42").as_deref(), Some("/a/42"));
+        for hostile in ["", "../1", "1/../../x", "1?x=1", "-1", " 1"] {
+            assert_eq!(id_path("/a/", hostile), None, "{hostile:?}");
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! The fetch plans against the simulator: complete data, and request counts equal to the
+//! documented formulas.
+
+use jamf_directory::jamf::records::{Fetched, JamfDirectory};
+use jamf_directory::jamf::{PlanInputs, PlanKind, planned_account_requests, planned_requests};
+use jamf_directory::sim::Faults;
+use jamf_directory::sim::SimServer;
+use jamf_directory::sim::{AccessLevel, PrivilegeSet};
+
+use super::{TOKEN, V1_ACCOUNTS, client, hub, oauth, sim};
+
+/// Fetches a directory with a fresh client and returns it with the data GETs it made.
+async fn fetch_counting(sim: &SimServer) -> (JamfDirectory, u64) {
+    let client = client(&hub(|_| {}), sim.base_url(), oauth(sim));
+    client.version().await.expect("version");
+    sim.control().reset_stats();
+    let directory = client.fetch_directory().await.expect("directory");
+    let stats = sim.control().stats();
+    let data_gets = stats.requests_total - stats.count(TOKEN);
+    (directory, data_gets)
+}
+
+fn dataset_inputs(sim: &SimServer) -> PlanInputs {
+    let data = sim.control().dataset();
+    PlanInputs {
+        accounts: data.accounts.len(),
+        groups: data.groups.len(),
+        custom_accounts: data
+            .accounts
+            .iter()
+            .filter(|a| {
+                a.privilege_set == PrivilegeSet::Custom && a.access_level != AccessLevel::Group
+            })
+            .count(),
+        custom_groups_without_privileges: data
+            .groups
+            .iter()
+            .filter(|g| g.privilege_set == PrivilegeSet::Custom && g.privileges.flat().is_empty())
+            .count(),
+        api_roles: data.api_roles.len(),
+        api_clients: data.api_integrations.len(),
+    }
+}
+
+#[tokio::test]
+async fn both_plans_read_everything_in_the_planned_number_of_calls() {
+    let sim = sim(|c| c.accounts = 120).await;
+    let expected = dataset_inputs(&sim);
+
+    let (v1, v1_gets) = fetch_counting(&sim).await;
+    assert_eq!(PlanInputs::of(&v1), expected);
+    assert_eq!(v1_gets as usize, planned_requests(PlanKind::V1, &expected));
+    assert!(v1.accounts.iter().all(|a| a.v1.is_some()));
+    assert!(matches!(v1.sso, Fetched::Ok(_)));
+
+    sim.control().set_jamf_version("10.42.1");
+    let (classic, classic_gets) = fetch_counting(&sim).await;
+    assert_eq!(classic.accounts.len(), expected.accounts);
+    assert_eq!(classic.groups.len(), expected.groups);
+    assert!(classic.accounts.iter().all(|a| a.classic.is_some()));
+    assert_eq!(
+        classic_gets as usize,
+        planned_requests(PlanKind::Classic, &expected)
+    );
+
+    let ids = |d: &JamfDirectory| {
+        let mut ids: Vec<String> = d
+            .accounts
+            .iter()
+            .filter_map(|a| a.id().map(str::to_owned))
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&v1), ids(&classic), "both plans see the same accounts");
+    assert!(
+        v1_gets * 3 < classic_gets,
+        "v1 {v1_gets} vs Classic {classic_gets}"
+    );
+}
+
+#[tokio::test]
+async fn a_forbidden_sso_read_leaves_the_snapshot_standing() {
+    let sim = sim(|_| {}).await;
+    let faults = Faults {
+        missing_privileges: vec!["Read SSO Settings".into()],
+        ..Faults::default()
+    };
+    sim.control().set_faults(faults).expect("faults");
+    let client = client(&hub(|_| {}), sim.base_url(), oauth(&sim));
+    let directory = client.fetch_directory().await.expect("snapshot");
+    let forbidden = Fetched::Forbidden {
+        privilege: Some("Read SSO Settings".to_owned()),
+    };
+    assert_eq!(directory.sso, forbidden);
+    assert!(!directory.accounts.is_empty());
+}
+
+#[tokio::test]
+async fn one_account_is_fetched_with_only_its_own_calls() {
+    let sim = sim(|c| c.accounts = 120).await;
+    let account = sim
+        .control()
+        .dataset()
+        .accounts
+        .iter()
+        .find(|a| a.access_level == AccessLevel::Group && !a.group_ids.is_empty())
+        .cloned()
+        .expect("a Group Access account in the dataset");
+    let client = client(&hub(|_| {}), sim.base_url(), oauth(&sim));
+    client.version().await.expect("version");
+    sim.control().reset_stats();
+
+    let (record, groups, sso) = client
+        .fetch_account(&account.id.to_string())
+        .await
+        .expect("fetch")
+        .expect("found");
+    assert_eq!(record.id(), Some(account.id.to_string().as_str()));
+    assert_eq!(groups.len(), account.group_ids.len());
+    assert!(matches!(sso, Fetched::Ok(_)));
+
+    let stats = sim.control().stats();
+    assert_eq!(stats.count(V1_ACCOUNTS), 0, "no list calls");
+    assert_eq!(stats.count("GET /JSSResource/accounts"), 0, "no list calls");
+    let planned = planned_account_requests(PlanKind::V1, account.group_ids.len());
+    assert_eq!(
+        (stats.requests_total - stats.count(TOKEN)) as usize,
+        planned
+    );
+}
+
+#[tokio::test]
+async fn lists_longer_than_a_page_are_read_page_by_page() {
+    let sim = sim(|c| c.accounts = 2 * jamf_directory::jamf::PAGE_SIZE + 100).await;
+    let expected = dataset_inputs(&sim);
+    let (directory, gets) = fetch_counting(&sim).await;
+    assert_eq!(sim.control().stats().count(V1_ACCOUNTS), 3);
+    assert_eq!(PlanInputs::of(&directory), expected);
+    assert_eq!(gets as usize, planned_requests(PlanKind::V1, &expected));
+}
