@@ -3,7 +3,9 @@
 //! Data flows one way: `http` → `auth` → `accounts` → `directory` → `jamf`.
 //! `sim` is the Jamf Pro simulator used by tests, the demo and benchmarks.
 
+pub mod accounts;
 pub mod auth;
+pub mod demo;
 pub mod directory;
 pub mod http;
 pub mod jamf;
@@ -15,6 +17,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use secrecy::ExposeSecret as _;
 use tokio::net::TcpListener;
 
 use crate::http::AppState;
@@ -28,9 +31,21 @@ pub async fn launch(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     settings.validate()?;
+    let authority = Arc::new(auth::Authority::from_settings(&settings)?);
+    let accounts = Arc::new(accounts::account_service(&settings).await?);
+    let directory = Arc::new(http::state::DirectoryState {
+        cache: directory::cache::SnapshotCache::new(
+            std::time::Duration::from_secs(settings.cache.ttl_secs),
+            settings.cache.max_accounts,
+        ),
+        cursors: directory::cursor::CursorCodec::new(settings.signing_key()?.expose_secret()),
+    });
     let state = AppState {
         settings: Arc::new(settings),
         metrics: telemetry::metrics_handle(),
+        authority,
+        accounts,
+        directory,
     };
     let app = http::app(state);
     tracing::info!(address = %listener.local_addr()?, "listening");

@@ -22,6 +22,13 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
+    /// Try it now: a simulated Jamf Pro, the service on a temporary SQLite, a demo client and
+    /// integrated account; prints the Swagger UI URL, credentials and a curl command.
+    Demo {
+        /// Address to serve on.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+    },
     /// Print the OpenAPI 3.1 document.
     Openapi,
     /// Read a caller secret on stdin; print the value for `client_secret_sha256`.
@@ -42,6 +49,7 @@ fn main() -> ExitCode {
 fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve { config } => serve(config),
+        Command::Demo { listen } => demo(listen),
         Command::Openapi => {
             println!("{}", jamf_directory::http::openapi().to_pretty_json()?);
             Ok(())
@@ -63,5 +71,18 @@ fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
     tokio::runtime::Runtime::new()?.block_on(async move {
         let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
         jamf_directory::launch(settings, listener, jamf_directory::shutdown_signal()).await
+    })
+}
+
+fn demo(listen: std::net::SocketAddr) -> anyhow::Result<()> {
+    jamf_directory::telemetry::init_demo_logging();
+    tokio::runtime::Runtime::new()?.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e} (try --listen 127.0.0.1:0)"))?;
+        jamf_directory::demo::run(listener, jamf_directory::shutdown_signal(), |info| {
+            println!("{}", info.banner());
+        })
+        .await
     })
 }

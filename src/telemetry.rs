@@ -36,6 +36,15 @@ pub fn init_logging(settings: &LogSettings) {
     };
 }
 
+/// The demo's logging: warnings only, human-readable, on stderr so stdout holds just the banner.
+pub fn init_demo_logging() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 /// The process-wide Prometheus recorder, installed on first use.
 pub fn metrics_handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();

@@ -1,6 +1,18 @@
 //! Caller authentication: client secrets, issued JWTs and their verification.
 
+mod authority;
+mod clients;
+mod jwt;
+#[cfg(test)]
+mod tests;
+
 use sha2::{Digest, Sha256};
+
+pub use self::authority::{
+    Authority, CLIENT_CREDENTIALS, GrantError, IssuedToken, Principal, TokenRequest,
+};
+pub use self::clients::ALL_TENANTS;
+pub use self::jwt::{MAX_TOKEN_LEN, VerifyError};
 
 /// Hex SHA-256 of a caller secret: the value stored as `client_secret_sha256`.
 pub fn hash_secret(secret: &str) -> String {

@@ -51,8 +51,19 @@ async fn live() -> Json<Health> {
         (status = 200, description = "Ready", body = Health),
         (status = 503, description = "A check failed", body = Health),
     ))]
-async fn ready(State(_state): State<AppState>) -> (StatusCode, Json<Health>) {
-    let checks: Vec<HealthCheck> = Vec::new();
+async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let database = match state.accounts.ping().await {
+        Ok(()) => None,
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness: the database does not answer");
+            Some("the database does not answer".to_owned())
+        }
+    };
+    let checks = vec![HealthCheck {
+        name: "database",
+        status: if database.is_none() { "ok" } else { "failed" },
+        error: database,
+    }];
     let ok = checks.iter().all(|c| c.error.is_none());
     let status = if ok {
         StatusCode::OK

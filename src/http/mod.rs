@@ -1,9 +1,14 @@
 //! HTTP: router assembly and the layer stack, in one place.
 
+mod accounts;
+pub mod caller;
 pub mod error;
 mod health;
 mod metrics;
 mod observe;
+mod token;
+mod unified;
+mod upstream;
 pub mod docs;
 pub mod state;
 
@@ -32,6 +37,9 @@ fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
         .merge(health::routes())
         .merge(metrics::routes())
+        .merge(token::routes())
+        .merge(accounts::routes())
+        .merge(unified::routes())
 }
 
 /// The OpenAPI document (what `jamf-directory openapi` prints and the repo commits).

@@ -4,10 +4,25 @@ use std::sync::Arc;
 
 use metrics_exporter_prometheus::PrometheusHandle;
 
+use crate::accounts::AccountService;
+use crate::directory::cache::SnapshotCache;
+use crate::directory::cursor::CursorCodec;
+use crate::auth::Authority;
 use crate::settings::Settings;
 
 #[derive(Clone)]
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub metrics: PrometheusHandle,
+    /// Issues caller tokens and verifies them on every protected request.
+    pub authority: Arc<Authority>,
+    /// Integrated accounts: storage, lifecycle and one Jamf client per account.
+    pub accounts: Arc<AccountService>,
+    /// Snapshots and list cursors of the unified API.
+    pub directory: Arc<DirectoryState>,
+}
+
+pub struct DirectoryState {
+    pub cache: SnapshotCache,
+    pub cursors: CursorCodec,
 }

@@ -90,3 +90,18 @@ pub async fn spawn_app(mut settings: Settings) -> TestApp {
         handle: Some(handle),
     }
 }
+
+/// A bearer token for the configured caller `client_id` from `POST /auth/token`.
+pub async fn access_token(app: &TestApp, client_id: &str, secret: &str) -> String {
+    let response = app
+        .client
+        .post(app.url("/auth/token"))
+        .basic_auth(client_id, Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("token request");
+    assert_eq!(response.status(), reqwest::StatusCode::OK, "token for {client_id}");
+    let body: serde_json::Value = response.json().await.expect("token JSON");
+    body["access_token"].as_str().expect("access_token").to_owned()
+}

@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""Static checks of deploy/kubernetes/*.yaml, docker-compose.yml and .env.example.
+
+kubernetes-validate checks the manifests against the Kubernetes schemas; this checks what the
+schemas cannot: the promises the deployment makes (replicas, probes, non-root, read-only root,
+no service-account token, limits, secrets wired to the `*_file` keys, the concurrency budget
+divided by the replica count) and that the compose file is complete and consistent with
+.env.example. Prints one line per check and `deploy checks: N passed, M failed`.
+
+With --emit-runtime DIR it also writes what .ci/validate-deploy.sh needs to run the real
+binaries with these exact settings: the ConfigMap's TOML, the compose environment with
+.env.example-style values, and the compose health-check commands.
+"""
+
+import argparse
+import json
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+K8S = ROOT / "deploy" / "kubernetes"
+JAMF_MAX_CONCURRENCY = 5
+
+results = []
+
+
+def check(name, ok, detail=""):
+    results.append(bool(ok))
+    print(f"  {'ok  ' if ok else 'FAIL'} {name}{'' if ok or not detail else ': ' + str(detail)}")
+
+
+def load_k8s():
+    docs = {}
+    for path in sorted(K8S.glob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if doc:
+                docs[(doc["kind"], doc.get("metadata", {}).get("name"))] = (path.name, doc)
+    return docs
+
+
+def check_kubernetes(emit):
+    print("Kubernetes manifests")
+    docs = load_k8s()
+    kinds = {kind for kind, _ in docs}
+    check("Deployment, Service, ConfigMap, Secret (example), PodDisruptionBudget present",
+          {"Deployment", "Service", "ConfigMap", "Secret", "PodDisruptionBudget"} <= kinds, kinds)
+    _, dep = docs[("Deployment", "jamf-directory")]
+    spec = dep["spec"]
+    pod = spec["template"]["spec"]
+    (c,) = pod["containers"]
+    replicas = spec["replicas"]
+    check("2 replicas", replicas == 2, replicas)
+    check("selector matches template labels",
+          spec["selector"]["matchLabels"].items() <= spec["template"]["metadata"]["labels"].items())
+    check("liveness probe GET /health/live", c["livenessProbe"]["httpGet"]["path"] == "/health/live")
+    check("readiness probe GET /health/ready", c["readinessProbe"]["httpGet"]["path"] == "/health/ready")
+    port_names = {p["name"]: p["containerPort"] for p in c["ports"]}
+    check("probes use the declared container port",
+          all(c[p]["httpGet"]["port"] in port_names for p in ("livenessProbe", "readinessProbe")))
+    res = c.get("resources", {})
+    check("resource requests and limits (cpu, memory)",
+          {"cpu", "memory"} <= set(res.get("requests", {})) and {"cpu", "memory"} <= set(res.get("limits", {})), res)
+    psc, csc = pod.get("securityContext", {}), c.get("securityContext", {})
+    check("non-root (runAsNonRoot, uid 10001 as in the Dockerfile)",
+          psc.get("runAsNonRoot") is True and psc.get("runAsUser") == 10001)
+    check("read-only root filesystem", csc.get("readOnlyRootFilesystem") is True)
+    check("no privilege escalation, all capabilities dropped",
+          csc.get("allowPrivilegeEscalation") is False and csc.get("capabilities", {}).get("drop") == ["ALL"])
+    check("no service-account token automount", pod.get("automountServiceAccountToken") is False)
+
+    # ConfigMap TOML: parses, and its *_file keys point into the Secret mount.
+    _, cm = docs[("ConfigMap", "jamf-directory-config")]
+    toml_text = cm["data"]["jamf-directory.toml"]
+    try:
+        cfg = tomllib.loads(toml_text)
+        check("ConfigMap holds valid TOML", True)
+    except tomllib.TOMLDecodeError as e:
+        check("ConfigMap holds valid TOML", False, e)
+        return
+    mounts = {m["name"]: m for m in c["volumeMounts"]}
+    vols = {v["name"]: v for v in pod["volumes"]}
+    cfg_mount = next(m for m in c["volumeMounts"] if vols[m["name"]].get("configMap"))
+    check("container reads the mounted TOML (serve --config <mount>)",
+          c["args"][:1] == ["serve"] and cfg_mount["mountPath"] in c["args"], c["args"])
+    secret_mount = mounts["secrets"]["mountPath"]
+    secret_items = {i["path"]: i["key"] for i in vols["secrets"]["secret"]["items"]}
+    _, secret = docs[("Secret", vols["secrets"]["secret"]["secretName"])]
+    secret_keys = set(secret.get("stringData", {})) | set(secret.get("data", {}))
+    file_keys = {f"{section}.{k}": v for section, table in cfg.items() if isinstance(table, dict)
+                 for k, v in table.items() if k.endswith("_file")}
+    check("signing_key_file and encryption_key_file set (shared by every replica)",
+          {"auth.signing_key_file", "storage.encryption_key_file"} <= set(file_keys), file_keys)
+    for key, path in file_keys.items():
+        rel = path.removeprefix(secret_mount.rstrip("/") + "/")
+        check(f"{key} -> {path} is a key of the mounted Secret",
+              path.startswith(secret_mount) and rel in secret_items and secret_items[rel] in secret_keys)
+    env = {e["name"]: e for e in c.get("env", [])}
+    db = env.get("JAMF_DIRECTORY__STORAGE__DATABASE_URL", {})
+    ref = db.get("valueFrom", {}).get("secretKeyRef", {})
+    check("database_url comes from the Secret", ref.get("key") in secret_keys, ref)
+    clients_ref = env.get("JAMF_DIRECTORY__AUTH__CLIENTS", {}).get("valueFrom", {}).get("secretKeyRef", {})
+    check("auth.clients come from the Secret", clients_ref.get("key") in secret_keys, clients_ref)
+    check("the ConfigMap defines no auth.clients (the env var would replace them)", "clients" not in cfg.get("auth", {}))
+    clients_value = secret.get("stringData", {}).get(clients_ref.get("key"), "")
+    try:
+        clients = tomllib.loads("clients = " + clients_value)["clients"]
+        ok = bool(clients) and all({"client_id", "client_secret_sha256", "scopes"} <= set(cl) for cl in clients)
+        check("the Secret's auth-clients is a one-line TOML array of client tables", ok and "\n" not in clients_value, clients)
+    except tomllib.TOMLDecodeError as e:
+        clients = []
+        check("the Secret's auth-clients is a one-line TOML array of client tables", False, e)
+    check("the Secret example's database URL is PostgreSQL (required to scale out)",
+          str(secret.get("stringData", {}).get(ref.get("key"), "")).startswith("postgres"))
+    check("no secret value in the ConfigMap",
+          not any(k in cfg.get("auth", {}) for k in ("signing_key",)) and "encryption_key" not in cfg.get("storage", {}))
+    mc = cfg.get("upstream", {}).get("max_concurrency", 5)
+    check(f"upstream.max_concurrency ({mc}) x replicas ({replicas}) <= {JAMF_MAX_CONCURRENCY}",
+          mc * replicas <= JAMF_MAX_CONCURRENCY)
+    _, svc = docs[("Service", "jamf-directory")]
+    check("Service selects the Deployment's pods and targets its port",
+          svc["spec"]["selector"].items() <= spec["template"]["metadata"]["labels"].items()
+          and all(p["targetPort"] in port_names or p["targetPort"] in port_names.values() for p in svc["spec"]["ports"]))
+    kust = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    listed = set(kust["resources"])
+    check("kustomization lists every manifest but the Secret example",
+          listed == {p.name for p in K8S.glob("*.yaml")} - {"kustomization.yaml", "secret.example.yaml"}, listed)
+    if emit:
+        (emit / "k8s.toml").write_text(toml_text)
+        (emit / "k8s.json").write_text(json.dumps({
+            "secret_mount": secret_mount, "file_keys": file_keys, "secret_items": secret_items,
+            "clients": clients, "clients_env": clients_value}))
+
+
+VAR = re.compile(r"\$\{([A-Z0-9_]+)(?::?([-?])([^}]*))?\}|\$\$")
+
+
+def interpolate(text, env):
+    """Compose-style ${VAR}, ${VAR:-default}, ${VAR:?error} and $$."""
+    def sub(m):
+        if m.group(0) == "$$":
+            return "$"
+        name, op, arg = m.groups()
+        value = env.get(name, "")
+        if op == "-" and not value:
+            return arg
+        if op == "?" and not value:
+            raise KeyError(f"{name}: {arg}")
+        return value
+    return VAR.sub(sub, text)
+
+
+def variables(obj):
+    text = json.dumps(obj)
+    return {m.group(1) for m in VAR.finditer(text) if m.group(1)}
+
+
+def check_compose(emit, env_values):
+    print("docker-compose.yml and .env.example")
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose.get("services", {})
+    check("services: jamf-directory, postgres, jamf-sim",
+          {"jamf-directory", "postgres", "jamf-sim"} <= set(services), list(services))
+    for name, svc in services.items():
+        hc = svc.get("healthcheck", {})
+        check(f"{name}: health check defined", isinstance(hc.get("test"), list) and hc["test"][0] in ("CMD", "CMD-SHELL"))
+    app, sim = services["jamf-directory"], services["jamf-sim"]
+    check("jamf-directory and jamf-sim are built from the Dockerfile, one image",
+          app.get("build", {}).get("dockerfile") == "Dockerfile" and sim.get("build") == app.get("build")
+          and app.get("image") == sim.get("image"))
+    deps = app.get("depends_on", {})
+    check("jamf-directory waits for healthy postgres and jamf-sim",
+          all(deps.get(d, {}).get("condition") == "service_healthy" for d in ("postgres", "jamf-sim")), deps)
+    check("jamf-sim runs the jamf-sim binary, bound to 0.0.0.0",
+          sim.get("entrypoint") == ["/usr/local/bin/jamf-sim"] and "0.0.0.0" in sim.get("command", []))
+    env = app.get("environment", {})
+    check("jamf-directory uses PostgreSQL on the postgres service",
+          str(env.get("JAMF_DIRECTORY__STORAGE__DATABASE_URL", "")).startswith("postgres://") and "@postgres:5432/" in env["JAMF_DIRECTORY__STORAGE__DATABASE_URL"])
+    check("keys set: signing key, encryption key, at least one caller client",
+          {"JAMF_DIRECTORY__AUTH__SIGNING_KEY", "JAMF_DIRECTORY__STORAGE__ENCRYPTION_KEY", "JAMF_DIRECTORY__AUTH__CLIENTS"} <= set(env))
+    for name, svc in services.items():
+        test = svc["healthcheck"]["test"]
+        if name != "postgres":
+            check(f"{name}: health check needs no curl (the image has none)", "curl" not in " ".join(test) and "wget" not in " ".join(test))
+    used = variables(compose)
+    documented = set(env_values)
+    check(".env.example documents every variable docker-compose.yml uses", used <= documented, used - documented)
+    unused = documented - used
+    check(".env.example has no variable docker-compose.yml ignores", not unused, unused)
+    if emit:
+        values = dict(env_values)
+        out = {"app_env": {k: interpolate(str(v), values) for k, v in env.items()},
+               "sim_command": [interpolate(str(a), values) for a in sim["command"]],
+               "sim_env": {k: interpolate(str(v), values) for k, v in sim.get("environment", {}).items()},
+               "healthchecks": {n: s["healthcheck"]["test"] for n, s in services.items()}}
+        (emit / "compose.json").write_text(json.dumps(out, indent=2))
+
+
+def parse_env_file(path):
+    values = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip()
+    return values
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--emit-runtime", type=Path, help="directory for the runtime check's inputs")
+    ap.add_argument("--env-file", type=Path, help=".env with real values for --emit-runtime")
+    args = ap.parse_args()
+    if args.emit_runtime:
+        args.emit_runtime.mkdir(parents=True, exist_ok=True)
+    check_kubernetes(args.emit_runtime)
+    example = parse_env_file(ROOT / ".env.example")
+    values = parse_env_file(args.env_file) if args.env_file else example
+    check_compose(args.emit_runtime, {**{k: "" for k in example}, **values})
+    passed, failed = results.count(True), results.count(False)
+    print(f"deploy checks: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

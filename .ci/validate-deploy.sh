@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Validates the deployment files:
+#  1. deploy/kubernetes/*.yaml against the Kubernetes schemas (kubernetes-validate from PyPI,
+#     which bundles its schemas: works offline), strict (unknown fields are errors);
+#  2. the promises the manifests and docker-compose.yml make (.ci/deploy_check.py);
+#  3. the same settings with the real binaries and the local PostgreSQL: the ConfigMap's TOML
+#     with secrets mounted as files, as two replicas sharing the database and signing key, and
+#     the compose environment with jamf-sim, including the compose health-check commands.
+# Needs: python3, curl, PostgreSQL on 127.0.0.1:5432 (started if installed), cargo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source .ci/lib-services.sh
+
+OUT=target/validate-deploy
+VENV=target/ci-venv
+rm -rf "$OUT" && mkdir -p "$OUT"
+
+step "deploy: Python venv with kubernetes-validate and PyYAML ($VENV)"
+ensure_venv "$VENV" kubernetes-validate==1.37.0 PyYAML==6.0.3
+"$VENV/bin/kubernetes-validate" --version
+
+step "deploy: kubernetes-validate --strict deploy/kubernetes (Kubernetes 1.37 and 1.29 schemas)"
+manifests=()
+for f in deploy/kubernetes/*.yaml; do
+  [[ $(basename "$f") == kustomization.yaml ]] || manifests+=("$f")
+done
+for version in 1.37 1.29; do
+  "$VENV/bin/kubernetes-validate" --strict -k "$version" "${manifests[@]}"
+done
+
+step "deploy: compose .env from deploy/compose/make-env.sh"
+deploy/compose/make-env.sh >"$OUT/.env" 2>"$OUT/make-env.txt"
+CALLER_SECRET=$(sed -n 's/^Caller client secret: *\([0-9a-f]*\).*/\1/p' "$OUT/make-env.txt")
+[[ ${#CALLER_SECRET} -eq 64 ]] || die "make-env.sh printed no caller secret"
+set -a; source "$OUT/.env"; set +a
+[[ $(printf %s "$CALLER_SECRET" | sha256sum | cut -d' ' -f1) == "$CALLER_CLIENT_SECRET_SHA256" ]] \
+  || die "CALLER_CLIENT_SECRET_SHA256 is not the SHA-256 of the printed secret"
+
+step "deploy: manifest and compose checks (.ci/deploy_check.py)"
+"$VENV/bin/python" .ci/deploy_check.py --emit-runtime "$OUT" --env-file "$OUT/.env"
+
+step "deploy: the settings with the real binaries"
+ensure_bins
+ensure_jq || die "jq is missing and could not be installed"
+ensure_postgres || die "PostgreSQL is not running on 127.0.0.1:5432"
+py() { "$VENV/bin/python" - "$@"; }
+
+# --- Kubernetes: ConfigMap TOML + Secret files, two replicas on one database -------------
+fresh_database jd_deploy_check_k8s
+mkdir -p "$OUT/secrets"
+head -c 32 /dev/urandom | base64 >"$OUT/secrets/signing-key"
+head -c 32 /dev/urandom | base64 >"$OUT/secrets/encryption-key"
+K8S_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+# The ConfigMap's TOML with the Secret mount path moved here; the Secret example's caller
+# clients with the first one's hash replaced by the hash of a secret this check knows.
+py "$OUT" "$(printf %s "$K8S_SECRET" | sha256sum | cut -d' ' -f1)" <<'PY'
+import json, sys, pathlib
+out, digest = pathlib.Path(sys.argv[1]), sys.argv[2]
+meta = json.loads((out / "k8s.json").read_text())
+toml = (out / "k8s.toml").read_text().replace(meta["secret_mount"], str((out / "secrets").resolve()))
+(out / "k8s-local.toml").write_text(toml)
+first = meta["clients"][0]
+clients = meta["clients_env"].replace(first["client_secret_sha256"], digest, 1)
+(out / "k8s-clients.env").write_text(clients)
+(out / "k8s-client-id").write_text(first["client_id"])
+PY
+K8S_CLIENT=$(cat "$OUT/k8s-client-id")
+replica_ports=()
+for replica in 1 2; do
+  port=$(free_port)
+  replica_ports+=("$port")
+  # As in deployment.yaml: the TOML from the ConfigMap; listen, database_url and the caller
+  # clients from the environment (the Secret).
+  start_bg "$OUT/k8s-replica-$replica.log" env -i PATH="$PATH" \
+    JAMF_DIRECTORY__SERVER__LISTEN="127.0.0.1:$port" \
+    JAMF_DIRECTORY__STORAGE__DATABASE_URL="postgres://postgres@127.0.0.1:5432/jd_deploy_check_k8s" \
+    JAMF_DIRECTORY__AUTH__CLIENTS="$(cat "$OUT/k8s-clients.env")" \
+    "$JD_BIN" serve --config "$OUT/k8s-local.toml"
+  wait_http "http://127.0.0.1:$port/health/ready" 60 "$BG_PID" \
+    || { cat "$OUT/k8s-replica-$replica.log"; die "replica $replica with the ConfigMap's TOML never became ready"; }
+  echo "replica $replica ready on 127.0.0.1:$port (/health/live and /health/ready answer 200)"
+  curl -fsS -o /dev/null "http://127.0.0.1:$port/health/live"
+done
+token_json=$(curl -fsS -u "$K8S_CLIENT:$K8S_SECRET" -d grant_type=client_credentials \
+  "http://127.0.0.1:${replica_ports[0]}/auth/token") || die "replica 1 refused the Secret's caller client"
+K8S_TOKEN=$(jq -r .access_token <<<"$token_json")
+# A token minted by replica 1 works on replica 2 (shared signing key, issuer and clients),
+# and both serve from the one PostgreSQL database.
+code=$(curl -sS -o "$OUT/replica2-accounts.json" -w '%{http_code}' -H "Authorization: Bearer $K8S_TOKEN" \
+  "http://127.0.0.1:${replica_ports[1]}/integrated-account")
+[[ $code == 200 ]] || die "replica 2 answered $code to a token from replica 1: $(cat "$OUT/replica2-accounts.json")"
+echo "a token from replica 1 is accepted by replica 2 (shared signing key): GET /integrated-account -> 200"
+
+# --- docker-compose.yml: the service's environment, jamf-sim's command, the health checks --
+fresh_database jd_deploy_check_compose
+SIM_PORT=$(free_port)
+APP_PORT=$(free_port)
+mapfile -t sim_args < <(py "$OUT" "$SIM_PORT" <<'PY'
+import json, sys, pathlib
+compose = json.loads((pathlib.Path(sys.argv[1]) / "compose.json").read_text())
+args = compose["sim_command"]
+# Same flags, but on loopback and a free port: this is not a container.
+args[args.index("--host") + 1] = "127.0.0.1"
+args[args.index("--port") + 1] = sys.argv[2]
+print("\n".join(args))
+PY
+)
+start_bg "$OUT/compose-jamf-sim.log" env -i PATH="$PATH" JAMF_SIM_CLIENT_SECRET="$JAMF_SIM_CLIENT_SECRET" \
+  "$SIM_BIN" "${sim_args[@]}"
+SIM_PID=$BG_PID
+wait_line "$OUT/compose-jamf-sim.log" '^listening on ' 30 "$SIM_PID" \
+  || { cat "$OUT/compose-jamf-sim.log"; die "jamf-sim did not start with the compose flags"; }
+echo "jamf-sim: $(head -n1 "$OUT/compose-jamf-sim.log") (flags: ${sim_args[*]})"
+
+# The service with exactly the compose environment, but the local database and a free port.
+mapfile -t app_env < <(py "$OUT" "$APP_PORT" <<'PY'
+import json, sys, pathlib
+env = json.loads((pathlib.Path(sys.argv[1]) / "compose.json").read_text())["app_env"]
+env["JAMF_DIRECTORY__SERVER__LISTEN"] = f"127.0.0.1:{sys.argv[2]}"
+assert env["JAMF_DIRECTORY__STORAGE__DATABASE_URL"].startswith("postgres://jamf_directory:")
+env["JAMF_DIRECTORY__STORAGE__DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/jd_deploy_check_compose"
+print("\n".join(f"{k}={v}" for k, v in env.items()))
+PY
+)
+start_bg "$OUT/compose-jamf-directory.log" env -i PATH="$PATH" "${app_env[@]}" "$JD_BIN" serve
+APP_PID=$BG_PID
+wait_http "http://127.0.0.1:$APP_PORT/health/live" 60 "$APP_PID" \
+  || { cat "$OUT/compose-jamf-directory.log"; die "the service did not start with the compose environment"; }
+
+# The compose health checks, verbatim but for the port (the containers use 9090 and 8080).
+run_healthcheck() {
+  local service=$1 from=$2 to=$3 cmd
+  cmd=$(py "$OUT" "$service" <<'PY'
+import json, sys, pathlib
+test = json.loads((pathlib.Path(sys.argv[1]) / "compose.json").read_text())["healthchecks"][sys.argv[2]]
+assert test[:3] == ["CMD", "bash", "-c"], test
+print(test[3])
+PY
+)
+  cmd=${cmd//\/dev\/tcp\/127.0.0.1\/$from/\/dev\/tcp\/127.0.0.1\/$to}
+  timeout 5 bash -c "$cmd" || die "the $service health check failed: $cmd"
+  echo "compose health check of $service passes"
+}
+for _ in $(seq 1 50); do run_healthcheck jamf-directory 8080 "$APP_PORT" >/dev/null 2>&1 && break; sleep 0.2; done
+run_healthcheck jamf-directory 8080 "$APP_PORT"
+run_healthcheck jamf-sim 9090 "$SIM_PORT"
+# A health check must also fail when it should: point it at a closed port.
+if timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$(free_port)" 2>/dev/null; then die "a closed port looked healthy"; fi
+
+# The compose caller client (its hash from .env) gets a token and connects the simulator.
+token=$(curl -fsS -u "$CALLER_CLIENT_ID:$CALLER_SECRET" -d grant_type=client_credentials \
+  "http://127.0.0.1:$APP_PORT/auth/token" | jq -r .access_token) || die "the compose caller client got no token"
+account=$(curl -sS -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+  -d "{\"tenant_id\":\"compose\",\"authentication_method\":\"oauth2_client_credentials\",\"context\":{\"instance_url\":\"http://127.0.0.1:$SIM_PORT\",\"client_id\":\"$JAMF_SIM_CLIENT_ID\",\"client_secret\":\"$JAMF_SIM_CLIENT_SECRET\"}}" \
+  "http://127.0.0.1:$APP_PORT/integrated-account")
+status=$(jq -r .status <<<"$account")
+[[ $status == active ]] || die "the simulator did not connect: $account"
+account_id=$(jq -r .id <<<"$account")
+count=$(curl -fsS -H "Authorization: Bearer $token" \
+  "http://127.0.0.1:$APP_PORT/unified/user-directory/users?integrated_account_id=$account_id&limit=1000" | jq '.result | length')
+echo "compose stack (without Docker): integrated account $account_id is $status; $count users listed"
+[[ $count -gt 0 ]] || die "no users listed through the compose settings"
+
+step "deploy: all checks passed"

@@ -1,0 +1,23 @@
+//! Integrated accounts: the stored model, its storage (SQLite, PostgreSQL), secret sealing, and
+//! the lifecycle service that validates accounts against Jamf.
+
+mod error;
+mod model;
+mod runtime;
+pub mod seal;
+mod service;
+mod setup;
+mod sql;
+pub mod store;
+
+pub use error::AccountError;
+pub use model::{AccountStatus, AuthMethod, IntegratedAccount, SealedSecret, new_account_id, now};
+pub use seal::{SealError, Sealer};
+pub use service::{AccountPatch, AccountService, Credentials, READ_ACCOUNTS};
+pub use setup::account_service;
+pub use store::{AccountStore, ListFilter, Page, StoreError, TenantScope};
+
+#[cfg(test)]
+mod store_tests;
+#[cfg(test)]
+mod test_backends;

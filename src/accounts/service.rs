@@ -1,0 +1,330 @@
+//! The integrated-account lifecycle: create and update validate against Jamf before answering,
+//! refresh forces a new Jamf token, and runtime outcomes move accounts between `active` and
+//! `needs_reauth`. One [`JamfClient`] per account is kept so its Jamf token is reused.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use secrecy::SecretString;
+use uuid::Uuid;
+
+use super::error::AccountError;
+use super::model::{
+    AccountStatus, AuthMethod, IntegratedAccount, SealedSecret, new_account_id, now,
+};
+use super::seal::Sealer;
+use super::store::{AccountStore, ListFilter, Page, StoreError};
+use crate::jamf::{JamfClient, JamfCredentials, JamfError, JamfHub, check_instance_url};
+
+/// The capability the validation probe confirms (the API role can read administrator accounts).
+pub const READ_ACCOUNTS: &str = "read_accounts";
+/// Read-modify-write attempts before a contended account answers "busy".
+const MAX_ATTEMPTS: usize = 5;
+
+/// How to reach and sign in to one Jamf instance, as a caller supplies it.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub method: AuthMethod,
+    pub instance_url: String,
+    /// OAuth client id or Basic user name.
+    pub principal: String,
+    /// OAuth client secret or Basic password.
+    pub secret: SecretString,
+}
+
+/// A PATCH: the fields to change; `None` keeps the stored value.
+#[derive(Debug, Clone, Default)]
+pub struct AccountPatch {
+    pub method: Option<AuthMethod>,
+    pub instance_url: Option<String>,
+    pub principal: Option<String>,
+    pub secret: Option<SecretString>,
+}
+
+/// Identifies the credentials a client was built from: any change of them (a new secret is a
+/// new sealing, hence new bytes) means the cached client is stale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct CredentialKey {
+    method: AuthMethod,
+    instance_url: String,
+    principal: String,
+    secret: SealedSecret,
+}
+
+impl CredentialKey {
+    pub(super) fn of(account: &IntegratedAccount) -> Self {
+        Self {
+            method: account.authentication_method,
+            instance_url: account.instance_url.clone(),
+            principal: account.principal.clone(),
+            secret: account.secret.clone(),
+        }
+    }
+}
+
+pub struct AccountService {
+    store: Arc<dyn AccountStore>,
+    sealer: Sealer,
+    hub: JamfHub,
+    allow_private_networks: bool,
+    clients: Mutex<HashMap<Uuid, (CredentialKey, JamfClient)>>,
+}
+
+impl AccountService {
+    pub fn new(
+        store: Arc<dyn AccountStore>,
+        sealer: Sealer,
+        hub: JamfHub,
+        allow_private_networks: bool,
+    ) -> Self {
+        Self {
+            store,
+            sealer,
+            hub,
+            allow_private_networks,
+            clients: Mutex::default(),
+        }
+    }
+
+    /// Stores the account, validates it against Jamf, and returns it `active` or
+    /// `validation_error`. A refused URL stores nothing.
+    pub async fn create(
+        &self,
+        tenant_id: String,
+        credentials: Credentials,
+    ) -> Result<IntegratedAccount, AccountError> {
+        let instance_url = self.checked_url(&credentials.instance_url)?;
+        let id = new_account_id();
+        let at = now();
+        let account = IntegratedAccount {
+            id,
+            tenant_id,
+            status: AccountStatus::Connecting,
+            authentication_method: credentials.method,
+            instance_url,
+            principal: credentials.principal,
+            secret: self.sealer.seal(id, &credentials.secret)?,
+            jamf_pro_version: None,
+            capabilities: Vec::new(),
+            last_error: None,
+            revision: 0,
+            created_at: at,
+            updated_at: at,
+        };
+        self.store.create(&account).await?;
+        self.validate(account).await
+    }
+
+    pub async fn get(&self, id: Uuid) -> Result<IntegratedAccount, AccountError> {
+        self.store.get(id).await?.ok_or(AccountError::NotFound)
+    }
+
+    pub async fn list(&self, filter: &ListFilter) -> Result<Page, AccountError> {
+        Ok(self.store.list(filter).await?)
+    }
+
+    /// Applies a PATCH and re-validates. The tenant never changes. Pointing an account at
+    /// another URL needs the secret again, so a caller cannot send the stored secret elsewhere.
+    pub async fn update(
+        &self,
+        id: Uuid,
+        patch: AccountPatch,
+    ) -> Result<IntegratedAccount, AccountError> {
+        let url = patch
+            .instance_url
+            .as_deref()
+            .map(|u| self.checked_url(u))
+            .transpose()?;
+        let updated = self
+            .modify(id, |account| {
+                if url.as_ref().is_some_and(|u| *u != account.instance_url)
+                    && patch.secret.is_none()
+                {
+                    return Err(AccountError::Invalid(
+                        "changing instance_url requires the secret (client_secret or password) too"
+                            .into(),
+                    ));
+                }
+                let method = patch.method.unwrap_or(account.authentication_method);
+                if method != account.authentication_method
+                    && (patch.principal.is_none() || patch.secret.is_none())
+                {
+                    return Err(AccountError::Invalid(
+                        "changing authentication_method requires the new identity and secret"
+                            .into(),
+                    ));
+                }
+                account.authentication_method = method;
+                if let Some(url) = &url {
+                    account.instance_url.clone_from(url);
+                }
+                if let Some(principal) = &patch.principal {
+                    account.principal.clone_from(principal);
+                }
+                if let Some(secret) = &patch.secret {
+                    account.secret = self.sealer.seal(account.id, secret)?;
+                }
+                account.status = AccountStatus::Connecting;
+                account.capabilities.clear();
+                account.last_error = None;
+                Ok(true)
+            })
+            .await?;
+        self.validate(updated).await
+    }
+
+    /// True when the account existed.
+    pub async fn delete(&self, id: Uuid) -> Result<bool, AccountError> {
+        let removed = self.store.delete(id).await?;
+        self.cached_clients().remove(&id);
+        Ok(removed)
+    }
+
+    /// Forces a new Jamf token. Refused credentials move the account to `needs_reauth` and come
+    /// back as the error; success brings an account that was not `active` back through
+    /// validation. Other failures (Jamf unreachable) change nothing: they say nothing about the
+    /// credentials.
+    pub async fn refresh_credentials(&self, id: Uuid) -> Result<IntegratedAccount, AccountError> {
+        let account = self.get(id).await?;
+        let client = self.jamf_client(&account).await?;
+        match client.refresh_token().await {
+            Ok(()) if account.status == AccountStatus::Active => Ok(account),
+            Ok(()) => self.validate_with(account, client).await,
+            Err(err @ JamfError::Unauthorized { .. }) => {
+                self.mark_needs_reauth(&account, &err.to_string()).await?;
+                Err(AccountError::Jamf(err))
+            }
+            Err(err) => Err(AccountError::Jamf(err)),
+        }
+    }
+
+    /// The Jamf client of `account`, reused while its credentials are unchanged (so is its
+    /// token), rebuilt after a credential change.
+    /// Async so a later shared (cross-replica) token store can slot in without touching callers.
+    pub async fn jamf_client(
+        &self,
+        account: &IntegratedAccount,
+    ) -> Result<JamfClient, AccountError> {
+        let key = CredentialKey::of(account);
+        if let Some((cached_key, client)) = self.cached_clients().get(&account.id)
+            && *cached_key == key
+        {
+            return Ok(client.clone());
+        }
+        let client = self.build_client(account)?;
+        self.cached_clients()
+            .insert(account.id, (key, client.clone()));
+        Ok(client)
+    }
+
+    /// Readiness: the database answers.
+    pub async fn ping(&self) -> Result<(), AccountError> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// The URL policy, then the stored form: normalized, without a trailing slash.
+    fn checked_url(&self, url: &str) -> Result<String, AccountError> {
+        let url = check_instance_url(url, self.allow_private_networks)?;
+        Ok(url.as_str().trim_end_matches('/').to_owned())
+    }
+
+    async fn validate(
+        &self,
+        account: IntegratedAccount,
+    ) -> Result<IntegratedAccount, AccountError> {
+        let client = self.build_client(&account)?;
+        self.validate_with(account, client).await
+    }
+
+    /// Gets a token, reads the version, probes that accounts can be read, and records the
+    /// outcome — unless the credentials changed meanwhile (that change validates itself).
+    async fn validate_with(
+        &self,
+        account: IntegratedAccount,
+        client: JamfClient,
+    ) -> Result<IntegratedAccount, AccountError> {
+        let key = CredentialKey::of(&account);
+        let (version, outcome) = match client.refresh_token().await {
+            Err(err) => (None, Err(err)),
+            Ok(()) => match client.version().await {
+                Err(err) => (None, Err(err)),
+                Ok(version) => (Some(version.to_string()), client.can_read_accounts().await),
+            },
+        };
+        let recorded = self
+            .modify(account.id, |current| {
+                if CredentialKey::of(current) != key {
+                    return Ok(false);
+                }
+                current.jamf_pro_version.clone_from(&version);
+                match &outcome {
+                    Ok(()) => {
+                        current.status = AccountStatus::Active;
+                        current.capabilities = vec![READ_ACCOUNTS.to_owned()];
+                        current.last_error = None;
+                    }
+                    Err(err) => {
+                        current.status = AccountStatus::ValidationError;
+                        current.capabilities.clear();
+                        current.last_error = Some(err.to_string());
+                    }
+                }
+                Ok(true)
+            })
+            .await?;
+        if outcome.is_ok() && CredentialKey::of(&recorded) == key {
+            self.cached_clients().insert(recorded.id, (key, client));
+        }
+        Ok(recorded)
+    }
+
+    fn build_client(&self, account: &IntegratedAccount) -> Result<JamfClient, AccountError> {
+        let secret = self.sealer.open(account.id, &account.secret)?;
+        let principal = account.principal.clone();
+        let credentials = match account.authentication_method {
+            AuthMethod::OAuth2ClientCredentials => JamfCredentials::OAuth {
+                client_id: principal,
+                client_secret: secret,
+            },
+            AuthMethod::Basic => JamfCredentials::Basic {
+                username: principal,
+                password: secret,
+            },
+        };
+        let url = url::Url::parse(&account.instance_url).map_err(|_| {
+            AccountError::Store(StoreError::Corrupt(
+                "stored instance_url does not parse".into(),
+            ))
+        })?;
+        Ok(self.hub.client(&url, credentials)?)
+    }
+
+    /// Read-modify-write under the store's revision check, retried on a concurrent change.
+    /// `change` returns false when there is nothing to write.
+    pub(super) async fn modify(
+        &self,
+        id: Uuid,
+        mut change: impl FnMut(&mut IntegratedAccount) -> Result<bool, AccountError>,
+    ) -> Result<IntegratedAccount, AccountError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let mut account = self.get(id).await?;
+            if !change(&mut account)? {
+                return Ok(account);
+            }
+            account.updated_at = now();
+            match self.store.update(&account).await {
+                Err(StoreError::Conflict) => continue,
+                Err(StoreError::NotFound) => return Err(AccountError::NotFound),
+                other => return Ok(other?),
+            }
+        }
+        Err(AccountError::Busy)
+    }
+
+    fn cached_clients(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<Uuid, (CredentialKey, JamfClient)>> {
+        // The map stays consistent even if a holder panicked: every write is one insert/remove.
+        self.clients.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}

@@ -1,0 +1,324 @@
+//! The unified user-directory API (Truto's wire format): users, groups, roles and workspaces
+//! of one integrated account, served from the snapshot cache.
+
+mod envelope;
+mod params;
+mod query_docs;
+mod render;
+mod source;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use self::envelope::{ListEnvelope, with_cache_headers};
+use self::params::{Endpoint, ListParams};
+use self::query_docs::{GetQuery, ListQuery, UserListQuery};
+use self::render::Context;
+use self::source::{not_found, wants_fresh};
+use super::caller::Caller;
+use super::error::{ApiError, ErrorBody};
+use super::state::AppState;
+use crate::directory::cache::CachedSnapshot;
+use crate::directory::model::{Group, Role, User, Workspace};
+use crate::directory::query::{self, UserFilter};
+
+const SCOPE: &str = "directory:read";
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_users))
+        .routes(routes!(get_user))
+        .routes(routes!(list_groups))
+        .routes(routes!(get_group))
+        .routes(routes!(list_roles))
+        .routes(routes!(get_role))
+        .routes(routes!(list_workspaces))
+        .routes(routes!(get_workspace))
+}
+
+/// Renders one page of `records` and its cursor, bound to this account, resource and filters.
+fn page<T: Serialize>(
+    state: &AppState,
+    cached: &CachedSnapshot,
+    params: &ListParams,
+    resource: &str,
+    records: &[T],
+    id_of: fn(&T) -> &str,
+    keep: impl Fn(&T) -> bool,
+) -> Result<axum::Json<ListEnvelope<serde_json::Value>>, ApiError> {
+    let scope = format!(
+        "{}/{resource}/{}",
+        params.common.account_id,
+        params.users.canonical()
+    );
+    let cursors = &state.directory.cursors;
+    let after = params
+        .cursor
+        .as_deref()
+        .map(|c| cursors.decode(&scope, c))
+        .transpose()
+        .map_err(|err| ApiError::bad_request(err.to_string()))?;
+    let page = query::page(records, id_of, after.as_deref(), params.limit, keep);
+    let result = page
+        .items
+        .iter()
+        .map(|record| render::record(record, &params.common.view, Context::List))
+        .collect::<Result<Vec<_>, _>>()?;
+    let next_cursor = page.resume_after.map(|id| cursors.encode(&scope, &id));
+    let missing = cached
+        .snapshot
+        .missing
+        .iter()
+        .map(|m| format!("{}: {}", m.source, m.reason))
+        .collect();
+    Ok(envelope::list(result, next_cursor, missing))
+}
+
+/// Lists and single gets of groups, roles and workspaces share everything but the record.
+async fn list_resource<T: Serialize>(
+    state: AppState,
+    caller: Caller,
+    headers: HeaderMap,
+    query: Option<String>,
+    resource: &str,
+    records: fn(&CachedSnapshot) -> &[T],
+    id_of: fn(&T) -> &str,
+) -> Result<Response, ApiError> {
+    caller.require(SCOPE)?;
+    let params = params::parse(query.as_deref(), Endpoint::OtherList)?;
+    let (cached, outcome) =
+        source::snapshot(&state, &caller, params.common.account_id, wants_fresh(&headers)).await?;
+    let body = page(&state, &cached, &params, resource, records(&cached), id_of, |_| true)?;
+    Ok(with_cache_headers(body, outcome, cached.age()))
+}
+
+#[allow(clippy::too_many_arguments)] // one argument per varying piece; all call sites are below
+async fn get_resource<T: Serialize>(
+    state: AppState,
+    caller: Caller,
+    headers: HeaderMap,
+    query: Option<String>,
+    id: String,
+    kind: &str,
+    find: fn(&CachedSnapshot, &str) -> Option<T>,
+) -> Result<Response, ApiError> {
+    caller.require(SCOPE)?;
+    let params = params::parse(query.as_deref(), Endpoint::Get)?;
+    let (cached, outcome) =
+        source::snapshot(&state, &caller, params.common.account_id, wants_fresh(&headers)).await?;
+    let record = find(&cached, &id).ok_or_else(|| not_found(kind, &id))?;
+    let body = render::record(&record, &params.common.view, Context::Single)?;
+    Ok(with_cache_headers(axum::Json(body), outcome, cached.age()))
+}
+
+/// List users: Jamf Pro administrator accounts (and, with `type`, API clients).
+///
+/// Served from a snapshot cached for `cache.ttl_secs`; `Cache-Control: no-cache` forces a
+/// fresh fetch from Jamf. `Cache-Status` and `Age` tell what you got. Lists leave out
+/// `permissions` unless `include=permissions`.
+#[utoipa::path(get, path = "/unified/user-directory/users", tag = "user-directory",
+    security(("bearer" = [])), params(UserListQuery),
+    responses(
+        (status = 200, description = "A page of users", body = ListEnvelope<User>),
+        (status = 400, description = "A parameter is missing or invalid (named in `message`)", body = ErrorBody),
+        (status = 401, description = "Missing or bad bearer token, or Jamf rejected the account's credentials (`truto_is_remote_error`)", body = ErrorBody),
+        (status = 403, description = "Missing scope `directory:read`, or Jamf refused a privilege", body = ErrorBody),
+        (status = 404, description = "No such integrated account for this caller", body = ErrorBody),
+        (status = 502, description = "Jamf unreachable or failing after retries", body = ErrorBody),
+        (status = 504, description = "Jamf did not answer within the deadline", body = ErrorBody),
+    ))]
+async fn list_users(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    caller.require(SCOPE)?;
+    let params = params::parse(query.as_deref(), Endpoint::UserList)?;
+    let (cached, outcome) =
+        source::snapshot(&state, &caller, params.common.account_id, wants_fresh(&headers)).await?;
+    let filter: &UserFilter = &params.users;
+    let body = page(
+        &state,
+        &cached,
+        &params,
+        "users",
+        &cached.snapshot.users,
+        |u: &User| &u.id,
+        |u| filter.matches(u),
+    )?;
+    Ok(with_cache_headers(body, outcome, cached.age()))
+}
+
+/// Get one user with full detail, including `permissions`.
+///
+/// On a cold cache only this account is fetched from Jamf (its record, its groups and the SSO
+/// settings), not the whole directory.
+#[utoipa::path(get, path = "/unified/user-directory/users/{id}", tag = "user-directory",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "User id: a Jamf account id, or `api-client-<id>`"), GetQuery),
+    responses(
+        (status = 200, description = "The user", body = User),
+        (status = 400, description = "A parameter is missing or invalid", body = ErrorBody),
+        (status = 401, description = "Missing or bad bearer token, or Jamf rejected the credentials", body = ErrorBody),
+        (status = 403, description = "Missing scope, or Jamf refused a privilege", body = ErrorBody),
+        (status = 404, description = "No such user or integrated account", body = ErrorBody),
+        (status = 502, description = "Jamf unreachable or failing", body = ErrorBody),
+        (status = 504, description = "Jamf did not answer within the deadline", body = ErrorBody),
+    ))]
+async fn get_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    caller.require(SCOPE)?;
+    let params = params::parse(query.as_deref(), Endpoint::Get)?;
+    let (user, outcome, age) = source::user(
+        &state,
+        &caller,
+        params.common.account_id,
+        &id,
+        wants_fresh(&headers),
+    )
+    .await?;
+    let body = render::record(&user, &params.common.view, Context::Single)?;
+    Ok(with_cache_headers(axum::Json(body), outcome, age))
+}
+
+/// List groups: Jamf account groups, with members computed from the accounts.
+#[utoipa::path(get, path = "/unified/user-directory/groups", tag = "user-directory",
+    security(("bearer" = [])), params(ListQuery),
+    responses(
+        (status = 200, description = "A page of groups", body = ListEnvelope<Group>),
+        (status = 400, description = "A parameter is missing or invalid", body = ErrorBody),
+        (status = 401, description = "Missing or bad bearer token, or Jamf rejected the credentials", body = ErrorBody),
+        (status = 403, description = "Missing scope, or Jamf refused a privilege", body = ErrorBody),
+        (status = 404, description = "No such integrated account", body = ErrorBody),
+        (status = 502, description = "Jamf unreachable or failing", body = ErrorBody),
+        (status = 504, description = "Jamf did not answer within the deadline", body = ErrorBody),
+    ))]
+async fn list_groups(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    list_resource(state, caller, headers, query, "groups", |c| &c.snapshot.groups, |g: &Group| &g.id).await
+}
+
+/// Get one group.
+#[utoipa::path(get, path = "/unified/user-directory/groups/{id}", tag = "user-directory",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Jamf account group id"), GetQuery),
+    responses(
+        (status = 200, description = "The group", body = Group),
+        (status = 400, description = "A parameter is missing or invalid", body = ErrorBody),
+        (status = 401, description = "Missing or bad bearer token, or Jamf rejected the credentials", body = ErrorBody),
+        (status = 403, description = "Missing scope, or Jamf refused a privilege", body = ErrorBody),
+        (status = 404, description = "No such group or integrated account", body = ErrorBody),
+        (status = 502, description = "Jamf unreachable or failing", body = ErrorBody),
+        (status = 504, description = "Jamf did not answer within the deadline", body = ErrorBody),
+    ))]
+async fn get_group(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    get_resource(state, caller, headers, query, id, "group", |c, id| c.snapshot.group(id).cloned()).await
+}
+
+/// List roles: the privilege sets in use and the API roles.
+#[utoipa::path(get, path = "/unified/user-directory/roles", tag = "user-directory",
+    security(("bearer" = [])), params(ListQuery),
+    responses(
+        (status = 200, description = "A page of roles", body = ListEnvelope<Role>),
+        (status = 400, description = "A parameter is missing or invalid", body = ErrorBody),
+        (status = 401, description = "Missing or bad bearer token, or Jamf rejected the credentials", body = ErrorBody),
+        (status = 403, description = "Missing scope, or Jamf refused a privilege", body = ErrorBody),
+        (status = 404, description = "No such integrated account", body = ErrorBody),
+        (status = 502, description = "Jamf unreachable or failing", body = ErrorBody),
+        (status = 504, description = "Jamf did not answer within the deadline", body = ErrorBody),
+    ))]
+async fn list_roles(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    list_resource(state, caller, headers, query, "roles", |c| &c.snapshot.roles, |r: &Role| &r.id).await
+}
+
+/// Get one role.
+#[utoipa::path(get, path = "/unified/user-directory/roles/{id}", tag = "user-directory",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Role id, e.g. `administrator` or `api-role-1`"), GetQuery),
+    responses(
+        (status = 200, description = "The role", body = Role),
+        (status = 400, description = "A parameter is missing or invalid", body = ErrorBody),
+        (status = 401, description = "Missing or bad bearer token, or Jamf rejected the credentials", body = ErrorBody),
+        (status = 403, description = "Missing scope, or Jamf refused a privilege", body = ErrorBody),
+        (status = 404, description = "No such role or integrated account", body = ErrorBody),
+        (status = 502, description = "Jamf unreachable or failing", body = ErrorBody),
+        (status = 504, description = "Jamf did not answer within the deadline", body = ErrorBody),
+    ))]
+async fn get_role(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    get_resource(state, caller, headers, query, id, "role", |c, id| c.snapshot.role(id).cloned()).await
+}
+
+/// List workspaces: Jamf sites.
+#[utoipa::path(get, path = "/unified/user-directory/workspaces", tag = "user-directory",
+    security(("bearer" = [])), params(ListQuery),
+    responses(
+        (status = 200, description = "A page of workspaces", body = ListEnvelope<Workspace>),
+        (status = 400, description = "A parameter is missing or invalid", body = ErrorBody),
+        (status = 401, description = "Missing or bad bearer token, or Jamf rejected the credentials", body = ErrorBody),
+        (status = 403, description = "Missing scope, or Jamf refused a privilege", body = ErrorBody),
+        (status = 404, description = "No such integrated account", body = ErrorBody),
+        (status = 502, description = "Jamf unreachable or failing", body = ErrorBody),
+        (status = 504, description = "Jamf did not answer within the deadline", body = ErrorBody),
+    ))]
+async fn list_workspaces(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    list_resource(state, caller, headers, query, "workspaces", |c| &c.snapshot.workspaces, |w: &Workspace| &w.id).await
+}
+
+/// Get one workspace.
+#[utoipa::path(get, path = "/unified/user-directory/workspaces/{id}", tag = "user-directory",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Jamf site id"), GetQuery),
+    responses(
+        (status = 200, description = "The workspace", body = Workspace),
+        (status = 400, description = "A parameter is missing or invalid", body = ErrorBody),
+        (status = 401, description = "Missing or bad bearer token, or Jamf rejected the credentials", body = ErrorBody),
+        (status = 403, description = "Missing scope, or Jamf refused a privilege", body = ErrorBody),
+        (status = 404, description = "No such workspace or integrated account", body = ErrorBody),
+        (status = 502, description = "Jamf unreachable or failing", body = ErrorBody),
+        (status = 504, description = "Jamf did not answer within the deadline", body = ErrorBody),
+    ))]
+async fn get_workspace(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    get_resource(state, caller, headers, query, id, "workspace", |c, id| c.snapshot.workspace(id).cloned()).await
+}

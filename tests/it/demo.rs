@@ -1,0 +1,54 @@
+//! `jamf-directory demo` as a newcomer runs it: the real binary, its printed curl command,
+//! and Ctrl-C.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+#[tokio::test]
+async fn the_printed_curl_lists_users_and_ctrl_c_cleans_up() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jamf-directory"))
+        .args(["demo", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the binary starts");
+    // Read the banner, then keep draining stdout until the child exits, as a terminal would.
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+        let mut curl = None;
+        for line in lines.by_ref() {
+            if line.starts_with("curl ") {
+                curl = Some(line.clone());
+            }
+            if let Some(rest) = line.split("keys in ").nth(1) {
+                let dir = rest.trim_end_matches(" are removed.").to_string();
+                let _ = tx.send((curl.take(), dir));
+                break;
+            }
+        }
+        lines.for_each(drop);
+    });
+    let (curl, data_dir) = rx.await.expect("the banner");
+    let curl = curl.expect("a line starting with curl");
+    assert!(std::path::Path::new(&data_dir).exists());
+
+    // Run exactly what the banner says: header and URL from the curl line.
+    let token = curl.split("Bearer ").nth(1).unwrap().split('\'').next().unwrap();
+    let url = curl.rsplit(' ').next().unwrap().trim_matches('\'');
+    let response = reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["result_count"], 5);
+    assert!(body["result"][0]["username"].is_string());
+
+    // Ctrl-C: graceful stop, exit 0, temporary directory gone.
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    assert!(status.success(), "{status}");
+    assert!(!std::path::Path::new(&data_dir).exists(), "{data_dir} removed");
+}
