@@ -101,7 +101,9 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
     on_ready: impl FnOnce(&DemoInfo),
 ) -> anyhow::Result<()> {
-    let data_dir = tempfile::Builder::new().prefix("jamf-directory-demo-").tempdir()?;
+    let data_dir = tempfile::Builder::new()
+        .prefix("jamf-directory-demo-")
+        .tempdir()?;
     let jamf_secret = hex::encode(random_secret(16));
     let sim = SimServer::start(SimConfig {
         accounts: DEMO_JAMF_ACCOUNTS,

@@ -77,9 +77,9 @@ fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
 fn demo(listen: std::net::SocketAddr) -> anyhow::Result<()> {
     jamf_directory::telemetry::init_demo_logging();
     tokio::runtime::Runtime::new()?.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e} (try --listen 127.0.0.1:0)"))?;
+        let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+            anyhow::anyhow!("cannot listen on {listen}: {e} (try --listen 127.0.0.1:0)")
+        })?;
         jamf_directory::demo::run(listener, jamf_directory::shutdown_signal(), |info| {
             println!("{}", info.banner());
         })

@@ -280,7 +280,12 @@ impl Settings {
         for client in &self.auth.clients {
             validate_client(client)?;
         }
-        let mut ids: Vec<&str> = self.auth.clients.iter().map(|c| c.client_id.as_str()).collect();
+        let mut ids: Vec<&str> = self
+            .auth
+            .clients
+            .iter()
+            .map(|c| c.client_id.as_str())
+            .collect();
         ids.sort_unstable();
         if ids.windows(2).any(|w| w[0] == w[1]) {
             return Err(SettingsError::invalid(
@@ -456,11 +461,15 @@ mod tests {
                 "upstream.max_concurrency",
             ),
             (
-                &format!("[auth]\nsigning_key = \"{KEY}\"\n[storage]\ndatabase_url = \"mysql://x\""),
+                &format!(
+                    "[auth]\nsigning_key = \"{KEY}\"\n[storage]\ndatabase_url = \"mysql://x\""
+                ),
                 "storage.database_url",
             ),
             (
-                &format!("[auth]\nsigning_key = \"{KEY}\"\n[storage]\nencryption_key = \"c2hvcnQ=\""),
+                &format!(
+                    "[auth]\nsigning_key = \"{KEY}\"\n[storage]\nencryption_key = \"c2hvcnQ=\""
+                ),
                 "storage.encryption_key",
             ),
             (
@@ -485,9 +494,11 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_refused_with_their_name() {
-        let err = load(&format!("[auth]\nsigning_key = \"{KEY}\"\n[server]\nlisten_port = 1"))
-            .unwrap_err()
-            .to_string();
+        let err = load(&format!(
+            "[auth]\nsigning_key = \"{KEY}\"\n[server]\nlisten_port = 1"
+        ))
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("listen_port"), "{err}");
         let err = load("[srever]\nx = 1").unwrap_err().to_string();
         assert!(err.contains("srever"), "{err}");

@@ -256,10 +256,12 @@ mod tests {
     #[tokio::test]
     async fn unauthorized_challenges_and_429_says_when() {
         let (_, headers, _) = render(ApiError::unauthorized("missing bearer token")).await;
-        assert!(headers[header::WWW_AUTHENTICATE]
-            .to_str()
-            .unwrap()
-            .starts_with("Bearer"));
+        assert!(
+            headers[header::WWW_AUTHENTICATE]
+                .to_str()
+                .unwrap()
+                .starts_with("Bearer")
+        );
         let (status, headers, _) = render(ApiError::too_many_requests(7)).await;
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(headers[header::RETRY_AFTER], "7");
@@ -267,8 +269,10 @@ mod tests {
 
     #[tokio::test]
     async fn missing_parameters_are_listed_in_the_insight() {
-        let (_, _, body) =
-            render(ApiError::missing_query_parameters(&["integrated_account_id"])).await;
+        let (_, _, body) = render(ApiError::missing_query_parameters(&[
+            "integrated_account_id",
+        ]))
+        .await;
         assert_eq!(
             body["truto_error_insight"]["missing_required_query_parameters"]["value"][0],
             "integrated_account_id"

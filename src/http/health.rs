@@ -12,7 +12,9 @@ use utoipa_axum::routes;
 use super::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(live)).routes(routes!(ready))
+    OpenApiRouter::new()
+        .routes(routes!(live))
+        .routes(routes!(ready))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

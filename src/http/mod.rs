@@ -2,15 +2,15 @@
 
 mod accounts;
 pub mod caller;
+pub mod docs;
 pub mod error;
 mod health;
 mod metrics;
 mod observe;
+pub mod state;
 mod token;
 mod unified;
 mod upstream;
-pub mod docs;
-pub mod state;
 
 use std::time::Duration;
 

@@ -99,10 +99,7 @@ pub async fn envelope_errors(request: Request, next: Next) -> Response {
     // Framework error bodies are short; the cap only guards against surprises.
     let text = to_bytes(body, 16 * 1024).await.unwrap_or_default();
     let message = match String::from_utf8_lossy(&text).trim() {
-        "" => status
-            .canonical_reason()
-            .unwrap_or("error")
-            .to_lowercase(),
+        "" => status.canonical_reason().unwrap_or("error").to_lowercase(),
         text => text.to_string(),
     };
     let mut rebuilt = ApiError::new(status, message).into_response();

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::accounts::AccountService;
+use crate::auth::Authority;
 use crate::directory::cache::SnapshotCache;
 use crate::directory::cursor::CursorCodec;
-use crate::auth::Authority;
 use crate::settings::Settings;
 
 #[derive(Clone)]

@@ -42,15 +42,47 @@ mod tests {
     #[test]
     fn maps_each_failure_to_its_status() {
         let cases = [
-            (JamfError::Unauthorized { body: r#"{"httpStatus":401,"errors":[]}"#.into() }, 401),
             (
-                JamfError::Forbidden { endpoint: "/api/v3/sso", privilege: Some("Read SSO Settings"), body: String::new() },
+                JamfError::Unauthorized {
+                    body: r#"{"httpStatus":401,"errors":[]}"#.into(),
+                },
+                401,
+            ),
+            (
+                JamfError::Forbidden {
+                    endpoint: "/api/v3/sso",
+                    privilege: Some("Read SSO Settings"),
+                    body: String::new(),
+                },
                 403,
             ),
-            (JamfError::Upstream { endpoint: "/api/v1/accounts", status: 503, body: String::new() }, 502),
-            (JamfError::Unreachable { reason: "connection refused".into() }, 502),
-            (JamfError::Timeout { endpoint: "/api/v1/accounts", after: Duration::from_secs(30) }, 504),
-            (JamfError::DeadlineExceeded { after: Duration::from_secs(60) }, 504),
+            (
+                JamfError::Upstream {
+                    endpoint: "/api/v1/accounts",
+                    status: 503,
+                    body: String::new(),
+                },
+                502,
+            ),
+            (
+                JamfError::Unreachable {
+                    reason: "connection refused".into(),
+                },
+                502,
+            ),
+            (
+                JamfError::Timeout {
+                    endpoint: "/api/v1/accounts",
+                    after: Duration::from_secs(30),
+                },
+                504,
+            ),
+            (
+                JamfError::DeadlineExceeded {
+                    after: Duration::from_secs(60),
+                },
+                504,
+            ),
         ];
         for (err, status) in cases {
             let api = jamf_error(&err);

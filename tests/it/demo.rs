@@ -37,9 +37,20 @@ async fn the_printed_curl_lists_users_and_ctrl_c_cleans_up() {
     assert!(std::path::Path::new(&data_dir).exists());
 
     // Run exactly what the banner says: header and URL from the curl line.
-    let token = curl.split("Bearer ").nth(1).unwrap().split('\'').next().unwrap();
+    let token = curl
+        .split("Bearer ")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap();
     let url = curl.rsplit(' ').next().unwrap().trim_matches('\'');
-    let response = reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap();
+    let response = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["result_count"], 5);
@@ -47,8 +58,20 @@ async fn the_printed_curl_lists_users_and_ctrl_c_cleans_up() {
 
     // Ctrl-C: graceful stop, exit 0, temporary directory gone.
     let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
-    let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(status.success(), "{status}");
-    assert!(!std::path::Path::new(&data_dir).exists(), "{data_dir} removed");
+    assert!(
+        !std::path::Path::new(&data_dir).exists(),
+        "{data_dir} removed"
+    );
 }

@@ -8,10 +8,20 @@ use crate::support::{spawn_app, test_settings};
 #[tokio::test]
 async fn probes_answer_json() {
     let app = spawn_app(test_settings()).await;
-    let live = app.client.get(app.url("/health/live")).send().await.unwrap();
+    let live = app
+        .client
+        .get(app.url("/health/live"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(live.status(), StatusCode::OK);
     assert_eq!(live.json::<Value>().await.unwrap()["status"], "ok");
-    let ready = app.client.get(app.url("/health/ready")).send().await.unwrap();
+    let ready = app
+        .client
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ready.status(), StatusCode::OK);
     let body: Value = ready.json().await.unwrap();
     assert_eq!(body["status"], "ok");
@@ -21,7 +31,12 @@ async fn probes_answer_json() {
 #[tokio::test]
 async fn request_ids_are_generated_or_echoed() {
     let app = spawn_app(test_settings()).await;
-    let generated = app.client.get(app.url("/health/live")).send().await.unwrap();
+    let generated = app
+        .client
+        .get(app.url("/health/live"))
+        .send()
+        .await
+        .unwrap();
     let id = generated.headers()["x-request-id"].to_str().unwrap();
     assert_eq!(id.len(), 36, "a uuid: {id}");
     let echoed = app
@@ -43,7 +58,12 @@ async fn unknown_routes_and_methods_get_the_envelope() {
     assert_eq!(body["statusCode"], 404);
     assert_eq!(body["error"], "Not Found");
 
-    let wrong = app.client.delete(app.url("/health/live")).send().await.unwrap();
+    let wrong = app
+        .client
+        .delete(app.url("/health/live"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert!(wrong.headers().contains_key("allow"));
     let body: Value = wrong.json().await.unwrap();
@@ -72,7 +92,11 @@ async fn oversized_bodies_get_413_in_the_envelope() {
 async fn metrics_are_labelled_by_route_template_never_raw_path() {
     let app = spawn_app(test_settings()).await;
     for _ in 0..3 {
-        app.client.get(app.url("/health/live")).send().await.unwrap();
+        app.client
+            .get(app.url("/health/live"))
+            .send()
+            .await
+            .unwrap();
     }
     app.client
         .get(app.url("/secret-looking/raw/path-123"))
@@ -121,7 +145,12 @@ async fn openapi_and_swagger_ui_are_served_offline() {
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
     );
-    let ui = app.client.get(app.url("/swagger-ui/")).send().await.unwrap();
+    let ui = app
+        .client
+        .get(app.url("/swagger-ui/"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ui.status(), StatusCode::OK);
     assert!(ui.text().await.unwrap().contains("swagger-ui"));
     let bundle = app
@@ -151,7 +180,10 @@ async fn shutdown_drains_and_returns_ok() {
     let app = spawn_app(test_settings()).await;
     let url = app.url("/health/live");
     let client = app.client.clone();
-    assert_eq!(client.get(&url).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        client.get(&url).send().await.unwrap().status(),
+        StatusCode::OK
+    );
     app.stop().await.expect("launch returns Ok after shutdown");
     assert!(reqwest::Client::new().get(&url).send().await.is_err());
 }

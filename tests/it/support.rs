@@ -19,7 +19,12 @@ pub fn test_settings() -> Settings {
     let mut settings = Settings::default();
     settings.auth.signing_key = Some(SecretString::from(SIGNING_KEY));
     settings.auth.clients = vec![
-        caller(READER_ID, READER_SECRET, &["directory:read", "accounts:read"], &["*"]),
+        caller(
+            READER_ID,
+            READER_SECRET,
+            &["directory:read", "accounts:read"],
+            &["*"],
+        ),
         caller(
             ADMIN_ID,
             ADMIN_SECRET,
@@ -101,7 +106,14 @@ pub async fn access_token(app: &TestApp, client_id: &str, secret: &str) -> Strin
         .send()
         .await
         .expect("token request");
-    assert_eq!(response.status(), reqwest::StatusCode::OK, "token for {client_id}");
+    assert_eq!(
+        response.status(),
+        reqwest::StatusCode::OK,
+        "token for {client_id}"
+    );
     let body: serde_json::Value = response.json().await.expect("token JSON");
-    body["access_token"].as_str().expect("access_token").to_owned()
+    body["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned()
 }

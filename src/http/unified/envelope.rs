@@ -30,7 +30,11 @@ pub struct ListEnvelope<T> {
 }
 
 /// Adds `Cache-Status` (RFC 9211) and `Age` to a response body.
-pub fn with_cache_headers(body: impl IntoResponse, outcome: CacheOutcome, age: Duration) -> Response {
+pub fn with_cache_headers(
+    body: impl IntoResponse,
+    outcome: CacheOutcome,
+    age: Duration,
+) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -39,7 +43,10 @@ pub fn with_cache_headers(body: impl IntoResponse, outcome: CacheOutcome, age: D
     );
     headers.insert(header::AGE, HeaderValue::from(age.as_secs()));
     // Directory data is per-tenant and sensitive: shared caches must not keep it.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
     response
 }
 

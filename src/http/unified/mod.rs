@@ -90,9 +90,22 @@ async fn list_resource<T: Serialize>(
 ) -> Result<Response, ApiError> {
     caller.require(SCOPE)?;
     let params = params::parse(query.as_deref(), Endpoint::OtherList)?;
-    let (cached, outcome) =
-        source::snapshot(&state, &caller, params.common.account_id, wants_fresh(&headers)).await?;
-    let body = page(&state, &cached, &params, resource, records(&cached), id_of, |_| true)?;
+    let (cached, outcome) = source::snapshot(
+        &state,
+        &caller,
+        params.common.account_id,
+        wants_fresh(&headers),
+    )
+    .await?;
+    let body = page(
+        &state,
+        &cached,
+        &params,
+        resource,
+        records(&cached),
+        id_of,
+        |_| true,
+    )?;
     Ok(with_cache_headers(body, outcome, cached.age()))
 }
 
@@ -108,8 +121,13 @@ async fn get_resource<T: Serialize>(
 ) -> Result<Response, ApiError> {
     caller.require(SCOPE)?;
     let params = params::parse(query.as_deref(), Endpoint::Get)?;
-    let (cached, outcome) =
-        source::snapshot(&state, &caller, params.common.account_id, wants_fresh(&headers)).await?;
+    let (cached, outcome) = source::snapshot(
+        &state,
+        &caller,
+        params.common.account_id,
+        wants_fresh(&headers),
+    )
+    .await?;
     let record = find(&cached, &id).ok_or_else(|| not_found(kind, &id))?;
     let body = render::record(&record, &params.common.view, Context::Single)?;
     Ok(with_cache_headers(axum::Json(body), outcome, cached.age()))
@@ -139,8 +157,13 @@ async fn list_users(
 ) -> Result<Response, ApiError> {
     caller.require(SCOPE)?;
     let params = params::parse(query.as_deref(), Endpoint::UserList)?;
-    let (cached, outcome) =
-        source::snapshot(&state, &caller, params.common.account_id, wants_fresh(&headers)).await?;
+    let (cached, outcome) = source::snapshot(
+        &state,
+        &caller,
+        params.common.account_id,
+        wants_fresh(&headers),
+    )
+    .await?;
     let filter: &UserFilter = &params.users;
     let body = page(
         &state,
@@ -209,7 +232,16 @@ async fn list_groups(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    list_resource(state, caller, headers, query, "groups", |c| &c.snapshot.groups, |g: &Group| &g.id).await
+    list_resource(
+        state,
+        caller,
+        headers,
+        query,
+        "groups",
+        |c| &c.snapshot.groups,
+        |g: &Group| &g.id,
+    )
+    .await
 }
 
 /// Get one group.
@@ -232,7 +264,10 @@ async fn get_group(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    get_resource(state, caller, headers, query, id, "group", |c, id| c.snapshot.group(id).cloned()).await
+    get_resource(state, caller, headers, query, id, "group", |c, id| {
+        c.snapshot.group(id).cloned()
+    })
+    .await
 }
 
 /// List roles: the privilege sets in use and the API roles.
@@ -253,7 +288,16 @@ async fn list_roles(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    list_resource(state, caller, headers, query, "roles", |c| &c.snapshot.roles, |r: &Role| &r.id).await
+    list_resource(
+        state,
+        caller,
+        headers,
+        query,
+        "roles",
+        |c| &c.snapshot.roles,
+        |r: &Role| &r.id,
+    )
+    .await
 }
 
 /// Get one role.
@@ -276,7 +320,10 @@ async fn get_role(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    get_resource(state, caller, headers, query, id, "role", |c, id| c.snapshot.role(id).cloned()).await
+    get_resource(state, caller, headers, query, id, "role", |c, id| {
+        c.snapshot.role(id).cloned()
+    })
+    .await
 }
 
 /// List workspaces: Jamf sites.
@@ -297,7 +344,16 @@ async fn list_workspaces(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    list_resource(state, caller, headers, query, "workspaces", |c| &c.snapshot.workspaces, |w: &Workspace| &w.id).await
+    list_resource(
+        state,
+        caller,
+        headers,
+        query,
+        "workspaces",
+        |c| &c.snapshot.workspaces,
+        |w: &Workspace| &w.id,
+    )
+    .await
 }
 
 /// Get one workspace.
@@ -320,5 +376,8 @@ async fn get_workspace(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    get_resource(state, caller, headers, query, id, "workspace", |c, id| c.snapshot.workspace(id).cloned()).await
+    get_resource(state, caller, headers, query, id, "workspace", |c, id| {
+        c.snapshot.workspace(id).cloned()
+    })
+    .await
 }

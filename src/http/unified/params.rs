@@ -114,10 +114,10 @@ pub fn parse(query: Option<&str>, endpoint: Endpoint) -> Result<ListParams, ApiE
         }
         match name.as_str() {
             "integrated_account_id" => {
-                account_id = Some(
-                    Uuid::parse_str(value.trim())
-                        .map_err(|_| invalid(&name, "must be an integrated account id (a UUID)"))?,
-                );
+                account_id =
+                    Some(Uuid::parse_str(value.trim()).map_err(|_| {
+                        invalid(&name, "must be an integrated account id (a UUID)")
+                    })?);
             }
             "truto_ignore_remote_data" => view.ignore_remote_data = parse_bool(&name, &value)?,
             "truto_exclude_fields" => view.exclude_fields.extend(
@@ -146,7 +146,9 @@ pub fn parse(query: Option<&str>, endpoint: Endpoint) -> Result<ListParams, ApiE
                     .parse::<usize>()
                     .ok()
                     .filter(|l| (1..=MAX_LIMIT).contains(l))
-                    .ok_or_else(|| invalid(&name, format!("must be an integer from 1 to {MAX_LIMIT}")))?;
+                    .ok_or_else(|| {
+                        invalid(&name, format!("must be an integer from 1 to {MAX_LIMIT}"))
+                    })?;
             }
             "next_cursor" => cursor = Some(non_empty(&name, value)?),
             "status" => {
@@ -165,7 +167,12 @@ pub fn parse(query: Option<&str>, endpoint: Endpoint) -> Result<ListParams, ApiE
                     "admin" => TypeFilter::Admin,
                     "service-account" => TypeFilter::ServiceAccount,
                     "all" => TypeFilter::All,
-                    _ => return Err(invalid(&name, "must be `admin`, `service-account` or `all`")),
+                    _ => {
+                        return Err(invalid(
+                            &name,
+                            "must be `admin`, `service-account` or `all`",
+                        ));
+                    }
                 };
             }
             "is_2fa_enabled" => {

@@ -46,19 +46,37 @@ mod tests {
 
     #[test]
     fn strips_what_the_view_excludes() {
-        let rec = json!({"id": "1", "permissions": [], "remote_data": {}, "emails": [], "name": "x"});
+        let rec =
+            json!({"id": "1", "permissions": [], "remote_data": {}, "emails": [], "name": "x"});
         let cases = [
-            (View::default(), Context::List, vec!["id", "emails", "name", "remote_data"]),
-            (View::default(), Context::Single, vec!["id", "permissions", "emails", "name", "remote_data"]),
             (
-                View { include_permissions: true, ignore_remote_data: true, exclude_fields: vec!["emails".into()] },
+                View::default(),
+                Context::List,
+                vec!["id", "emails", "name", "remote_data"],
+            ),
+            (
+                View::default(),
+                Context::Single,
+                vec!["id", "permissions", "emails", "name", "remote_data"],
+            ),
+            (
+                View {
+                    include_permissions: true,
+                    ignore_remote_data: true,
+                    exclude_fields: vec!["emails".into()],
+                },
                 Context::List,
                 vec!["id", "permissions", "name"],
             ),
         ];
         for (view, context, expected) in cases {
             let out = record(&rec, &view, context).unwrap();
-            let mut keys: Vec<&str> = out.as_object().unwrap().keys().map(String::as_str).collect();
+            let mut keys: Vec<&str> = out
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
             let mut expected = expected.clone();
             keys.sort_unstable();
             expected.sort_unstable();

@@ -22,8 +22,12 @@ pub fn wants_fresh(headers: &HeaderMap) -> bool {
     let says_no_cache = |name| {
         headers.get_all(name).iter().any(|v| {
             v.to_str().is_ok_and(|v| {
-                v.split(',')
-                    .any(|d| matches!(d.trim().to_ascii_lowercase().as_str(), "no-cache" | "max-age=0"))
+                v.split(',').any(|d| {
+                    matches!(
+                        d.trim().to_ascii_lowercase().as_str(),
+                        "no-cache" | "max-age=0"
+                    )
+                })
             })
         })
     };
@@ -70,7 +74,11 @@ pub async fn user(
     if !refresh {
         let account = state.accounts.visible(caller, account_id).await?;
         if let Some(cached) = state.directory.cache.peek(account.id).await {
-            let user = cached.snapshot.user(user_id).cloned().ok_or_else(|| not_found("user", user_id))?;
+            let user = cached
+                .snapshot
+                .user(user_id)
+                .cloned()
+                .ok_or_else(|| not_found("user", user_id))?;
             return Ok((user, CacheOutcome::Hit, cached.age()));
         }
         // API clients live only in the full directory; numeric ids can be fetched alone.
@@ -91,8 +99,12 @@ pub async fn user(
                 groups,
                 sites: Vec::new(),
                 sso,
-                api_roles: Fetched::Unavailable { reason: reason.into() },
-                api_clients: Fetched::Unavailable { reason: reason.into() },
+                api_roles: Fetched::Unavailable {
+                    reason: reason.into(),
+                },
+                api_clients: Fetched::Unavailable {
+                    reason: reason.into(),
+                },
             };
             let user = normalize::normalize_account(&record, &context)
                 .ok_or_else(|| not_found("user", user_id))?;
@@ -100,10 +112,16 @@ pub async fn user(
         }
     }
     let (cached, outcome) = snapshot(state, caller, account_id, refresh).await?;
-    let user = cached.snapshot.user(user_id).cloned().ok_or_else(|| not_found("user", user_id))?;
+    let user = cached
+        .snapshot
+        .user(user_id)
+        .cloned()
+        .ok_or_else(|| not_found("user", user_id))?;
     Ok((user, outcome, cached.age()))
 }
 
 pub fn not_found(kind: &str, id: &str) -> ApiError {
-    ApiError::not_found(format!("no {kind} with id {id:?} in this integrated account"))
+    ApiError::not_found(format!(
+        "no {kind} with id {id:?} in this integrated account"
+    ))
 }
