@@ -217,6 +217,21 @@ impl AccountService {
         Ok(client)
     }
 
+    /// Accounts per status, every status listed (zero when none), for the metrics gauge.
+    pub async fn count_by_status(&self) -> Result<Vec<(AccountStatus, i64)>, AccountError> {
+        let counted = self.store.count_by_status().await?;
+        Ok(AccountStatus::ALL
+            .into_iter()
+            .map(|status| {
+                let n = counted
+                    .iter()
+                    .find(|(s, _)| s == status.as_str())
+                    .map_or(0, |(_, n)| *n);
+                (status, n)
+            })
+            .collect())
+    }
+
     /// Readiness: the database answers.
     pub async fn ping(&self) -> Result<(), AccountError> {
         Ok(self.store.ping().await?)

@@ -47,6 +47,8 @@ const UPDATE: &str = "UPDATE integrated_accounts SET status = $2, authentication
      WHERE id = $1 AND revision = $11";
 const DELETE: &str = "DELETE FROM integrated_accounts WHERE id = $1";
 const PING: &str = "SELECT 1";
+const COUNT_BY_STATUS: &str =
+    "SELECT status, COUNT(*) FROM integrated_accounts GROUP BY status ORDER BY status";
 
 /// The store over one connection pool.
 pub struct SqlStore<DB: Database> {
@@ -288,6 +290,12 @@ macro_rules! sql_store {
             async fn ping(&self) -> Result<(), StoreError> {
                 sqlx::query(PING).execute(&self.pool).await?;
                 Ok(())
+            }
+
+            async fn count_by_status(&self) -> Result<Vec<(String, i64)>, StoreError> {
+                Ok(sqlx::query_as(COUNT_BY_STATUS)
+                    .fetch_all(&self.pool)
+                    .await?)
             }
         }
     };

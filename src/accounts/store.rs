@@ -85,6 +85,8 @@ pub trait AccountStore: Send + Sync {
     async fn delete(&self, id: Uuid) -> Result<bool, StoreError>;
     /// A round trip to the database (readiness).
     async fn ping(&self) -> Result<(), StoreError>;
+    /// How many accounts are in each status (the `integrated_accounts` gauge).
+    async fn count_by_status(&self) -> Result<Vec<(String, i64)>, StoreError>;
 }
 
 /// The database `database_url` names, after creating it (SQLite) and running migrations.

@@ -244,7 +244,10 @@ async fn update_account(
     caller.require(WRITE)?;
     let account = state.accounts.visible(&caller, account_id(&id)?).await?;
     let patch = parse::<PatchBody>(&body)?.validate()?;
-    Ok(Json(state.accounts.update(account.id, patch).await?.into()))
+    let updated = state.accounts.update(account.id, patch).await?;
+    // A snapshot read with the old URL or credentials must not outlive them.
+    state.directory.cache.invalidate(account.id).await;
+    Ok(Json(updated.into()))
 }
 
 /// Remove an integrated account.
@@ -268,6 +271,7 @@ async fn delete_account(
     if !state.accounts.delete(account.id).await? {
         return Err(not_found(&id));
     }
+    state.directory.cache.invalidate(account.id).await;
     Ok(Json(Deleted { id: account.id }))
 }
 

@@ -12,10 +12,20 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(metrics))
 }
 
-/// Prometheus metrics: requests by route template and status, Jamf requests, cache, tokens.
+/// Prometheus metrics: requests by route template and status, Jamf requests, cache, tokens,
+/// integrated accounts by status.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text exposition format", content_type = "text/plain", body = String)))]
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    // Read from the database at scrape time, so every replica reports the shared truth.
+    match state.accounts.count_by_status().await {
+        Ok(counts) => {
+            for (status, n) in counts {
+                metrics::gauge!("integrated_accounts", "status" => status.as_str()).set(n as f64);
+            }
+        }
+        Err(err) => tracing::warn!(%err, "cannot count integrated accounts for /metrics"),
+    }
     state.metrics.run_upkeep();
     (
         [(

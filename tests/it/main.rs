@@ -1,10 +1,12 @@
 //! The one integration-test binary: every module starts real servers on 127.0.0.1:0.
 
+mod accounts;
+mod demo;
+mod durability;
+mod faults;
 mod foundation;
+mod jamf_client;
 mod sim;
 mod support;
-mod jamf_client;
 mod token;
-mod accounts;
 mod unified;
-mod demo;

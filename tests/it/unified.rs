@@ -667,3 +667,91 @@ async fn jamf_failures_map_to_the_envelope_and_the_account_status() {
         .unwrap();
     assert_eq!(account["status"], "active");
 }
+
+#[tokio::test]
+async fn changing_or_deleting_the_account_drops_its_cached_snapshot() {
+    let f = Fixture::start(SimConfig {
+        accounts: 30,
+        ..SimConfig::default()
+    })
+    .await;
+    assert_eq!(f.json(USERS, "").await["result_count"], 30);
+    let other = SimServer::start(SimConfig {
+        accounts: 40,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let account_url = f.app.url(&format!("/integrated-account/{}", f.account));
+    let patched = f
+        .app
+        .client
+        .patch(&account_url)
+        .bearer_auth(&f.token)
+        .json(&json!({"context": {
+            "instance_url": other.base_url(),
+            "client_id": other.control().config().client_id,
+            "client_secret": other.control().config().client_secret,
+        }}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), StatusCode::OK);
+    let after = f.get(USERS, "").await;
+    assert_eq!(
+        after.headers()["cache-status"],
+        "jamf-directory; fwd=miss; stored"
+    );
+    assert_eq!(
+        after.json::<Value>().await.unwrap()["result_count"],
+        40,
+        "read from the new instance"
+    );
+
+    let deleted = f
+        .app
+        .client
+        .delete(&account_url)
+        .bearer_auth(&f.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::OK);
+    assert_eq!(
+        f.get(USERS, "").await.status(),
+        StatusCode::NOT_FOUND,
+        "no snapshot outlives its account"
+    );
+}
+
+#[tokio::test]
+async fn metrics_report_accounts_by_status() {
+    let f = Fixture::start(SimConfig::default()).await;
+    let scrape = || async {
+        f.app
+            .client
+            .get(f.app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let text = scrape().await;
+    assert!(
+        text.contains("integrated_accounts{status=\"active\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("integrated_accounts{status=\"needs_reauth\"} 0"));
+    f.sim.control().revoke_tokens();
+    f.sim.control().set_client_enabled(false);
+    f.get_with(USERS, "", &[("cache-control", "no-cache")])
+        .await;
+    let text = scrape().await;
+    assert!(
+        text.contains("integrated_accounts{status=\"needs_reauth\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("integrated_accounts{status=\"active\"} 0"));
+}
