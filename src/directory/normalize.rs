@@ -68,6 +68,10 @@ pub fn normalize_directory(directory: &JamfDirectory) -> DirectorySnapshot {
             reason: reason?,
         })
     })
+    .chain(directory.refused.iter().map(|refused| MissingSource {
+        source: refused.list,
+        reason: refused.reason(),
+    }))
     .collect();
 
     DirectorySnapshot {

@@ -12,7 +12,8 @@ use super::plan::{PAGE_SIZE, PlanKind, pages};
 use super::reads::{known_version, optional};
 use super::records::{
     AccessLevel, AccountRecord, ApiIntegrationRecord, ApiRoleRecord, ClassicAccountList,
-    GroupRecord, JamfDirectory, Paged, PrivilegeSet, SiteList, V1Account, V1AccountGroup, WithRaw,
+    GroupRecord, JamfDirectory, Paged, PrivilegeSet, RefusedList, SiteList, V1Account,
+    V1AccountGroup, WithRaw,
 };
 
 impl JamfClient {
@@ -22,11 +23,12 @@ impl JamfClient {
         self.within_deadline(async {
             let core = async {
                 let version = known_version(self.version_unbounded().await)?;
+                let mut refused = Vec::new();
                 let (accounts, groups) = match PlanKind::for_version(version) {
-                    PlanKind::V1 => self.v1_core().await?,
+                    PlanKind::V1 => self.v1_core(&mut refused).await?,
                     PlanKind::Classic => self.classic_core().await?,
                 };
-                Ok::<_, JamfError>((version, accounts, groups))
+                Ok::<_, JamfError>((version, accounts, groups, refused))
             };
             let (core, sites, sso, api_roles, api_clients) = futures::join!(
                 core,
@@ -35,27 +37,33 @@ impl JamfClient {
                 self.all_pages::<ApiRoleRecord>(endpoints::API_ROLES),
                 self.all_pages::<ApiIntegrationRecord>(endpoints::API_CLIENTS),
             );
-            let (version, accounts, groups) = core?;
+            let (version, accounts, groups, mut refused) = core?;
+            let sites = forbidden_as_empty(sites.map(|list| list.sites), "sites", &mut refused)?;
             Ok(JamfDirectory {
                 version,
                 accounts,
                 groups,
-                sites: forbidden_as_empty(sites.map(|list| list.sites))?,
+                sites,
                 sso: optional(sso)?,
                 api_roles: optional(api_roles)?,
                 api_clients: optional(api_clients)?,
+                refused,
             })
         })
         .await
     }
 
-    async fn v1_core(&self) -> Result<(Vec<AccountRecord>, Vec<GroupRecord>), JamfError> {
+    async fn v1_core(
+        &self,
+        refused: &mut Vec<RefusedList>,
+    ) -> Result<(Vec<AccountRecord>, Vec<GroupRecord>), JamfError> {
         let (accounts, groups) = futures::join!(
             self.all_pages::<WithRaw<V1Account>>(endpoints::V1_ACCOUNTS),
             self.all_pages::<WithRaw<V1AccountGroup>>(endpoints::V1_GROUPS),
         );
         let accounts = unique_by_id(accounts?, |a| &a.parsed.id);
-        let groups = unique_by_id(forbidden_as_empty(groups)?, |g| &g.parsed.id);
+        let groups = forbidden_as_empty(groups, "account_groups", refused)?;
+        let groups = unique_by_id(groups, |g| &g.parsed.id);
         let account_records = self.bounded(accounts, |v1| async move {
             let classic = if needs_classic_account(&v1) {
                 self.classic_account(&v1.parsed.id).await?
@@ -151,7 +159,13 @@ pub(super) fn needs_classic_group(group: &WithRaw<V1AccountGroup>) -> bool {
     group.parsed.privilege_level == Some(PrivilegeSet::Custom) && group.parsed.privileges.is_empty()
 }
 
-fn forbidden_as_empty<T>(result: Result<Vec<T>, JamfError>) -> Result<Vec<T>, JamfError> {
+/// A 403 on a list the snapshot can do without reads as empty, and is recorded in `refused`
+/// so the snapshot says it is incomplete.
+fn forbidden_as_empty<T>(
+    result: Result<Vec<T>, JamfError>,
+    list: &'static str,
+    refused: &mut Vec<RefusedList>,
+) -> Result<Vec<T>, JamfError> {
     match result {
         Err(JamfError::Forbidden {
             endpoint,
@@ -163,6 +177,10 @@ fn forbidden_as_empty<T>(result: Result<Vec<T>, JamfError>) -> Result<Vec<T>, Ja
                 privilege,
                 "Jamf refused an optional list; reading it as empty"
             );
+            refused.push(RefusedList {
+                list,
+                privilege: privilege.map(String::from),
+            });
             Ok(Vec::new())
         }
         other => other,

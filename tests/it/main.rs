@@ -3,7 +3,6 @@
 mod accounts;
 mod demo;
 mod durability;
-mod faults;
 mod foundation;
 mod jamf_client;
 mod sim;

@@ -755,3 +755,25 @@ async fn metrics_report_accounts_by_status() {
     );
     assert!(text.contains("integrated_accounts{status=\"active\"} 0"));
 }
+
+#[tokio::test]
+async fn a_refused_group_list_makes_the_response_say_it_is_partial() {
+    let f = Fixture::start(SimConfig::default()).await;
+    f.sim
+        .control()
+        .set_faults(Faults {
+            missing_privileges: vec!["Read Account Groups".into()],
+            ..Faults::default()
+        })
+        .unwrap();
+    let page = f.json(USERS, "limit=1").await;
+    assert_eq!(page["is_partial_response"], true, "{page}");
+    let missing = page["missing_sources"].as_array().unwrap();
+    assert!(
+        missing
+            .iter()
+            .any(|m| m.as_str().unwrap().starts_with("account_groups")
+                && m.as_str().unwrap().contains("Read Account Groups")),
+        "{missing:?}"
+    );
+}

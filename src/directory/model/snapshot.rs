@@ -22,7 +22,7 @@ pub struct DirectorySnapshot {
 /// An optional part of the directory that could not be read, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MissingSource {
-    /// `sso_settings`, `api_roles` or `api_clients`.
+    /// `sso_settings`, `api_roles`, `api_clients`, `sites` or `account_groups`.
     pub source: &'static str,
     pub reason: String,
 }

@@ -105,6 +105,7 @@ pub async fn user(
                 api_clients: Fetched::Unavailable {
                     reason: reason.into(),
                 },
+                refused: Vec::new(),
             };
             let user = normalize::normalize_account(&record, &context)
                 .ok_or_else(|| not_found("user", user_id))?;

@@ -20,6 +20,27 @@ pub struct JamfDirectory {
     pub sso: Fetched<SsoSettings>,
     pub api_roles: Fetched<Vec<ApiRoleRecord>>,
     pub api_clients: Fetched<Vec<ApiIntegrationRecord>>,
+    /// Lists Jamf refused (403) and that were read as empty (sites, account groups): the
+    /// snapshot is then incomplete, and must say so rather than look complete.
+    pub refused: Vec<RefusedList>,
+}
+
+/// A list the API role may not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedList {
+    /// `sites` or `account_groups`.
+    pub list: &'static str,
+    /// The Jamf privilege that would allow it, when known.
+    pub privilege: Option<String>,
+}
+
+impl RefusedList {
+    pub fn reason(&self) -> String {
+        match &self.privilege {
+            Some(privilege) => format!("Jamf refused it; the API role needs \"{privilege}\""),
+            None => "Jamf refused it (403)".to_string(),
+        }
+    }
 }
 
 /// One administrator account as the plan read it: the Jamf Pro API record, the Classic
