@@ -2,7 +2,6 @@
 
 mod accounts;
 mod demo;
-mod durability;
 mod foundation;
 mod jamf_client;
 mod sim;
