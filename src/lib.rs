@@ -40,12 +40,19 @@ pub async fn launch(
         ),
         cursors: directory::cursor::CursorCodec::new(settings.signing_key()?.expose_secret()),
     });
+    let limits = Arc::new(http::rate_limit::Limits::new(
+        &settings.limits,
+        settings.cache.max_accounts,
+    ));
+    // Dropped on every way out of this function, which stops the sweeper.
+    let _sweeper = limits.spawn_sweeper();
     let state = AppState {
         settings: Arc::new(settings),
         metrics: telemetry::metrics_handle(),
         authority,
         accounts,
         directory,
+        limits,
     };
     let app = http::app(state);
     tracing::info!(address = %listener.local_addr()?, "listening");

@@ -15,6 +15,10 @@ pub const ENV_PREFIX: &str = "JAMF_DIRECTORY__";
 /// Config file read when `--config` is not given and the file exists.
 pub const DEFAULT_CONFIG_FILE: &str = "jamf-directory.toml";
 
+/// Largest `limits.*_requests` / `token_attempts`; far above any real need, it keeps the
+/// per-request interval of the limiter (window / N) well above the clock's resolution.
+pub const MAX_LIMIT_REQUESTS: u32 = 1_000_000;
+
 /// Scopes a caller client may hold (DESIGN §2).
 pub const KNOWN_SCOPES: [&str; 3] = ["directory:read", "accounts:read", "accounts:write"];
 
@@ -44,6 +48,7 @@ pub struct Settings {
     pub upstream: UpstreamSettings,
     pub cache: CacheSettings,
     pub log: LogSettings,
+    pub limits: LimitSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -175,6 +180,50 @@ impl Default for CacheSettings {
         Self {
             ttl_secs: 60,
             max_accounts: 10_000,
+        }
+    }
+}
+
+/// Caller rate limits (GCRA: `N` requests per window, bursts of up to `N`). State is per
+/// replica: with `R` replicas behind a load balancer the effective limit is `R × N`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitSettings {
+    /// Requests per caller client (bearer-authenticated routes) per `client_window_secs`.
+    pub client_requests: u32,
+    pub client_window_secs: u64,
+    /// Requests naming one integrated account per `account_window_secs`, all callers together.
+    pub account_requests: u32,
+    pub account_window_secs: u64,
+    /// `POST /auth/token` attempts per client id, and separately per source address.
+    pub token_attempts: u32,
+    pub token_window_secs: u64,
+}
+
+impl LimitSettings {
+    /// Quotas no real traffic reaches (a million requests per second per key): for
+    /// benchmarks and for tests about something else.
+    pub fn unlimited() -> Self {
+        Self {
+            client_requests: MAX_LIMIT_REQUESTS,
+            client_window_secs: 1,
+            account_requests: MAX_LIMIT_REQUESTS,
+            account_window_secs: 1,
+            token_attempts: MAX_LIMIT_REQUESTS,
+            token_window_secs: 1,
+        }
+    }
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            client_requests: 500,
+            client_window_secs: 10,
+            account_requests: 50,
+            account_window_secs: 10,
+            token_attempts: 20,
+            token_window_secs: 60,
         }
     }
 }
@@ -311,6 +360,32 @@ impl Settings {
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.level)
             .map_err(|e| SettingsError::invalid("log.level", e.to_string()))?;
+        self.validate_limits()
+    }
+
+    fn validate_limits(&self) -> Result<(), SettingsError> {
+        let l = &self.limits;
+        for (key, requests) in [
+            ("limits.client_requests", l.client_requests),
+            ("limits.account_requests", l.account_requests),
+            ("limits.token_attempts", l.token_attempts),
+        ] {
+            if !(1..=MAX_LIMIT_REQUESTS).contains(&requests) {
+                return Err(SettingsError::invalid(
+                    key,
+                    format!("must be between 1 and {MAX_LIMIT_REQUESTS}"),
+                ));
+            }
+        }
+        for (key, window) in [
+            ("limits.client_window_secs", l.client_window_secs),
+            ("limits.account_window_secs", l.account_window_secs),
+            ("limits.token_window_secs", l.token_window_secs),
+        ] {
+            if !(1..=86_400).contains(&window) {
+                return Err(SettingsError::invalid(key, "must be between 1 and 86400"));
+            }
+        }
         Ok(())
     }
 
@@ -489,6 +564,38 @@ mod tests {
         for (toml, key) in cases {
             let err = load(toml).unwrap_err().to_string();
             assert!(err.contains(key), "{toml:?} gave {err:?}, expected {key}");
+        }
+    }
+
+    #[test]
+    fn limits_have_defaults_load_from_toml_and_name_bad_keys() {
+        let s = load(&format!("[auth]\nsigning_key = \"{KEY}\"")).unwrap();
+        let l = &s.limits;
+        assert_eq!((l.client_requests, l.client_window_secs), (500, 10));
+        assert_eq!((l.account_requests, l.account_window_secs), (50, 10));
+        assert_eq!((l.token_attempts, l.token_window_secs), (20, 60));
+        let s = load(&format!(
+            "[auth]\nsigning_key = \"{KEY}\"\n[limits]\nclient_requests = 7\naccount_window_secs = 2"
+        ))
+        .unwrap();
+        assert_eq!(s.limits.client_requests, 7);
+        assert_eq!(s.limits.account_window_secs, 2);
+        assert_eq!(s.limits.account_requests, 50);
+        for (line, key) in [
+            ("client_requests = 0", "limits.client_requests"),
+            ("account_requests = 2000000", "limits.account_requests"),
+            ("token_attempts = 0", "limits.token_attempts"),
+            ("client_window_secs = 0", "limits.client_window_secs"),
+            ("account_window_secs = 0", "limits.account_window_secs"),
+            ("token_window_secs = 100000", "limits.token_window_secs"),
+            ("requests = 5", "requests"),
+        ] {
+            let err = load(&format!(
+                "[auth]\nsigning_key = \"{KEY}\"\n[limits]\n{line}"
+            ))
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains(key), "{line:?} gave {err:?}, expected {key}");
         }
     }
 

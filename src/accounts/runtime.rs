@@ -9,7 +9,9 @@ use super::service::{AccountService, CredentialKey};
 
 impl AccountService {
     /// Records that Jamf refused `account`'s credentials at run time. Ignored when the stored
-    /// credentials changed since `account` was read: the refusal was of the old ones.
+    /// credentials changed since `account` was read: the refusal was of the old ones. A no-op
+    /// when the account already needs reauth (keeping the first `last_error`): many callers
+    /// hit by one refusal at once must not race each other into a 409.
     pub async fn mark_needs_reauth(
         &self,
         account: &IntegratedAccount,
@@ -17,7 +19,7 @@ impl AccountService {
     ) -> Result<IntegratedAccount, AccountError> {
         let key = CredentialKey::of(account);
         self.modify(account.id, |current| {
-            if CredentialKey::of(current) != key {
+            if CredentialKey::of(current) != key || current.status == AccountStatus::NeedsReauth {
                 return Ok(false);
             }
             current.status = AccountStatus::NeedsReauth;

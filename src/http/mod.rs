@@ -7,6 +7,7 @@ pub mod error;
 mod health;
 mod metrics;
 mod observe;
+pub mod rate_limit;
 pub mod state;
 mod token;
 mod unified;
@@ -32,24 +33,38 @@ use crate::settings::ServerSettings;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Every documented route, with its OpenAPI description attached.
-fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
+/// Every documented route, with its OpenAPI description attached: the open routes, and apart
+/// from them the bearer routes, so `app` can put the caller rate limit on those alone.
+fn api() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
+    let open = OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
         .merge(health::routes())
         .merge(metrics::routes())
-        .merge(token::routes())
+        .merge(token::routes());
+    let callers = OpenApiRouter::new()
         .merge(accounts::routes())
-        .merge(unified::routes())
+        .merge(unified::routes());
+    (open, callers)
 }
 
 /// The OpenAPI document (what `jamf-directory openapi` prints and the repo commits).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().split_for_parts().1
+    let (open, callers) = api();
+    let mut doc = open.merge(callers).split_for_parts().1;
+    rate_limit::document(&mut doc);
+    doc
 }
 
 /// The application: routes, docs and the layer stack.
 pub fn app(state: AppState) -> Router {
-    let (router, doc) = api().split_for_parts();
+    let (open, callers) = api();
+    // A route layer: it runs after routing, so unknown paths stay plain 404s and the guard
+    // sees the matched route template.
+    let callers = callers.route_layer(middleware::from_fn_with_state(
+        state.clone(),
+        rate_limit::guard,
+    ));
+    let (router, mut doc) = open.merge(callers).split_for_parts();
+    rate_limit::document(&mut doc);
     let doc = docs::served_document(doc, &state.settings.server.public_url);
     let settings = state.settings.clone();
     let router = router

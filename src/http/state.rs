@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use metrics_exporter_prometheus::PrometheusHandle;
 
+use super::rate_limit::Limits;
 use crate::accounts::AccountService;
 use crate::auth::Authority;
 use crate::directory::cache::SnapshotCache;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub accounts: Arc<AccountService>,
     /// Snapshots and list cursors of the unified API.
     pub directory: Arc<DirectoryState>,
+    /// Caller rate limits (`[limits]`).
+    pub limits: Arc<Limits>,
 }
 
 pub struct DirectoryState {

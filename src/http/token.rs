@@ -3,9 +3,11 @@
 //! reads the HTTP request (method, content type, form, Basic credentials); the decisions are
 //! `auth::Authority::grant`'s.
 
+use std::net::SocketAddr;
+
 use axum::Json;
 use axum::body::{Body, to_bytes};
-use axum::extract::State;
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -16,6 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::OAuthErrorBody;
+use super::rate_limit::Decision;
 use super::state::AppState;
 use crate::auth::{GrantError, IssuedToken, TokenRequest};
 
@@ -26,8 +29,8 @@ const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 pub fn routes() -> OpenApiRouter<AppState> {
     let (schemas, paths, method_router) = routes!(token);
     // Other methods get RFC 6749's `invalid_request` rather than axum's 405, and stay out of
-    // the OpenAPI document. Rate limiting (#14) attaches here, as a layer on this router, so
-    // refused requests never reach the secret check.
+    // the OpenAPI document; they cost nothing, so they are not rate limited. POST is limited
+    // inside `token`, which needs the client id from the form, before the secret check.
     OpenApiRouter::new().routes((schemas, paths, method_router.fallback(wrong_method)))
 }
 
@@ -69,7 +72,8 @@ struct TokenResponse {
 /// §2.3.1) or with `client_id` and `client_secret` in the form, not both (`invalid_request`).
 /// Every response carries `Cache-Control: no-store` and `Pragma: no-cache`. Errors are RFC 6749
 /// §5.2 bodies; an unknown client, a wrong secret and a disabled client all answer the same
-/// 401 `invalid_client`. Methods other than POST answer 400 `invalid_request`.
+/// 401 `invalid_client`. Methods other than POST answer 400 `invalid_request`. Attempts are
+/// rate limited per client id and per source address before the secret is checked (`429`).
 #[utoipa::path(post, path = "/auth/token", tag = "auth",
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded",
         example = json!({"grant_type": "client_credentials", "client_id": "compliance-platform",
@@ -94,17 +98,61 @@ struct TokenResponse {
         (status = 500, description = "The token could not be signed", body = OAuthErrorBody,
             example = json!({"error": "server_error", "error_description": "the token could not be issued"})),
     ))]
-async fn token(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let outcome = match read_request(&headers, body).await {
-        Ok(request) => state.authority.grant(request),
-        Err(err) => Err(err),
+async fn token(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let limits = &state.limits;
+    // Both quotas are spent before the secret is compared, so a flood costs map lookups, not
+    // verification work. The address is checked first, before the body is even read.
+    let source = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| limits.token_source(addr.ip()));
+    if let Some(refused) = source.filter(Decision::denied) {
+        return rate_limited(refused);
+    }
+    let (outcome, decision) = match read_request(&parts.headers, body).await {
+        Ok(request) => {
+            let by_id = request
+                .client
+                .as_ref()
+                .map(|(id, _)| limits.token_client(id));
+            if let Some(refused) = by_id.filter(Decision::denied) {
+                return rate_limited(refused);
+            }
+            let decision = match (source, by_id) {
+                (Some(a), Some(b)) => Some(a.tighter(b)),
+                (a, b) => a.or(b),
+            };
+            (state.authority.grant(request), decision)
+        }
+        Err(err) => (Err(err), source),
     };
     metrics::counter!("auth_token_requests_total", "outcome" => match &outcome {
         Ok(_) => "issued",
         Err(err) => err.code(),
     })
     .increment(1);
-    respond(outcome)
+    let mut response = respond(outcome);
+    if let Some(decision) = decision {
+        decision.write_headers(response.headers_mut());
+    }
+    response
+}
+
+/// 429 in RFC 6749's shape: it has no code for this, so `invalid_request`, as the request
+/// cannot be processed now.
+fn rate_limited(decision: Decision) -> Response {
+    metrics::counter!("auth_token_requests_total", "outcome" => "rate_limited").increment(1);
+    let body = OAuthErrorBody {
+        error: "invalid_request",
+        error_description: format!(
+            "too many token requests; retry after {} s",
+            decision.retry_after_secs()
+        ),
+    };
+    let mut response = no_store((StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response());
+    decision.write_headers(response.headers_mut());
+    response
 }
 
 async fn wrong_method() -> Response {
@@ -206,7 +254,7 @@ fn form_unescape(text: &str) -> Option<String> {
 }
 
 fn respond(outcome: Result<IssuedToken, GrantError>) -> Response {
-    let mut response = match outcome {
+    let response = match outcome {
         Ok(issued) => Json(TokenResponse {
             access_token: issued.access_token.expose_secret().to_string(),
             token_type: "Bearer",
@@ -234,6 +282,10 @@ fn respond(outcome: Result<IssuedToken, GrantError>) -> Response {
             response
         }
     };
+    no_store(response)
+}
+
+fn no_store(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));

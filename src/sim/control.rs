@@ -55,6 +55,11 @@ impl SimControl {
         self.0.tokens.len()
     }
 
+    /// The live token values themselves (tests check they never reach a log).
+    pub fn live_token_values(&self) -> Vec<String> {
+        self.0.tokens.values()
+    }
+
     /// Moves simulated time forward: tokens expire as if `by` had passed.
     pub fn advance_clock(&self, by: Duration) {
         self.0.clock.advance(by);

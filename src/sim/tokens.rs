@@ -98,6 +98,11 @@ impl TokenStore {
     pub fn len(&self) -> usize {
         self.map().len()
     }
+
+    /// Every live token value; tests use it to prove tokens never reach a log.
+    pub fn values(&self) -> Vec<String> {
+        self.map().keys().cloned().collect()
+    }
 }
 
 fn b64(value: &Value) -> String {

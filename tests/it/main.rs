@@ -4,6 +4,8 @@ mod accounts;
 mod demo;
 mod foundation;
 mod jamf_client;
+mod limits;
+mod secrets;
 mod sim;
 mod support;
 mod token;

@@ -1,6 +1,6 @@
 //! Shared test harness: starts the real service through `launch` on 127.0.0.1:0.
 
-use jamf_directory::settings::{CallerClient, Settings};
+use jamf_directory::settings::{CallerClient, LimitSettings, Settings};
 use secrecy::SecretString;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -33,9 +33,17 @@ pub fn test_settings() -> Settings {
         ),
     ];
     settings.upstream.allow_private_networks = true;
+    // Rate limits out of the way of tests about something else; tests/it/limits.rs and the
+    // token tests set their own.
+    settings.limits = unlimited();
     let dir = tempfile::tempdir().expect("temp dir").keep();
     settings.storage.database_url = format!("sqlite://{}/test.db", dir.display());
     settings
+}
+
+/// Quotas no test reaches; tests about the limits set their own.
+pub fn unlimited() -> LimitSettings {
+    LimitSettings::unlimited()
 }
 
 pub fn caller(id: &str, secret: &str, scopes: &[&str], tenants: &[&str]) -> CallerClient {

@@ -1,5 +1,4 @@
 //! `POST /auth/token` against the conformance matrix of service-anchors §C.1, over real HTTP.
-//! Case 14 (rate limiting) belongs to issue #14 and is not tested here yet.
 
 use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderMap, PRAGMA, WWW_AUTHENTICATE};
@@ -7,6 +6,7 @@ use serde_json::Value;
 
 use crate::support::{
     ADMIN_ID, ADMIN_SECRET, READER_ID, READER_SECRET, TestApp, caller, spawn_app, test_settings,
+    unlimited,
 };
 
 const FORM: &str = "application/x-www-form-urlencoded";
@@ -318,6 +318,89 @@ async fn case_13_every_error_is_an_rfc6749_body_without_internals() {
     }
 }
 
+/// A client whose connections come from `source` (any 127/8 address is loopback on Linux).
+fn client_from(source: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(source.parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap()
+}
+
+async fn post_from(app: &TestApp, source: &str, id: &str, secret: &str) -> Reply {
+    send(
+        client_from(source)
+            .post(app.url("/auth/token"))
+            .basic_auth(id, Some(secret))
+            .header(CONTENT_TYPE, FORM)
+            .body(GRANT),
+    )
+    .await
+}
+
+impl Reply {
+    /// Asserts the 429 of case 14: RFC 6749-shaped, not cacheable, saying when to retry.
+    fn assert_rate_limited(&self) {
+        self.assert_error(StatusCode::TOO_MANY_REQUESTS, "invalid_request");
+        let retry_after: u64 = self.headers["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        // Three attempts per minute: one comes back every 20 s.
+        assert!((1..=20).contains(&retry_after), "Retry-After {retry_after}");
+        assert_eq!(
+            self.body["error_description"],
+            format!("too many token requests; retry after {retry_after} s")
+        );
+        assert_eq!(self.headers["ratelimit-limit"], "3");
+        assert_eq!(self.headers["ratelimit-remaining"], "0");
+        assert!(self.body.get("access_token").is_none());
+    }
+}
+
+#[tokio::test]
+async fn case_14_attempts_are_limited_per_client_id_and_per_address_before_the_secret_check() {
+    let mut settings = test_settings();
+    settings.limits = jamf_directory::settings::LimitSettings {
+        token_attempts: 3,
+        token_window_secs: 60,
+        ..unlimited()
+    };
+    let app = spawn_app(settings).await;
+
+    // Per client id: three wrong secrets for "admin", each from a different address.
+    for (n, source) in ["127.0.0.11", "127.0.0.12", "127.0.0.13"]
+        .iter()
+        .enumerate()
+    {
+        let reply = post_from(&app, source, ADMIN_ID, "wrong-secret").await;
+        reply.assert_error(StatusCode::UNAUTHORIZED, "invalid_client");
+        assert_eq!(
+            reply.headers["ratelimit-remaining"],
+            (2 - n).to_string().as_str()
+        );
+    }
+    // The right secret from a fresh address is refused now: the secret is never compared.
+    post_from(&app, "127.0.0.14", ADMIN_ID, ADMIN_SECRET)
+        .await
+        .assert_rate_limited();
+    // Another client from that address is unaffected.
+    let reader = post_from(&app, "127.0.0.14", READER_ID, READER_SECRET).await;
+    assert_eq!(reader.status, StatusCode::OK, "{}", reader.body);
+    assert!(reader.headers.contains_key("ratelimit-limit"));
+
+    // Per address: three attempts under made-up ids exhaust 127.0.0.15 for everyone.
+    for id in ["guess-1", "guess-2", "guess-3"] {
+        let reply = post_from(&app, "127.0.0.15", id, "x").await;
+        reply.assert_error(StatusCode::UNAUTHORIZED, "invalid_client");
+    }
+    post_from(&app, "127.0.0.15", READER_ID, READER_SECRET)
+        .await
+        .assert_rate_limited();
+    let elsewhere = post_from(&app, "127.0.0.16", READER_ID, READER_SECRET).await;
+    assert_eq!(elsewhere.status, StatusCode::OK, "{}", elsewhere.body);
+}
+
 #[test]
 fn the_openapi_document_describes_post_only_as_a_form() {
     let doc = serde_json::to_value(jamf_directory::http::openapi()).unwrap();
@@ -325,7 +408,13 @@ fn the_openapi_document_describes_post_only_as_a_form() {
     let methods: Vec<&String> = path.as_object().unwrap().keys().collect();
     assert_eq!(methods, ["post"]);
     assert!(path["post"]["requestBody"]["content"][FORM].is_object());
-    for status in ["200", "400", "401"] {
+    for status in ["200", "400", "401", "429"] {
         assert!(path["post"]["responses"][status].is_object(), "{status}");
     }
+    let too_many = &path["post"]["responses"]["429"];
+    assert!(too_many["headers"]["Retry-After"].is_object(), "{too_many}");
+    assert!(
+        too_many["headers"]["ratelimit-reset"].is_object(),
+        "{too_many}"
+    );
 }
