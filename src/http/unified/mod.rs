@@ -28,6 +28,39 @@ use crate::directory::query::{self, UserFilter};
 
 const SCOPE: &str = "directory:read";
 
+/// The error responses every unified endpoint documents.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // read by the OpenAPI derive only
+enum DirectoryErrors {
+    #[response(
+        status = 400,
+        description = "A parameter is missing or invalid (named in `message`); a `next_cursor` that was altered or belongs to other filters"
+    )]
+    BadRequest(ErrorBody),
+    #[response(
+        status = 401,
+        description = "Missing or bad bearer token; or, with `truto_is_remote_error`, Jamf rejected the integrated account's credentials (the account moves to `needs_reauth`)"
+    )]
+    Unauthorized(ErrorBody),
+    #[response(
+        status = 403,
+        description = "The token lacks `directory:read`; or, with `truto_is_remote_error`, Jamf refused a privilege (named in `message`)"
+    )]
+    Forbidden(ErrorBody),
+    #[response(
+        status = 404,
+        description = "No such record, or no such integrated account for this caller (another tenant's account looks the same)"
+    )]
+    NotFound(ErrorBody),
+    #[response(
+        status = 502,
+        description = "Jamf unreachable, or failing after retries (`truto_is_remote_error`)"
+    )]
+    BadGateway(ErrorBody),
+    #[response(status = 504, description = "Jamf did not answer within the deadline")]
+    GatewayTimeout(ErrorBody),
+}
+
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_users))
@@ -142,12 +175,7 @@ async fn get_resource<T: Serialize>(
     security(("bearer" = [])), params(UserListQuery),
     responses(
         (status = 200, description = "A page of users", body = ListEnvelope<User>),
-        (status = 400, description = "A parameter is missing or invalid (named in `message`)", body = ErrorBody),
-        (status = 401, description = "Missing or bad bearer token, or Jamf rejected the account's credentials (`truto_is_remote_error`)", body = ErrorBody),
-        (status = 403, description = "Missing scope `directory:read`, or Jamf refused a privilege", body = ErrorBody),
-        (status = 404, description = "No such integrated account for this caller", body = ErrorBody),
-        (status = 502, description = "Jamf unreachable or failing after retries", body = ErrorBody),
-        (status = 504, description = "Jamf did not answer within the deadline", body = ErrorBody),
+        DirectoryErrors,
     ))]
 async fn list_users(
     State(state): State<AppState>,
@@ -186,12 +214,7 @@ async fn list_users(
     params(("id" = String, Path, description = "User id: a Jamf account id, or `api-client-<id>`"), GetQuery),
     responses(
         (status = 200, description = "The user", body = User),
-        (status = 400, description = "A parameter is missing or invalid", body = ErrorBody),
-        (status = 401, description = "Missing or bad bearer token, or Jamf rejected the credentials", body = ErrorBody),
-        (status = 403, description = "Missing scope, or Jamf refused a privilege", body = ErrorBody),
-        (status = 404, description = "No such user or integrated account", body = ErrorBody),
-        (status = 502, description = "Jamf unreachable or failing", body = ErrorBody),
-        (status = 504, description = "Jamf did not answer within the deadline", body = ErrorBody),
+        DirectoryErrors,
     ))]
 async fn get_user(
     State(state): State<AppState>,
@@ -219,12 +242,7 @@ async fn get_user(
     security(("bearer" = [])), params(ListQuery),
     responses(
         (status = 200, description = "A page of groups", body = ListEnvelope<Group>),
-        (status = 400, description = "A parameter is missing or invalid", body = ErrorBody),
-        (status = 401, description = "Missing or bad bearer token, or Jamf rejected the credentials", body = ErrorBody),
-        (status = 403, description = "Missing scope, or Jamf refused a privilege", body = ErrorBody),
-        (status = 404, description = "No such integrated account", body = ErrorBody),
-        (status = 502, description = "Jamf unreachable or failing", body = ErrorBody),
-        (status = 504, description = "Jamf did not answer within the deadline", body = ErrorBody),
+        DirectoryErrors,
     ))]
 async fn list_groups(
     State(state): State<AppState>,
@@ -250,12 +268,7 @@ async fn list_groups(
     params(("id" = String, Path, description = "Jamf account group id"), GetQuery),
     responses(
         (status = 200, description = "The group", body = Group),
-        (status = 400, description = "A parameter is missing or invalid", body = ErrorBody),
-        (status = 401, description = "Missing or bad bearer token, or Jamf rejected the credentials", body = ErrorBody),
-        (status = 403, description = "Missing scope, or Jamf refused a privilege", body = ErrorBody),
-        (status = 404, description = "No such group or integrated account", body = ErrorBody),
-        (status = 502, description = "Jamf unreachable or failing", body = ErrorBody),
-        (status = 504, description = "Jamf did not answer within the deadline", body = ErrorBody),
+        DirectoryErrors,
     ))]
 async fn get_group(
     State(state): State<AppState>,
@@ -275,12 +288,7 @@ async fn get_group(
     security(("bearer" = [])), params(ListQuery),
     responses(
         (status = 200, description = "A page of roles", body = ListEnvelope<Role>),
-        (status = 400, description = "A parameter is missing or invalid", body = ErrorBody),
-        (status = 401, description = "Missing or bad bearer token, or Jamf rejected the credentials", body = ErrorBody),
-        (status = 403, description = "Missing scope, or Jamf refused a privilege", body = ErrorBody),
-        (status = 404, description = "No such integrated account", body = ErrorBody),
-        (status = 502, description = "Jamf unreachable or failing", body = ErrorBody),
-        (status = 504, description = "Jamf did not answer within the deadline", body = ErrorBody),
+        DirectoryErrors,
     ))]
 async fn list_roles(
     State(state): State<AppState>,
@@ -306,12 +314,7 @@ async fn list_roles(
     params(("id" = String, Path, description = "Role id, e.g. `administrator` or `api-role-1`"), GetQuery),
     responses(
         (status = 200, description = "The role", body = Role),
-        (status = 400, description = "A parameter is missing or invalid", body = ErrorBody),
-        (status = 401, description = "Missing or bad bearer token, or Jamf rejected the credentials", body = ErrorBody),
-        (status = 403, description = "Missing scope, or Jamf refused a privilege", body = ErrorBody),
-        (status = 404, description = "No such role or integrated account", body = ErrorBody),
-        (status = 502, description = "Jamf unreachable or failing", body = ErrorBody),
-        (status = 504, description = "Jamf did not answer within the deadline", body = ErrorBody),
+        DirectoryErrors,
     ))]
 async fn get_role(
     State(state): State<AppState>,
@@ -331,12 +334,7 @@ async fn get_role(
     security(("bearer" = [])), params(ListQuery),
     responses(
         (status = 200, description = "A page of workspaces", body = ListEnvelope<Workspace>),
-        (status = 400, description = "A parameter is missing or invalid", body = ErrorBody),
-        (status = 401, description = "Missing or bad bearer token, or Jamf rejected the credentials", body = ErrorBody),
-        (status = 403, description = "Missing scope, or Jamf refused a privilege", body = ErrorBody),
-        (status = 404, description = "No such integrated account", body = ErrorBody),
-        (status = 502, description = "Jamf unreachable or failing", body = ErrorBody),
-        (status = 504, description = "Jamf did not answer within the deadline", body = ErrorBody),
+        DirectoryErrors,
     ))]
 async fn list_workspaces(
     State(state): State<AppState>,
@@ -362,12 +360,7 @@ async fn list_workspaces(
     params(("id" = String, Path, description = "Jamf site id"), GetQuery),
     responses(
         (status = 200, description = "The workspace", body = Workspace),
-        (status = 400, description = "A parameter is missing or invalid", body = ErrorBody),
-        (status = 401, description = "Missing or bad bearer token, or Jamf rejected the credentials", body = ErrorBody),
-        (status = 403, description = "Missing scope, or Jamf refused a privilege", body = ErrorBody),
-        (status = 404, description = "No such workspace or integrated account", body = ErrorBody),
-        (status = 502, description = "Jamf unreachable or failing", body = ErrorBody),
-        (status = 504, description = "Jamf did not answer within the deadline", body = ErrorBody),
+        DirectoryErrors,
     ))]
 async fn get_workspace(
     State(state): State<AppState>,
