@@ -1,0 +1,141 @@
+//! Settings: defaults, layering, validation messages, secrets.
+// figment's own error type is large; it is not ours to shrink.
+#![allow(clippy::result_large_err)]
+
+use super::*;
+use figment::providers::Format;
+
+const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // 32 bytes
+
+fn load(toml: &str) -> Result<Settings, SettingsError> {
+    Settings::from_figment(Figment::new().merge(Toml::string(toml)))
+}
+
+#[test]
+fn defaults_need_only_a_signing_key() {
+    let s = load(&format!("[auth]\nsigning_key = \"{KEY}\"")).unwrap();
+    assert_eq!(s.upstream.max_concurrency, 5);
+    assert_eq!(s.cache.ttl_secs, 60);
+    assert_eq!(s.auth.token_ttl_secs, 900);
+    assert_eq!(s.server.listen.port(), 8080);
+    assert_eq!(s.signing_key().unwrap().expose_secret().len(), 32);
+}
+
+#[test]
+fn invalid_inputs_name_their_key() {
+    let cases = [
+        ("", "auth.signing_key"),
+        ("[auth]\nsigning_key = \"c2hvcnQ=\"", "auth.signing_key"),
+        ("[auth]\nsigning_key = \"!!\"", "auth.signing_key"),
+        (
+            &format!("[auth]\nsigning_key = \"{KEY}\"\n[upstream]\nmax_concurrency = 0"),
+            "upstream.max_concurrency",
+        ),
+        (
+            &format!("[auth]\nsigning_key = \"{KEY}\"\n[storage]\ndatabase_url = \"mysql://x\""),
+            "storage.database_url",
+        ),
+        (
+            &format!("[auth]\nsigning_key = \"{KEY}\"\n[storage]\nencryption_key = \"c2hvcnQ=\""),
+            "storage.encryption_key",
+        ),
+        (
+            &format!(
+                "[auth]\nsigning_key = \"{KEY}\"\n[[auth.clients]]\nclient_id = \"a\"\nclient_secret_sha256 = \"xyz\"\nscopes = []"
+            ),
+            "auth.clients.client_secret_sha256",
+        ),
+        (
+            &format!(
+                "[auth]\nsigning_key = \"{KEY}\"\n[[auth.clients]]\nclient_id = \"a\"\nclient_secret_sha256 = \"{}\"\nscopes = [\"admin\"]",
+                "0".repeat(64)
+            ),
+            "auth.clients.scopes",
+        ),
+    ];
+    for (toml, key) in cases {
+        let err = load(toml).unwrap_err().to_string();
+        assert!(err.contains(key), "{toml:?} gave {err:?}, expected {key}");
+    }
+}
+
+#[test]
+fn limits_have_defaults_load_from_toml_and_name_bad_keys() {
+    let s = load(&format!("[auth]\nsigning_key = \"{KEY}\"")).unwrap();
+    let l = &s.limits;
+    assert_eq!((l.client_requests, l.client_window_secs), (500, 10));
+    assert_eq!((l.account_requests, l.account_window_secs), (50, 10));
+    assert_eq!((l.token_attempts, l.token_window_secs), (20, 60));
+    let s = load(&format!(
+        "[auth]\nsigning_key = \"{KEY}\"\n[limits]\nclient_requests = 7\naccount_window_secs = 2"
+    ))
+    .unwrap();
+    assert_eq!(s.limits.client_requests, 7);
+    assert_eq!(s.limits.account_window_secs, 2);
+    assert_eq!(s.limits.account_requests, 50);
+    for (line, key) in [
+        ("client_requests = 0", "limits.client_requests"),
+        ("account_requests = 2000000", "limits.account_requests"),
+        ("token_attempts = 0", "limits.token_attempts"),
+        ("client_window_secs = 0", "limits.client_window_secs"),
+        ("account_window_secs = 0", "limits.account_window_secs"),
+        ("token_window_secs = 100000", "limits.token_window_secs"),
+        ("requests = 5", "requests"),
+    ] {
+        let err = load(&format!(
+            "[auth]\nsigning_key = \"{KEY}\"\n[limits]\n{line}"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains(key), "{line:?} gave {err:?}, expected {key}");
+    }
+}
+
+#[test]
+fn unknown_keys_are_refused_with_their_name() {
+    let err = load(&format!(
+        "[auth]\nsigning_key = \"{KEY}\"\n[server]\nlisten_port = 1"
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("listen_port"), "{err}");
+    let err = load("[srever]\nx = 1").unwrap_err().to_string();
+    assert!(err.contains("srever"), "{err}");
+}
+
+#[test]
+fn secrets_never_print() {
+    let s = load(&format!("[auth]\nsigning_key = \"{KEY}\"")).unwrap();
+    assert!(!format!("{s:?}").contains(KEY));
+}
+
+#[test]
+fn file_env_and_secret_files_layer_in_order() {
+    figment::Jail::expect_with(|jail| {
+        jail.create_file("key.b64", &format!("{KEY}\n"))?;
+        jail.create_file(
+            "jamf-directory.toml",
+            "[cache]\nttl_secs = 5\n[upstream]\nmax_concurrency = 2\n[auth]\nsigning_key_file = \"key.b64\"",
+        )?;
+        jail.set_env("JAMF_DIRECTORY__UPSTREAM__MAX_CONCURRENCY", "3");
+        let s = Settings::load(None).map_err(|e| e.to_string())?;
+        assert_eq!(s.cache.ttl_secs, 5);
+        assert_eq!(s.upstream.max_concurrency, 3);
+        assert_eq!(s.signing_key().unwrap().expose_secret().len(), 32);
+        Ok(())
+    });
+}
+
+#[test]
+fn key_and_key_file_together_are_refused() {
+    figment::Jail::expect_with(|jail| {
+        jail.create_file("key.b64", KEY)?;
+        let err = load(&format!(
+            "[auth]\nsigning_key = \"{KEY}\"\nsigning_key_file = \"key.b64\""
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("auth.signing_key_file"), "{err}");
+        Ok(())
+    });
+}

@@ -1,0 +1,171 @@
+//! The snapshot cache and cursors: single flight, Cache-Status, cold single gets, invalidation.
+
+use super::{Fixture, USERS};
+use jamf_directory::sim::{SimConfig, SimServer};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+#[tokio::test]
+async fn cursors_survive_refreshes_and_refuse_tampering() {
+    let f = Fixture::start(SimConfig::default()).await;
+    let first = f.json(USERS, "limit=5").await;
+    let cursor = first["next_cursor"].as_str().unwrap().to_string();
+    let fresh = f
+        .get_with(USERS, "limit=1", &[("cache-control", "no-cache")])
+        .await;
+    assert_eq!(
+        fresh.headers()["cache-status"],
+        "jamf-directory; fwd=request; stored"
+    );
+    let second = f
+        .json(USERS, &format!("limit=5&next_cursor={cursor}"))
+        .await;
+    let last_first: u64 = first["result"][4]["id"].as_str().unwrap().parse().unwrap();
+    let first_second: u64 = second["result"][0]["id"].as_str().unwrap().parse().unwrap();
+    assert!(first_second > last_first);
+
+    let other_filter = f
+        .get(
+            USERS,
+            &format!("limit=5&status=active&next_cursor={cursor}"),
+        )
+        .await;
+    assert_eq!(other_filter.status(), StatusCode::BAD_REQUEST);
+    let mut tampered = cursor.clone();
+    tampered.insert(3, 'x');
+    assert_eq!(
+        f.get(USERS, &format!("limit=5&next_cursor={tampered}"))
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn the_cache_says_what_it_served_and_coalesces_cold_fetches() {
+    let f = Fixture::start(SimConfig {
+        latency: Duration::from_millis(20),
+        ..SimConfig::default()
+    })
+    .await;
+    let calls = (0..30).map(|_| f.get(USERS, "limit=1"));
+    let responses = futures::future::join_all(calls).await;
+    assert!(responses.iter().all(|r| r.status() == StatusCode::OK));
+    let stats = f.sim.control().stats();
+    assert_eq!(
+        stats.count("GET /api/v1/accounts"),
+        1,
+        "one fetch for 30 callers: {stats:?}"
+    );
+    let misses = responses
+        .iter()
+        .filter(|r| {
+            r.headers()["cache-status"]
+                .to_str()
+                .unwrap()
+                .contains("fwd=miss")
+        })
+        .count();
+    assert_eq!(misses, 1);
+
+    let hit = f.get(USERS, "limit=1").await;
+    assert_eq!(hit.headers()["cache-status"], "jamf-directory; hit");
+    assert!(
+        hit.headers()["age"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .is_ok()
+    );
+    assert_eq!(hit.headers()["cache-control"], "private, no-store");
+
+    f.get_with(USERS, "limit=1", &[("cache-control", "no-cache")])
+        .await;
+    assert_eq!(f.sim.control().stats().count("GET /api/v1/accounts"), 2);
+}
+
+#[tokio::test]
+async fn a_cold_single_get_fetches_only_that_account() {
+    let f = Fixture::start(SimConfig {
+        accounts: 200,
+        ..SimConfig::default()
+    })
+    .await;
+    let response = f.get(&format!("{USERS}/7"), "").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["cache-status"],
+        "jamf-directory; fwd=miss; detail=single-record"
+    );
+    let user: Value = response.json().await.unwrap();
+    assert_eq!(user["username"], "mary.vanderberg");
+    assert!(user["groups"].as_array().unwrap().len() >= 2);
+    let stats = f.sim.control().stats();
+    assert_eq!(stats.count("GET /api/v1/accounts"), 0, "{stats:?}");
+    assert_eq!(stats.count("GET /JSSResource/accounts"), 0, "{stats:?}");
+    assert!(
+        stats.requests_total <= 8,
+        "only that account's calls: {stats:?}"
+    );
+    assert_eq!(
+        f.get(&format!("{USERS}/999999"), "").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn changing_or_deleting_the_account_drops_its_cached_snapshot() {
+    let f = Fixture::start(SimConfig {
+        accounts: 30,
+        ..SimConfig::default()
+    })
+    .await;
+    assert_eq!(f.json(USERS, "").await["result_count"], 30);
+    let other = SimServer::start(SimConfig {
+        accounts: 40,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let account_url = f.app.url(&format!("/integrated-account/{}", f.account));
+    let patched = f
+        .app
+        .client
+        .patch(&account_url)
+        .bearer_auth(&f.token)
+        .json(&json!({"context": {
+            "instance_url": other.base_url(),
+            "client_id": other.control().config().client_id,
+            "client_secret": other.control().config().client_secret,
+        }}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), StatusCode::OK);
+    let after = f.get(USERS, "").await;
+    assert_eq!(
+        after.headers()["cache-status"],
+        "jamf-directory; fwd=miss; stored"
+    );
+    assert_eq!(
+        after.json::<Value>().await.unwrap()["result_count"],
+        40,
+        "read from the new instance"
+    );
+
+    let deleted = f
+        .app
+        .client
+        .delete(&account_url)
+        .bearer_auth(&f.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), StatusCode::OK);
+    assert_eq!(
+        f.get(USERS, "").await.status(),
+        StatusCode::NOT_FOUND,
+        "no snapshot outlives its account"
+    );
+}
