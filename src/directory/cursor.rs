@@ -166,5 +166,26 @@ mod tests {
         fn never_panics_on_garbage(scope in ".{0,16}", cursor in ".{0,200}") {
             let _ = codec().decode(&scope, &cursor);
         }
+
+        /// A cursor only works for the query (account, resource, filters) it was issued for.
+        #[test]
+        fn is_bound_to_its_scope(a in ".{0,32}", b in ".{0,32}", id in ".{0,32}") {
+            prop_assume!(a != b);
+            let c = codec();
+            prop_assert_eq!(c.decode(&b, &c.encode(&a, &id)), Err(CursorError::Tampered));
+        }
+
+        /// Changing any one character of an issued cursor is refused, never a different id.
+        #[test]
+        fn any_edit_is_refused(id in ".{0,32}", at in any::<prop::sample::Index>(),
+                               ch in "[A-Za-z0-9_.-]") {
+            let c = codec();
+            let good = c.encode("scope", &id);
+            let at = at.index(good.len());
+            let mut edited = good.clone();
+            edited.replace_range(at..=at, &ch);
+            prop_assume!(edited != good);
+            prop_assert!(c.decode("scope", &edited).is_err(), "{} accepted", edited);
+        }
     }
 }

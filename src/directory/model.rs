@@ -64,6 +64,7 @@ pub struct User {
     pub access_level: Option<AccessLevel>,
     /// Effective privileges with provenance: the account's own plus every group's (or an API
     /// client's roles'). Lists include it only with `include=permissions`.
+    #[schema(required = false)]
     pub permissions: Vec<Permission>,
     /// True only when console logins must pass the SSO identity provider (whose MFA is then
     /// trusted); false when a local password alone can sign in; null when unknown.
@@ -85,8 +86,8 @@ pub struct User {
     /// Jamf exposes no modification time; always null.
     pub updated_at: Option<DateTime<Utc>>,
     /// The raw Jamf records used, keyed by source: `v1_account`, `classic_account`,
-    /// `api_integration`.
-    #[schema(value_type = Object)]
+    /// `api_integration`. Absent with `truto_ignore_remote_data=true`.
+    #[schema(value_type = Object, required = false)]
     pub remote_data: Value,
 }
 

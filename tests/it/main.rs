@@ -2,9 +2,12 @@
 
 mod accounts;
 mod demo;
+mod durability;
+mod faults;
 mod foundation;
 mod jamf_client;
 mod limits;
+mod metrics;
 mod secrets;
 mod sim;
 mod support;

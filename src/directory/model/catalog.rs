@@ -25,10 +25,13 @@ pub struct Group {
     /// Members, computed from the accounts' side as well as the group's own list (which
     /// Jamf is known to return empty).
     pub members: Vec<GroupMember>,
-    /// The privileges the group grants its members.
+    /// The privileges the group grants its members. Lists include it only with
+    /// `include=permissions`.
+    #[schema(required = false)]
     pub permissions: Vec<Permission>,
     /// The raw Jamf records used, keyed by source: `v1_account_group`, `classic_group`.
-    #[schema(value_type = Object)]
+    /// Absent with `truto_ignore_remote_data=true`.
+    #[schema(value_type = Object, required = false)]
     pub remote_data: Value,
 }
 
@@ -61,9 +64,12 @@ pub struct Role {
     /// Privilege names. For a built-in set, those Jamf listed for its holders (empty when
     /// only the Jamf Pro API was read); for `custom`, empty, because each holder's
     /// privileges differ (see the user's `permissions`); for an API role, its privileges.
+    /// Lists include it only with `include=permissions`.
+    #[schema(required = false)]
     pub permissions: Vec<String>,
     /// The raw Jamf API role (`api_role`); empty for privilege sets, which are not records.
-    #[schema(value_type = Object)]
+    /// Absent with `truto_ignore_remote_data=true`.
+    #[schema(value_type = Object, required = false)]
     pub remote_data: Value,
 }
 

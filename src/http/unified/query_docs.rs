@@ -41,6 +41,7 @@ pub struct UserListQuery {
     /// `true` leaves out `remote_data` (the raw Jamf records).
     truto_ignore_remote_data: Option<bool>,
     /// Top-level fields to leave out, repeated: `truto_exclude_fields[]=emails&truto_exclude_fields[]=roles`.
+    /// A field left out is absent even where the record's schema marks it required.
     #[param(rename = "truto_exclude_fields[]")]
     truto_exclude_fields: Option<Vec<String>>,
 }
@@ -59,7 +60,8 @@ pub struct ListQuery {
     next_cursor: Option<String>,
     /// `true` leaves out `remote_data`.
     truto_ignore_remote_data: Option<bool>,
-    /// Top-level fields to leave out, repeated.
+    /// Top-level fields to leave out, repeated. A field left out is absent even where the
+    /// record's schema marks it required.
     #[param(rename = "truto_exclude_fields[]")]
     truto_exclude_fields: Option<Vec<String>>,
 }
@@ -73,7 +75,8 @@ pub struct GetQuery {
     integrated_account_id: uuid::Uuid,
     /// `true` leaves out `remote_data`.
     truto_ignore_remote_data: Option<bool>,
-    /// Top-level fields to leave out, repeated.
+    /// Top-level fields to leave out, repeated. A field left out is absent even where the
+    /// record's schema marks it required.
     #[param(rename = "truto_exclude_fields[]")]
     truto_exclude_fields: Option<Vec<String>>,
 }

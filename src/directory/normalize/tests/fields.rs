@@ -108,4 +108,33 @@ proptest! {
         let twice = normalize_emails(once.iter().map(|e| e.email.as_str()));
         prop_assert_eq!(once, twice);
     }
+
+    /// One primary (the first), trimmed, non-empty, no case-insensitive duplicates, and
+    /// every non-blank input kept in some spelling.
+    #[test]
+    fn emails_keep_every_address_once(input in prop::collection::vec("[ aAbB@.]{0,5}", 0..6)) {
+        let out = normalize_emails(input.iter().map(String::as_str));
+        for (i, e) in out.iter().enumerate() {
+            prop_assert_eq!(e.is_primary, i == 0);
+            prop_assert!(!e.email.is_empty() && e.email.trim() == e.email);
+            prop_assert!(!out[..i].iter().any(|o| o.email.eq_ignore_ascii_case(&e.email)));
+        }
+        for raw in input.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
+            prop_assert!(out.iter().any(|e| e.email.eq_ignore_ascii_case(raw)), "{} lost", raw);
+        }
+    }
+
+    /// First and last name come together or not at all, and rebuild the name exactly.
+    #[test]
+    fn name_split_never_guesses(name in "[ a-zA-Z,é]{0,12}") {
+        match split_name(Some(&name)) {
+            (Some(first), Some(last)) => {
+                let words: Vec<&str> = name.split_whitespace().collect();
+                prop_assert_eq!(format!("{first} {last}"), words.join(" "));
+                prop_assert!(!name.contains(','));
+            }
+            (None, None) => {}
+            other => prop_assert!(false, "half a split: {:?}", other),
+        }
+    }
 }

@@ -1,0 +1,170 @@
+//! `cargo run --release --bin bench -- [options]`: measures DESIGN §8's performance targets in
+//! one run, against the in-process simulator and service on loopback, and prints a Markdown
+//! table with a PASS/MISS column. Timing misses are reported, not fatal; a missed count
+//! (upstream requests, fetches per stampede) exits 1, since that is a bug on any machine.
+
+mod fetch;
+mod load;
+mod report;
+mod rows;
+mod scenarios;
+mod service;
+
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use jamf_directory::sim::{SimConfig, SimServer};
+
+use crate::report::Report;
+
+/// Options; each unset one takes its full-run default, or its `--quick` default.
+#[derive(Parser, Debug)]
+#[command(
+    name = "bench",
+    about = "Benchmarks jamf-directory against its simulator (DESIGN §8)"
+)]
+struct Args {
+    /// Jamf accounts for the cold-fetch, stampede and warm-list rows [1000; quick 100]
+    #[arg(long)]
+    accounts: Option<usize>,
+    /// Simulated Jamf latency per request, in ms [20; quick 5]
+    #[arg(long)]
+    latency_ms: Option<u64>,
+    /// `upstream.max_concurrency`: Jamf requests in flight per instance
+    #[arg(long, default_value_t = 5)]
+    concurrency: usize,
+    /// Length of each load measurement, in seconds [10; quick 2]
+    #[arg(long)]
+    duration_secs: Option<f64>,
+    /// Integrated accounts cached in the memory row [100; quick 10]
+    #[arg(long)]
+    tenants: Option<usize>,
+    /// Jamf accounts behind each of those integrated accounts [1000; quick 200]
+    #[arg(long)]
+    tenant_users: Option<usize>,
+    /// Keep-alive connections of the closed-loop load generator [32; quick 16]
+    #[arg(long)]
+    connections: Option<usize>,
+    /// Concurrent callers on a cold account
+    #[arg(long, default_value_t = 100)]
+    callers: usize,
+    /// Request rate of the paced latency run, per second
+    #[arg(long, default_value_t = 1000.0)]
+    rate: f64,
+    /// CI mode: every row small; finishes in seconds, in debug builds too
+    #[arg(long)]
+    quick: bool,
+}
+
+/// Resolved options.
+pub struct Config {
+    pub accounts: usize,
+    pub latency: Duration,
+    pub concurrency: usize,
+    pub duration: Duration,
+    pub tenants: usize,
+    pub tenant_users: usize,
+    pub connections: usize,
+    pub callers: usize,
+    pub rate: f64,
+}
+
+impl From<Args> for Config {
+    fn from(a: Args) -> Self {
+        let pick = |set: Option<usize>, full: usize, quick: usize| {
+            set.unwrap_or(if a.quick { quick } else { full })
+        };
+        let latency_ms = a.latency_ms.unwrap_or(if a.quick { 5 } else { 20 });
+        let duration = a.duration_secs.unwrap_or(if a.quick { 2.0 } else { 10.0 });
+        Config {
+            accounts: pick(a.accounts, 1_000, 100),
+            latency: Duration::from_millis(latency_ms),
+            concurrency: a.concurrency.max(1),
+            duration: Duration::from_secs_f64(duration.max(0.1)),
+            tenants: pick(a.tenants, 100, 10),
+            tenant_users: pick(a.tenant_users, 1_000, 200),
+            connections: pick(a.connections, 32, 16).max(1),
+            callers: a.callers.max(1),
+            rate: a.rate.max(1.0),
+        }
+    }
+}
+
+/// Plans and the versions that select them (v1 lists exist from 11.27).
+const PLANS: [&str; 2] = ["11.20.0", "11.30.1"];
+
+#[tokio::main]
+async fn main() {
+    let config = Config::from(Args::parse());
+    let started = Instant::now();
+    let mut report = Report::default();
+
+    // Memory first: the baseline is then not inflated by heap the other rows leave behind.
+    eprintln!(
+        "row 5: caching {} accounts x {} users",
+        config.tenants, config.tenant_users
+    );
+    let memory = scenarios::memory(config.tenants, config.tenant_users, config.concurrency).await;
+
+    let mut runs = Vec::new();
+    for version in PLANS {
+        eprintln!("rows 1-2: cold fetch from Jamf {version}, concurrent then sequential");
+        match fetch::run(version, config.accounts, config.latency, config.concurrency).await {
+            Ok(run) => runs.push(run),
+            Err(e) => rows::failed(
+                &mut report,
+                "1-2",
+                &format!("cold fetch from {version}"),
+                &e,
+            ),
+        }
+    }
+
+    eprintln!(
+        "rows 3-4: {} cold callers, then warm list load",
+        config.callers
+    );
+    let through_service = service_rows(&config).await;
+
+    for run in &runs {
+        rows::cold_fetch(&mut report, &config, run);
+    }
+    for run in &runs {
+        rows::request_count(&mut report, run);
+    }
+    match through_service {
+        Ok((stampede, warm)) => {
+            rows::stampede(&mut report, &stampede);
+            rows::warm(&mut report, &config, &warm);
+        }
+        Err(e) => rows::failed(&mut report, "3-4", "through the service", &e),
+    }
+    match memory {
+        Ok(memory) => rows::memory(&mut report, &memory),
+        Err(e) => rows::failed(&mut report, "5", "memory", &e),
+    }
+    rows::notes(&mut report, &config, &runs, started.elapsed());
+
+    println!("{}", report.render());
+    if report.count_missed() {
+        eprintln!("a count target was missed or a row failed (see the table)");
+        std::process::exit(1);
+    }
+}
+
+/// Rows 3 and 4 share one service and account: the stampede leaves it warm for the load.
+async fn service_rows(config: &Config) -> anyhow::Result<(scenarios::Stampede, scenarios::Warm)> {
+    let sim = SimServer::start(SimConfig {
+        accounts: config.accounts,
+        latency: config.latency,
+        ..SimConfig::default()
+    })
+    .await?;
+    let service = service::Service::start(config.concurrency).await?;
+    let account = service.connect(&sim, "bench").await?;
+    let stampede = scenarios::stampede(&service, &sim, &account, config.callers).await?;
+    let (connections, rate, duration) = (config.connections, config.rate, config.duration);
+    let warm = scenarios::warm(&service, &account, connections, rate, duration).await?;
+    service.stop().await?;
+    Ok((stampede, warm))
+}
