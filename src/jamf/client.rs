@@ -5,6 +5,7 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Instant;
 
 use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
@@ -136,10 +137,11 @@ impl JamfClient {
         let bearer = self.inner.tokens.bearer(transport).await?;
         let body = match self.get_with(&bearer, endpoint, path, query).await {
             Err(JamfError::Unauthorized { .. }) => {
+                let rejected_at = Instant::now();
                 let fresh = self
                     .inner
                     .tokens
-                    .after_rejection(transport, &bearer)
+                    .after_rejection(transport, &bearer, rejected_at)
                     .await?;
                 self.get_with(&fresh, endpoint, path, query).await?
             }

@@ -14,6 +14,10 @@ use super::records::{
 impl JamfClient {
     /// Runs `fetch` over `items` with at most the instance bound pending (the limiter bounds
     /// what is actually in flight), keeping the input order and dropping `None`s.
+    ///
+    /// Completion order is free (`buffer_unordered`): with an ordered buffer, a slow head would
+    /// hold finished slots, and items that need no request at all (most v1 accounts) would still
+    /// queue behind it, leaving the instance's concurrency budget unused.
     pub(super) async fn bounded<I, T, F, Fut>(
         &self,
         items: Vec<I>,
@@ -23,12 +27,15 @@ impl JamfClient {
         F: Fn(I) -> Fut,
         Fut: Future<Output = Result<Option<T>, JamfError>>,
     {
-        stream::iter(items)
-            .map(fetch)
-            .buffered(self.parallelism())
-            .try_filter_map(|item| async move { Ok(item) })
+        let fetch = &fetch;
+        let mut done: Vec<(usize, T)> = stream::iter(items.into_iter().enumerate())
+            .map(|(index, item)| async move { Ok::<_, JamfError>((index, fetch(item).await?)) })
+            .buffer_unordered(self.parallelism())
+            .try_filter_map(|(index, item)| async move { Ok(item.map(|item| (index, item))) })
             .try_collect()
-            .await
+            .await?;
+        done.sort_unstable_by_key(|(index, _)| *index);
+        Ok(done.into_iter().map(|(_, item)| item).collect())
     }
 
     pub(super) async fn sso(&self) -> Result<SsoSettings, JamfError> {

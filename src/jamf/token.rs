@@ -40,7 +40,10 @@ pub(crate) struct Bearer {
 
 struct Token {
     secret: SecretString,
+    /// When the token request was sent: lifetimes count from here.
     obtained: Instant,
+    /// When Jamf answered it: tokens issued after a rejection can be shared.
+    issued: Instant,
     expires_at: Instant,
 }
 
@@ -84,16 +87,19 @@ impl TokenSource {
         }
     }
 
-    /// A new token after Jamf rejected `rejected`; a no-op when a concurrent caller already
-    /// replaced that token, so many 401s at once cost one re-authentication.
+    /// A new token after Jamf rejected `rejected` at `rejected_at`. A token another caller
+    /// obtained after that moment is reused, so many 401s at once cost one re-authentication;
+    /// an older one is not, even if newer than `rejected`: it may predate a revocation too.
     pub(crate) async fn after_rejection(
         &self,
         transport: &Transport,
         rejected: &Bearer,
+        rejected_at: Instant,
     ) -> Result<Bearer, JamfError> {
         let mut state = self.state.lock().await;
         if state.generation != rejected.generation
             && let Some(token) = &state.current
+            && token.issued >= rejected_at
         {
             return Ok(bearer(&state, token));
         }
@@ -132,6 +138,7 @@ impl TokenSource {
         let token = Token {
             secret,
             obtained: started,
+            issued: Instant::now(),
             expires_at: started + lifetime,
         };
         let issued = bearer(state, &token);
@@ -274,6 +281,7 @@ mod tests {
         Token {
             secret: "t".into(),
             obtained,
+            issued: obtained,
             expires_at: obtained + lifetime,
         }
     }

@@ -2,6 +2,7 @@
 //! the part, a tiny stub Jamf): tokens, limits, retries, deadlines, size cap, fetch plans.
 
 mod plans;
+mod revocation;
 mod stub;
 
 use std::time::{Duration, Instant};
