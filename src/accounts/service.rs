@@ -14,7 +14,9 @@ use super::model::{
 };
 use super::seal::Sealer;
 use super::store::{AccountStore, ListFilter, Page, StoreError};
-use crate::jamf::{JamfClient, JamfCredentials, JamfError, JamfHub, check_instance_url};
+use crate::jamf::{
+    JamfClient, JamfCredentials, JamfError, JamfHub, check_instance_url, check_resolution,
+};
 
 /// The capability the validation probe confirms (the API role can read administrator accounts).
 pub const READ_ACCOUNTS: &str = "read_accounts";
@@ -93,7 +95,7 @@ impl AccountService {
         tenant_id: String,
         credentials: Credentials,
     ) -> Result<IntegratedAccount, AccountError> {
-        let instance_url = self.checked_url(&credentials.instance_url)?;
+        let instance_url = self.checked_url(&credentials.instance_url).await?;
         let id = new_account_id();
         let at = now();
         let account = IntegratedAccount {
@@ -130,11 +132,10 @@ impl AccountService {
         id: Uuid,
         patch: AccountPatch,
     ) -> Result<IntegratedAccount, AccountError> {
-        let url = patch
-            .instance_url
-            .as_deref()
-            .map(|u| self.checked_url(u))
-            .transpose()?;
+        let url = match patch.instance_url.as_deref() {
+            Some(u) => Some(self.checked_url(u).await?),
+            None => None,
+        };
         let updated = self
             .modify(id, |account| {
                 if url.as_ref().is_some_and(|u| *u != account.instance_url)
@@ -237,9 +238,12 @@ impl AccountService {
         Ok(self.store.ping().await?)
     }
 
-    /// The URL policy, then the stored form: normalized, without a trailing slash.
-    fn checked_url(&self, url: &str) -> Result<String, AccountError> {
+    /// The URL policy (including where the name resolves now, so the caller gets a clear 400
+    /// rather than a stored account that can never connect), then the stored form:
+    /// normalized, without a trailing slash.
+    async fn checked_url(&self, url: &str) -> Result<String, AccountError> {
         let url = check_instance_url(url, self.allow_private_networks)?;
+        check_resolution(&url, self.allow_private_networks).await?;
         Ok(url.as_str().trim_end_matches('/').to_owned())
     }
 

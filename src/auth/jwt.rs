@@ -33,6 +33,8 @@ pub enum VerifyError {
     TooLong,
     #[error("bearer token has expired; request a new one at POST /auth/token")]
     Expired,
+    #[error("bearer token is not valid yet (issued in the future, or `nbf` not reached)")]
+    NotYetValid,
     #[error("bearer token signature is invalid or its algorithm is not HS256")]
     BadSignature,
     #[error("bearer token was not issued by this service for this audience")]
@@ -57,6 +59,7 @@ impl TokenCodec {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.algorithms = vec![Algorithm::HS256];
         validation.leeway = LEEWAY_SECS;
+        validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.set_issuer(&[&issuer]);
         validation.set_audience(&[&audience]);
@@ -93,10 +96,11 @@ impl TokenCodec {
         if token.len() > MAX_TOKEN_LEN {
             return Err(VerifyError::TooLong);
         }
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
             .map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => VerifyError::Expired,
+                ErrorKind::ImmatureSignature => VerifyError::NotYetValid,
                 ErrorKind::InvalidSignature | ErrorKind::InvalidAlgorithm => {
                     VerifyError::BadSignature
                 }
@@ -104,6 +108,11 @@ impl TokenCodec {
                     VerifyError::WrongIssuerOrAudience
                 }
                 _ => VerifyError::Malformed,
-            })
+            })?;
+        // We never issue tokens dated ahead; one that is was not minted by this clock.
+        if claims.iat > jsonwebtoken::get_current_timestamp() + LEEWAY_SECS {
+            return Err(VerifyError::NotYetValid);
+        }
+        Ok(claims)
     }
 }

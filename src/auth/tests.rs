@@ -242,6 +242,24 @@ fn expiry_is_required_and_the_leeway_is_small() {
 }
 
 #[test]
+fn tokens_not_yet_valid_are_refused() {
+    let a = authority();
+    let now = jsonwebtoken::get_current_timestamp();
+    let mut future_iat = claims_expiring_at(now + 3600);
+    future_iat.iat = now + 600;
+    assert_eq!(
+        a.verify(&signed(&future_iat, Algorithm::HS256)).err(),
+        Some(VerifyError::NotYetValid)
+    );
+    let mut nbf = serde_json::to_value(claims_expiring_at(now + 3600)).unwrap();
+    nbf["nbf"] = serde_json::json!(now + 600);
+    assert_eq!(
+        a.verify(&signed(&nbf, Algorithm::HS256)).err(),
+        Some(VerifyError::NotYetValid)
+    );
+}
+
+#[test]
 fn issuer_and_audience_must_be_ours() {
     let a = authority();
     let sign = |c: TokenCodec| {

@@ -19,4 +19,4 @@ pub use error::JamfError;
 pub use hub::JamfHub;
 pub use plan::{PAGE_SIZE, PlanInputs, PlanKind, planned_requests};
 pub use token::JamfCredentials;
-pub use url_policy::{UrlRefusal, check_instance_url};
+pub use url_policy::{UrlRefusal, check_instance_url, check_resolution};

@@ -51,6 +51,25 @@ pub fn check_instance_url(url: &str, allow_private_networks: bool) -> Result<Url
     Ok(parsed)
 }
 
+/// Refuses a host name that resolves only to non-public addresses (unless allowed). The
+/// connect-time resolver still checks every connection (DNS rebinding); this early check turns
+/// the common mistake into a clear refusal. A name that does not resolve passes: validation
+/// then reports Jamf as unreachable.
+pub async fn check_resolution(url: &Url, allow_private_networks: bool) -> Result<(), UrlRefusal> {
+    let (Some(Host::Domain(name)), false) = (url.host(), allow_private_networks) else {
+        return Ok(());
+    };
+    let port = url.port_or_known_default().unwrap_or(443);
+    let Ok(addresses) = tokio::net::lookup_host((name, port)).await else {
+        return Ok(());
+    };
+    let addresses: Vec<IpAddr> = addresses.map(|a| a.ip()).collect();
+    if !addresses.is_empty() && !addresses.iter().copied().any(is_public) {
+        return Err(UrlRefusal::NonPublicResolution);
+    }
+    Ok(())
+}
+
 /// Refuses an IP-literal host that is not public (unless allowed). Name hosts pass here: the
 /// resolver checks what they resolve to, on every connection.
 pub(crate) fn check_host(url: &Url, allow_private_networks: bool) -> Result<(), UrlRefusal> {

@@ -198,7 +198,12 @@ async fn refused_urls_are_400_and_store_nothing() {
     user_info["context"]["instance_url"] = json!("https://user:pw@acme.jamfcloud.com");
     let mut loopback = plain_http.clone();
     loopback["context"]["instance_url"] = json!("https://127.0.0.1:8443");
-    for body in [plain_http, user_info, loopback] {
+    let mut metadata = plain_http.clone();
+    metadata["context"]["instance_url"] = json!("https://169.254.169.254");
+    // A name, not an address: refused because it resolves only to loopback.
+    let mut private_name = plain_http.clone();
+    private_name["context"]["instance_url"] = json!("https://localhost:8443");
+    for body in [plain_http, user_info, loopback, metadata, private_name] {
         let (status, error) = w
             .call(
                 Method::POST,
