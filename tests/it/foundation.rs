@@ -52,8 +52,15 @@ async fn request_ids_are_generated_or_echoed() {
 #[tokio::test]
 async fn unknown_routes_and_methods_get_the_envelope() {
     let app = spawn_app(test_settings()).await;
-    let missing = app.client.get(app.url("/nope")).send().await.unwrap();
+    let missing = app
+        .client
+        .get(app.url("/nope"))
+        .header("x-request-id", "lost-42")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_eq!(missing.headers()["x-request-id"], "lost-42");
     let body: Value = missing.json().await.unwrap();
     assert_eq!(body["statusCode"], 404);
     assert_eq!(body["error"], "Not Found");

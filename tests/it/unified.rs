@@ -85,14 +85,23 @@ impl Fixture {
         request.send().await.unwrap()
     }
 
+    /// The ids of [`Self::all_records`], in the order served.
+    async fn all_ids(&self, path: &str, query: &str, limit: usize) -> Vec<String> {
+        let records = self.all_records(path, query, limit).await;
+        records
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect()
+    }
+
     async fn json(&self, path: &str, query: &str) -> Value {
         let response = self.get(path, query).await;
         assert_eq!(response.status(), StatusCode::OK, "{path}?{query}");
         response.json().await.unwrap()
     }
 
-    /// Every id the users list yields for `query`, walking all pages of `limit`.
-    async fn all_user_ids(&self, query: &str, limit: usize) -> Vec<String> {
+    /// Every record the list at `path` yields for `query`, walking all pages of `limit`.
+    async fn all_records(&self, path: &str, query: &str, limit: usize) -> Vec<Value> {
         let mut ids = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
@@ -100,19 +109,13 @@ impl Fixture {
             if let Some(c) = &cursor {
                 q.push_str(&format!("&next_cursor={c}"));
             }
-            let page = self.json(USERS, q.trim_end_matches('&')).await;
+            let page = self.json(path, q.trim_end_matches('&')).await;
             assert_eq!(
                 page["result_count"].as_u64().unwrap() as usize,
                 page["result"].as_array().unwrap().len()
             );
             assert!(page["prev_cursor"].is_null());
-            ids.extend(
-                page["result"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|u| u["id"].as_str().unwrap().to_string()),
-            );
+            ids.extend(page["result"].as_array().unwrap().iter().cloned());
             match page["next_cursor"].as_str() {
                 Some(next) => cursor = Some(next.to_string()),
                 None => break,

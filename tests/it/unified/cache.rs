@@ -169,3 +169,36 @@ async fn changing_or_deleting_the_account_drops_its_cached_snapshot() {
         "no snapshot outlives its account"
     );
 }
+
+#[tokio::test]
+async fn a_jamf_change_shows_after_the_ttl_and_not_before() {
+    let mut settings = crate::support::test_settings();
+    settings.cache.ttl_secs = 1;
+    let f = Fixture::start_with(SimConfig::default(), settings).await;
+    let mfa = |page: &Value| page["result"][0]["is_2fa_enabled"].clone();
+    assert_eq!(mfa(&f.json(USERS, "limit=1").await), true);
+
+    // SSO bypass allowed in Jamf: the cached snapshot still says what Jamf said before.
+    f.sim.control().set_sso(jamf_directory::sim::SsoConfig {
+        sso_bypass_allowed: true,
+        ..jamf_directory::sim::SsoConfig::default()
+    });
+    let cached = f.get(USERS, "limit=1").await;
+    assert_eq!(cached.headers()["cache-status"], "jamf-directory; hit");
+    assert_eq!(mfa(&cached.json().await.unwrap()), true);
+    assert_eq!(f.sim.control().stats().count("GET /api/v1/accounts"), 1);
+
+    // Waiting out the TTL is the point of this test, not a readiness wait.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let fresh = f.get(USERS, "limit=1").await;
+    assert_eq!(
+        fresh.headers()["cache-status"],
+        "jamf-directory; fwd=miss; stored"
+    );
+    assert_eq!(mfa(&fresh.json().await.unwrap()), false);
+    assert_eq!(
+        f.sim.control().stats().count("GET /api/v1/accounts"),
+        2,
+        "exactly one more fetch"
+    );
+}

@@ -37,6 +37,43 @@ async fn accounts_are_tenant_scoped_and_scopes_enforced() {
     );
 
     let other_tenant = token_for(&f.app, "globex-reader", "globex-secret-123").await;
+    for path in [
+        "users",
+        "users/1",
+        "groups",
+        "groups/1",
+        "roles",
+        "roles/administrator",
+        "workspaces",
+        "workspaces/1",
+    ] {
+        let url = f.app.url(&format!(
+            "/unified/user-directory/{path}?integrated_account_id={}",
+            f.account
+        ));
+        let own = f
+            .app
+            .client
+            .get(&url)
+            .bearer_auth(&f.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(own.status(), StatusCode::OK, "{path}");
+        let other = f
+            .app
+            .client
+            .get(&url)
+            .bearer_auth(&other_tenant)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            other.status(),
+            StatusCode::NOT_FOUND,
+            "{path}: every endpoint hides it"
+        );
+    }
     let hidden = f
         .app
         .client

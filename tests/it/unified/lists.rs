@@ -1,42 +1,79 @@
 //! Users, groups, roles and workspaces: pages, filters, views and parameter errors.
 
 use super::{Fixture, USERS};
-use jamf_directory::sim::{Faults, SimConfig, SsoConfig};
+use jamf_directory::sim::{AccessLevel, Faults, SimConfig, SsoConfig};
 use reqwest::StatusCode;
 use serde_json::Value;
 
 #[tokio::test]
-async fn lists_every_admin_once_across_pages() {
+async fn pages_of_seven_yield_every_record_exactly_once_normalized() {
     let f = Fixture::start(SimConfig {
         accounts: 57,
         ..SimConfig::default()
     })
     .await;
-    let ids = f.all_user_ids("", 10).await;
-    let expected: Vec<String> = f
-        .sim
-        .control()
-        .dataset()
-        .accounts
+    let dataset = f.sim.control().dataset();
+    let users = f.all_records(USERS, "", 7).await;
+    let ids: Vec<u64> = users
         .iter()
-        .map(|a| a.id.to_string())
+        .map(|u| u["id"].as_str().unwrap().parse().unwrap())
         .collect();
-    let mut sorted = ids.clone();
-    sorted.sort_by_key(|id| id.parse::<u64>().unwrap());
-    assert_eq!(ids, sorted, "keyset order");
-    let mut expected_sorted = expected.clone();
-    expected_sorted.sort_by_key(|id| id.parse::<u64>().unwrap());
-    assert_eq!(ids, expected_sorted);
-    let page = f.json(USERS, "").await;
-    assert_eq!(page["result_count"], 57, "default limit 100 holds them all");
-    assert!(page["next_cursor"].is_null());
-    let first = &page["result"][0];
-    assert_eq!(first["type"], "admin");
-    assert!(
-        first.get("permissions").is_none(),
-        "permissions are opt-in on lists"
-    );
-    assert!(first["remote_data"].is_object());
+    let mut expected: Vec<u64> = dataset.accounts.iter().map(|a| a.id as u64).collect();
+    expected.sort_unstable();
+    assert_eq!(ids, expected, "every account once, in keyset order");
+    for (user, account) in users.iter().zip(
+        dataset
+            .accounts
+            .iter()
+            .map(|a| (a.id, a))
+            .collect::<std::collections::BTreeMap<_, _>>()
+            .values(),
+    ) {
+        assert_eq!(user["type"], "admin");
+        assert_eq!(user["username"], account.username.as_str());
+        assert_eq!(
+            user["status"],
+            if account.enabled {
+                "active"
+            } else {
+                "inactive"
+            }
+        );
+        let level = match account.access_level {
+            AccessLevel::Full => "full_access",
+            AccessLevel::Site => "site_access",
+            AccessLevel::Group => "group_access",
+        };
+        assert_eq!(user["access_level"], level, "{user}");
+        assert!(
+            user.get("permissions").is_none(),
+            "permissions are opt-in on lists"
+        );
+        assert!(user["remote_data"].is_object());
+        let emails = user["emails"].as_array().unwrap();
+        assert!(emails.iter().take(1).all(|e| e["is_primary"] == true));
+        assert!(emails.iter().skip(1).all(|e| e["is_primary"] == false));
+    }
+
+    let groups = f.all_ids("/unified/user-directory/groups", "", 7).await;
+    let mut expected: Vec<String> = dataset.groups.iter().map(|g| g.id.to_string()).collect();
+    expected.sort_by_key(|id| id.parse::<u64>().unwrap());
+    assert_eq!(groups, expected);
+    let sites = f.all_ids("/unified/user-directory/workspaces", "", 7).await;
+    let mut expected: Vec<String> = dataset.sites.iter().map(|s| s.id.to_string()).collect();
+    expected.sort_by_key(|id| id.parse::<u64>().unwrap());
+    assert_eq!(sites, expected);
+    let roles = f.all_ids("/unified/user-directory/roles", "", 7).await;
+    let mut unique = roles.clone();
+    unique.dedup();
+    assert_eq!(unique, roles, "no role twice");
+    for role in &dataset.api_roles {
+        assert!(
+            roles.contains(&format!("api-role-{}", role.id)),
+            "{roles:?}"
+        );
+    }
+    assert!(roles.iter().any(|r| r == "administrator"));
 }
 
 #[tokio::test]
