@@ -20,6 +20,7 @@ mod fields;
 mod index;
 mod mfa;
 mod service_accounts;
+mod share;
 
 #[cfg(test)]
 mod tests;
@@ -53,9 +54,10 @@ pub fn normalize_directory(directory: &JamfDirectory) -> DirectorySnapshot {
     // Two records for one account id would make lookups ambiguous; keep the first.
     users.dedup_by(|later, first| later.id == first.id);
 
-    let groups = catalog::groups(&index, &users);
+    let mut groups = catalog::groups(&index, &users);
     let roles = catalog::roles(&index, &users, &groups, api_roles);
     let workspaces = catalog::workspaces(&index, &users, &groups);
+    share::share_alike(&mut users, &mut groups);
     let missing = [
         ("sso_settings", directory.sso.missing_reason()),
         ("api_roles", directory.api_roles.missing_reason()),

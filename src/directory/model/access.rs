@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 /// A role held by a user, possibly scoped to a group or workspace.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, ToSchema)]
 pub struct RoleRef {
     /// `administrator`, `auditor`, `enrollment_only`, `custom` (privilege sets) or
     /// `api-role-<Jamf id>` (API roles).
@@ -54,17 +54,18 @@ pub enum AccessLevel {
 }
 
 /// One effective privilege and where it comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, ToSchema)]
-pub struct Permission {
+// As served: a view into `Permissions`, which stores privileges by grantor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Permission<'a> {
     /// The Jamf privilege name, or, with category `privilege_set`, the name of a built-in
     /// privilege set whose individual privileges were not read.
     #[schema(example = "Read Computers")]
-    pub name: String,
+    pub name: &'a str,
     /// Classic privilege category (`jss_objects`, `jss_settings`, `jss_actions`, `recon`,
     /// `casper_admin`, …), `privilege_set`, or null when Jamf lists privileges uncategorized.
     #[schema(example = "jss_objects")]
-    pub category: Option<String>,
-    pub via: Via,
+    pub category: Option<&'a str>,
+    pub via: &'a Via,
 }
 
 /// The provenance of a permission.
@@ -88,7 +89,7 @@ pub enum ViaKind {
 }
 
 /// Whether logins are behind MFA, as far as Jamf's API can tell.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, ToSchema)]
 pub struct Mfa {
     pub status: MfaStatus,
     /// One sentence explaining the verdict.
@@ -112,7 +113,7 @@ pub enum MfaStatus {
 }
 
 /// A fact behind an MFA verdict: `{"fact": "...", "value": ...}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, ToSchema)]
 #[serde(tag = "fact", content = "value", rename_all = "snake_case")]
 pub enum MfaEvidence {
     /// Jamf SSO settings `ssoEnabled`.

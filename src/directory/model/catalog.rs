@@ -1,10 +1,10 @@
 //! The directory's non-user records: groups, roles and workspaces.
 
 use serde::Serialize;
-use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::access::{AccessLevel, Permission, RoleRef, WorkspaceRef};
+use super::{Permissions, RemoteData};
 
 /// A Jamf Pro account group.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -27,12 +27,12 @@ pub struct Group {
     pub members: Vec<GroupMember>,
     /// The privileges the group grants its members. Lists include it only with
     /// `include=permissions`.
-    #[schema(required = false)]
-    pub permissions: Vec<Permission>,
+    #[schema(value_type = Vec<Permission>, required = false)]
+    pub permissions: Permissions,
     /// The raw Jamf records used, keyed by source: `v1_account_group`, `classic_group`.
     /// Absent with `truto_ignore_remote_data=true`.
     #[schema(value_type = Object, required = false)]
-    pub remote_data: Value,
+    pub remote_data: RemoteData,
 }
 
 /// Always `group`: Jamf account groups are plain groups.
@@ -70,7 +70,7 @@ pub struct Role {
     /// The raw Jamf API role (`api_role`); empty for privilege sets, which are not records.
     /// Absent with `truto_ignore_remote_data=true`.
     #[schema(value_type = Object, required = false)]
-    pub remote_data: Value,
+    pub remote_data: RemoteData,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]

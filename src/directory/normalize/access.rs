@@ -1,6 +1,9 @@
 //! Roles, permissions and workspaces of accounts and groups.
 
-use crate::directory::model::{Permission, RoleRef, Via, ViaKind, WorkspaceRef, compare_ids};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::directory::model::{Grant, Privilege, RoleRef, Via, ViaKind, WorkspaceRef, compare_ids};
 use crate::jamf::records::{AccessLevel, PrivilegeSet, Privileges};
 
 use super::fields::privilege_set_role;
@@ -87,65 +90,90 @@ pub(super) fn own_permissions(
     access_level: Option<&AccessLevel>,
     privilege_set: Option<&PrivilegeSet>,
     classic_privileges: Option<&Privileges>,
-) -> Vec<Permission> {
+) -> Grant {
     let via = Via {
         kind: ViaKind::Account,
         id: account_id.to_owned(),
     };
     if let Some(privileges) = classic_privileges.filter(|p| !p.is_empty()) {
-        return categorized(privileges, &via);
+        return grant(via, categorized(privileges));
     }
     let custom_was_read =
         classic_privileges.is_some() && privilege_set == Some(&PrivilegeSet::Custom);
-    match (access_level, privilege_set) {
+    let privileges = match (access_level, privilege_set) {
         (Some(AccessLevel::Group), _) | (_, None) => Vec::new(),
         (_, Some(_)) if custom_was_read => Vec::new(),
-        (_, Some(set)) => vec![set_permission(set, via)],
-    }
+        (_, Some(set)) => vec![set_privilege(set)],
+    };
+    grant(via, privileges)
 }
 
 /// The privileges a group grants: Classic's categorized list, else the v1 flat list, else a
 /// `privilege_set` entry for a built-in set.
-pub(super) fn group_permissions(group: &GroupFacts<'_>) -> Vec<Permission> {
+pub(super) fn group_permissions(group: &GroupFacts<'_>) -> Grant {
     let via = Via {
         kind: ViaKind::Group,
         id: group.id.to_owned(),
     };
-    if let Some(privileges) = group.classic_privileges {
-        return categorized(privileges, &via);
-    }
-    if !group.v1_privileges.is_empty() {
-        return group
-            .v1_privileges
-            .iter()
-            .map(|name| Permission {
-                name: name.clone(),
-                category: None,
-                via: via.clone(),
-            })
-            .collect();
-    }
-    match group.privilege_set {
-        Some(PrivilegeSet::Custom) | None => Vec::new(),
-        Some(set) => vec![set_permission(set, via)],
-    }
+    let privileges = if let Some(privileges) = group.classic_privileges {
+        categorized(privileges)
+    } else if !group.v1_privileges.is_empty() {
+        uncategorized(group.v1_privileges)
+    } else {
+        match group.privilege_set {
+            Some(PrivilegeSet::Custom) | None => Vec::new(),
+            Some(set) => vec![set_privilege(set)],
+        }
+    };
+    grant(via, privileges)
 }
 
-fn categorized(privileges: &Privileges, via: &Via) -> Vec<Permission> {
-    privileges
+/// Privileges Jamf lists without categories (v1 groups, API roles).
+pub(super) fn uncategorized(names: &[String]) -> Vec<Privilege> {
+    names
         .iter()
-        .map(|(category, name)| Permission {
-            name: name.to_owned(),
-            category: Some(category.to_owned()),
-            via: via.clone(),
+        .map(|name| Privilege {
+            name: name.clone(),
+            category: None,
         })
         .collect()
 }
 
-fn set_permission(set: &PrivilegeSet, via: Via) -> Permission {
-    Permission {
+pub(super) fn grant(via: Via, privileges: Vec<Privilege>) -> Grant {
+    Grant {
+        via,
+        privileges: Arc::from(privileges),
+    }
+}
+
+/// The grant without exact repeats (same privilege and category), keeping first occurrences.
+pub(super) fn without_repeats(grant: Grant) -> Grant {
+    let mut seen = HashSet::new();
+    let kept: Vec<Privilege> = grant
+        .privileges
+        .iter()
+        .filter(|privilege| seen.insert(*privilege))
+        .cloned()
+        .collect();
+    if kept.len() == grant.privileges.len() {
+        return grant;
+    }
+    self::grant(grant.via, kept)
+}
+
+fn categorized(privileges: &Privileges) -> Vec<Privilege> {
+    privileges
+        .iter()
+        .map(|(category, name)| Privilege {
+            name: name.to_owned(),
+            category: Some(category.to_owned()),
+        })
+        .collect()
+}
+
+fn set_privilege(set: &PrivilegeSet) -> Privilege {
+    Privilege {
         name: privilege_set_role(set).1,
         category: Some(PRIVILEGE_SET_CATEGORY.to_owned()),
-        via,
     }
 }

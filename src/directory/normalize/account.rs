@@ -8,11 +8,11 @@
 //! lockout hint in `status_detail` and the `account_type` MFA evidence (v1 only). A Custom
 //! account whose Classic detail was not read also lacks `failover_login_possible` evidence.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
-use crate::directory::model::{Permission, User, UserType, compare_ids};
+use crate::directory::model::{Permissions, RemoteData, Shared, User, UserType, compare_ids};
 use crate::jamf::records::{
     AccountRecord, ClassicAccount, PrivilegeSet, V1Account, is_assigned_id,
 };
@@ -46,14 +46,18 @@ pub(super) fn account_user(index: &Index<'_>, record: &AccountRecord) -> Option<
         });
     let groups = group_facts(index, id, classic);
 
-    let mut permissions = access::own_permissions(
+    let own = access::own_permissions(
         id,
         access_level,
         privilege_set,
         classic.map(|c| &c.privileges),
     );
-    permissions.extend(groups.iter().flat_map(access::group_permissions));
-    dedup_in_order(&mut permissions);
+    // Grantors differ (the account, then each group once), so repeats are within a grant.
+    let permissions = Permissions::new(
+        std::iter::once(own)
+            .chain(groups.iter().map(access::group_permissions))
+            .map(access::without_repeats),
+    );
 
     let directory_user = directory_user(v1, classic);
     let (is_2fa_enabled, mfa) = mfa::account_mfa(
@@ -93,13 +97,23 @@ pub(super) fn account_user(index: &Index<'_>, record: &AccountRecord) -> Option<
         emails: fields::normalize_emails(emails.into_iter().flatten()),
         status,
         status_detail,
-        roles: access::account_roles(access_level, privilege_set, site.as_ref(), &groups),
-        workspaces: access::account_workspaces(index, access_level, site.as_ref(), &groups),
-        groups: groups.iter().map(GroupFacts::group_ref).collect(),
+        roles: Shared::new(access::account_roles(
+            access_level,
+            privilege_set,
+            site.as_ref(),
+            &groups,
+        )),
+        workspaces: Shared::new(access::account_workspaces(
+            index,
+            access_level,
+            site.as_ref(),
+            &groups,
+        )),
+        groups: Shared::new(groups.iter().map(GroupFacts::group_ref).collect()),
         access_level: fields::access_level(access_level),
         permissions,
         is_2fa_enabled,
-        mfa,
+        mfa: Shared::new(mfa),
         is_directory_user: directory_user,
         password_change_required: v1
             .and_then(|v1| v1.change_password_on_next_login)
@@ -150,31 +164,25 @@ fn directory_user(v1: Option<&V1Account>, classic: Option<&ClassicAccount>) -> O
 
 /// True when the effective permissions include updating SSO settings (Administrator does);
 /// `None` when a permission only names a set whose privileges are unknown.
-fn may_update_sso(permissions: &[Permission]) -> Option<bool> {
+fn may_update_sso(permissions: &Permissions) -> Option<bool> {
     let mut unknown = false;
-    for permission in permissions {
-        let names_set = permission.category.as_deref() == Some(PRIVILEGE_SET_CATEGORY);
+    for permission in permissions.iter() {
+        let names_set = permission.category == Some(PRIVILEGE_SET_CATEGORY);
         if permission.name.eq_ignore_ascii_case(UPDATE_SSO_SETTINGS)
-            || (names_set && PrivilegeSet::parse(&permission.name) == PrivilegeSet::Administrator)
+            || (names_set && PrivilegeSet::parse(permission.name) == PrivilegeSet::Administrator)
         {
             return Some(true);
         }
         unknown |= names_set
             && !matches!(
-                PrivilegeSet::parse(&permission.name),
+                PrivilegeSet::parse(permission.name),
                 PrivilegeSet::Auditor | PrivilegeSet::EnrollmentOnly
             );
     }
     (!unknown).then_some(false)
 }
 
-/// Removes exact repeats (same privilege, category and grantor), keeping first occurrences.
-fn dedup_in_order(permissions: &mut Vec<Permission>) {
-    let mut seen = HashSet::new();
-    permissions.retain(|permission| seen.insert(permission.clone()));
-}
-
-fn remote_data(record: &AccountRecord) -> Value {
+fn remote_data(record: &AccountRecord) -> RemoteData {
     let mut sources = Map::new();
     if let Some(v1) = &record.v1 {
         sources.insert("v1_account".to_owned(), v1.raw.clone());
@@ -182,5 +190,5 @@ fn remote_data(record: &AccountRecord) -> Value {
     if let Some(classic) = &record.classic {
         sources.insert("classic_account".to_owned(), classic.raw.clone());
     }
-    Value::Object(sources)
+    RemoteData::new(&Value::Object(sources))
 }

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use serde_json::{Map, Value};
 
 use crate::directory::model::{
-    Group, GroupMember, GroupType, Role, RoleType, User, UserType, Workspace, WorkspaceStatus,
-    compare_ids,
+    Group, GroupMember, GroupType, Permissions, RemoteData, Role, RoleType, User, UserType,
+    Workspace, WorkspaceStatus, compare_ids,
 };
 use crate::jamf::records::{AccessLevel, ApiRoleRecord, GroupRecord, PrivilegeSet, is_assigned_id};
 
@@ -21,7 +21,7 @@ use super::service_accounts::api_role_id;
 pub(super) fn groups(index: &Index<'_>, users: &[User]) -> Vec<Group> {
     let mut members: BTreeMap<&str, Vec<GroupMember>> = BTreeMap::new();
     for user in users {
-        for group in &user.groups {
+        for group in user.groups.iter() {
             members.entry(&group.id).or_default().push(GroupMember {
                 id: user.id.clone(),
                 username: user.username.clone(),
@@ -47,8 +47,10 @@ pub(super) fn groups(index: &Index<'_>, users: &[User]) -> Vec<Group> {
                 workspace: facts.site.clone(),
                 is_directory_group: record.and_then(is_directory_group),
                 members: members.remove(id).unwrap_or_default(),
-                permissions: access::group_permissions(&facts),
-                remote_data: record.map_or_else(|| Value::Object(Map::new()), group_remote_data),
+                permissions: Permissions::new([access::group_permissions(&facts)]),
+                remote_data: RemoteData::new(
+                    &record.map_or_else(|| Value::Object(Map::new()), group_remote_data),
+                ),
             }
         })
         .collect();
@@ -105,8 +107,8 @@ pub(super) fn roles(
     let held = users
         .iter()
         .filter(|user| user.user_type == UserType::Admin)
-        .flat_map(|user| &user.roles)
-        .chain(groups.iter().flat_map(|group| &group.roles));
+        .flat_map(|user| user.roles.iter())
+        .chain(groups.iter().flat_map(|group| group.roles.iter()));
     for role in held {
         privilege_sets
             .entry(role.id.clone())
@@ -115,7 +117,7 @@ pub(super) fn roles(
                 name: role.name.clone(),
                 role_type: RoleType::PrivilegeSet,
                 permissions: Vec::new(),
-                remote_data: Value::Object(Map::new()),
+                remote_data: RemoteData::new(&Value::Object(Map::new())),
             });
     }
     for (role_id, privileges) in built_in_set_privileges(index) {
@@ -132,7 +134,10 @@ pub(super) fn roles(
             .unwrap_or_else(|| role.parsed.id.clone()),
         role_type: RoleType::ApiRole,
         permissions: role.parsed.privileges.clone(),
-        remote_data: Value::Object(Map::from_iter([("api_role".to_owned(), role.raw.clone())])),
+        remote_data: RemoteData::new(&Value::Object(Map::from_iter([(
+            "api_role".to_owned(),
+            role.raw.clone(),
+        )]))),
     });
     let mut roles: Vec<Role> = privilege_sets.into_values().chain(api).collect();
     roles.sort_by(|a, b| compare_ids(&a.id, &b.id));
@@ -162,12 +167,12 @@ fn built_in_set_privileges(index: &Index<'_>) -> BTreeMap<String, Vec<String>> {
     let groups = directory.groups.iter().filter_map(|record| {
         let id = record.id()?;
         let facts = index.group_facts(id, None);
-        let privileges = access::group_permissions(&facts);
-        Some((facts.privilege_set?, privileges))
+        let grant = access::group_permissions(&facts);
+        Some((facts.privilege_set?, grant.privileges))
     });
     let groups: Vec<_> = groups.collect();
-    let group_names = groups.iter().map(|(set, permissions)| {
-        let names = permissions
+    let group_names = groups.iter().map(|(set, privileges)| {
+        let names = privileges
             .iter()
             .filter(|p| p.category.as_deref() != Some(access::PRIVILEGE_SET_CATEGORY))
             .map(|p| p.name.as_str())

@@ -3,9 +3,12 @@
 
 use serde_json::{Map, Value};
 
-use crate::directory::model::{Permission, RoleRef, User, UserStatus, UserType, Via, ViaKind};
+use crate::directory::model::{
+    Permissions, RemoteData, RoleRef, Shared, User, UserStatus, UserType, Via, ViaKind,
+};
 use crate::jamf::records::{ApiIntegrationRecord, ApiRoleRecord};
 
+use super::access::{grant, uncategorized};
 use super::mfa;
 
 /// API client user ids: `api-client-<Jamf id>`, so they never collide with the numeric ids
@@ -26,7 +29,7 @@ pub(super) fn api_role_id(jamf_id: &str) -> String {
 pub(super) fn api_client_user(client: &ApiIntegrationRecord, roles: &[ApiRoleRecord]) -> User {
     let parsed = &client.parsed;
     let mut role_refs = Vec::new();
-    let mut permissions = Vec::new();
+    let mut grants = Vec::new();
     for scope in &parsed.authorization_scopes {
         let matched = roles
             .iter()
@@ -35,20 +38,13 @@ pub(super) fn api_client_user(client: &ApiIntegrationRecord, roles: &[ApiRoleRec
             Some(role) => api_role_id(&role.parsed.id),
             None => format!("api-role-name-{}", scope.trim()),
         };
-        let via = Via {
-            kind: ViaKind::ApiRole,
-            id: id.clone(),
-        };
-        permissions.extend(
-            matched
-                .into_iter()
-                .flat_map(|role| &role.parsed.privileges)
-                .map(|name| Permission {
-                    name: name.clone(),
-                    category: None,
-                    via: via.clone(),
-                }),
-        );
+        if let Some(role) = matched {
+            let via = Via {
+                kind: ViaKind::ApiRole,
+                id: id.clone(),
+            };
+            grants.push(grant(via, uncategorized(&role.parsed.privileges)));
+        }
         role_refs.push(RoleRef {
             id,
             name: scope.trim().to_owned(),
@@ -83,22 +79,22 @@ pub(super) fn api_client_user(client: &ApiIntegrationRecord, roles: &[ApiRoleRec
         emails: Vec::new(),
         status,
         status_detail,
-        roles: role_refs,
-        groups: Vec::new(),
-        workspaces: Vec::new(),
+        roles: Shared::new(role_refs),
+        groups: Shared::new(Vec::new()),
+        workspaces: Shared::new(Vec::new()),
         access_level: None,
-        permissions,
+        permissions: Permissions::new(grants),
         is_2fa_enabled: None,
-        mfa: mfa::api_client_mfa(),
+        mfa: Shared::new(mfa::api_client_mfa()),
         is_directory_user: None,
         password_change_required: None,
         last_password_change_at: None,
         last_login_at: None,
         created_at: None,
         updated_at: None,
-        remote_data: Value::Object(Map::from_iter([(
+        remote_data: RemoteData::new(&Value::Object(Map::from_iter([(
             "api_integration".to_owned(),
             client.raw.clone(),
-        )])),
+        )]))),
     }
 }

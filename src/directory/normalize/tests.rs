@@ -10,10 +10,16 @@ mod properties;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use crate::directory::model::RemoteData;
 use crate::jamf::records::{
     AccountRecord, ClassicAccountDetail, ClassicGroupDetail, Fetched, GroupRecord, JamfDirectory,
     SiteList, SsoSettings, WithRaw, fixtures, parse_json,
 };
+
+/// `remote_data` as a JSON value, to look into.
+fn remote(data: &RemoteData) -> Value {
+    serde_json::from_str(data.get()).expect("remote_data is JSON")
+}
 
 fn with_raw<T: DeserializeOwned>(value: Value) -> WithRaw<T> {
     WithRaw::from_value(value).expect("test record parses")

@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 use self::envelope::{ListEnvelope, with_cache_headers};
 use self::params::{Endpoint, ListParams};
 use self::query_docs::{GetQuery, ListQuery, UserListQuery};
-use self::render::Context;
+use self::render::{Context, Fields, single};
 use self::source::{not_found, wants_fresh};
 use super::caller::Caller;
 use super::error::{ApiError, ErrorBody};
@@ -82,7 +82,7 @@ fn page<T: Serialize>(
     records: &[T],
     id_of: fn(&T) -> &str,
     keep: impl Fn(&T) -> bool,
-) -> Result<axum::Json<ListEnvelope<serde_json::Value>>, ApiError> {
+) -> Result<Response, ApiError> {
     let scope = format!(
         "{}/{resource}/{}",
         params.common.account_id,
@@ -96,11 +96,6 @@ fn page<T: Serialize>(
         .transpose()
         .map_err(|err| ApiError::bad_request(err.to_string()))?;
     let page = query::page(records, id_of, after.as_deref(), params.limit, keep);
-    let result = page
-        .items
-        .iter()
-        .map(|record| render::record(record, &params.common.view, Context::List))
-        .collect::<Result<Vec<_>, _>>()?;
     let next_cursor = page.resume_after.map(|id| cursors.encode(&scope, &id));
     let missing = cached
         .snapshot
@@ -108,7 +103,8 @@ fn page<T: Serialize>(
         .iter()
         .map(|m| format!("{}: {}", m.source, m.reason))
         .collect();
-    Ok(envelope::list(result, next_cursor, missing))
+    let fields = Fields::new(&params.common.view, Context::List);
+    envelope::list(&page.items, fields, next_cursor, missing)
 }
 
 /// Lists and single gets of groups, roles and workspaces share everything but the record.
@@ -162,8 +158,8 @@ async fn get_resource<T: Serialize>(
     )
     .await?;
     let record = find(&cached, &id).ok_or_else(|| not_found(kind, &id))?;
-    let body = render::record(&record, &params.common.view, Context::Single)?;
-    Ok(with_cache_headers(axum::Json(body), outcome, cached.age()))
+    let body = single(&record, &params.common.view)?;
+    Ok(with_cache_headers(body, outcome, cached.age()))
 }
 
 /// List users: Jamf Pro administrator accounts (and, with `type`, API clients).
@@ -233,8 +229,8 @@ async fn get_user(
         wants_fresh(&headers),
     )
     .await?;
-    let body = render::record(&user, &params.common.view, Context::Single)?;
-    Ok(with_cache_headers(axum::Json(body), outcome, age))
+    let body = single(&user, &params.common.view)?;
+    Ok(with_cache_headers(body, outcome, age))
 }
 
 /// List groups: Jamf account groups, with members computed from the accounts.

@@ -5,7 +5,7 @@ use serde_json::json;
 use super::super::{normalize_account, normalize_directory};
 use super::*;
 use crate::directory::model::{
-    AccessLevel, GroupRef, Permission, RoleRef, User, UserStatus, ViaKind, WorkspaceRef,
+    AccessLevel, GroupRef, Permissions, RoleRef, User, UserStatus, ViaKind, WorkspaceRef,
 };
 
 fn only_user(directory: &JamfDirectory) -> User {
@@ -21,17 +21,10 @@ fn workspace(id: &str, name: &str) -> WorkspaceRef {
     }
 }
 
-fn via(permissions: &[Permission]) -> Vec<(&str, Option<&str>, ViaKind, &str)> {
+fn via(permissions: &Permissions) -> Vec<(&str, Option<&str>, ViaKind, &str)> {
     permissions
         .iter()
-        .map(|p| {
-            (
-                p.name.as_str(),
-                p.category.as_deref(),
-                p.via.kind,
-                p.via.id.as_str(),
-            )
-        })
+        .map(|p| (p.name, p.category, p.via.kind, p.via.id.as_str()))
         .collect()
 }
 
@@ -54,7 +47,7 @@ fn real_custom_full_access_account() {
     assert_eq!(user.status, UserStatus::Active);
     assert_eq!(user.access_level, Some(AccessLevel::FullAccess));
     assert_eq!(
-        user.roles,
+        *user.roles,
         [RoleRef {
             id: "custom".into(),
             name: "Custom".into(),
@@ -63,7 +56,7 @@ fn real_custom_full_access_account() {
         }]
     );
     assert_eq!(
-        user.workspaces,
+        *user.workspaces,
         [workspace("1", "Test site"), workspace("2", "Eau Claire")],
         "Full Access acts in every site"
     );
@@ -76,7 +69,7 @@ fn real_custom_full_access_account() {
         (user.is_directory_user, user.password_change_required),
         (Some(false), Some(false))
     );
-    assert_eq!(user.remote_data["classic_account"]["id"], 16);
+    assert_eq!(remote(&user.remote_data)["classic_account"]["id"], 16);
     assert!(user.groups.is_empty());
 }
 
@@ -119,7 +112,7 @@ fn roles_by_access_level() {
             (user.roles[0].id.as_str(), user.roles[0].workspace.clone()),
             (role_id, role_workspace)
         );
-        assert_eq!(user.workspaces, workspaces, "{}", user.id);
+        assert_eq!(*user.workspaces, workspaces, "{}", user.id);
     }
 }
 
@@ -138,14 +131,14 @@ fn group_access_one_role_per_group_and_membership_despite_empty_members() {
     ));
     let user = &snapshot.users[0];
     assert_eq!(
-        user.groups,
+        *user.groups,
         [GroupRef {
             id: "1".into(),
             name: Some("Test Group".into())
         }]
     );
     assert_eq!(
-        user.roles,
+        *user.roles,
         [RoleRef {
             id: "custom".into(),
             name: "Custom".into(),
@@ -158,7 +151,7 @@ fn group_access_one_role_per_group_and_membership_despite_empty_members() {
         [("Read Computers", Some("jss_objects"), ViaKind::Group, "1")],
         "the account-side group privileges, since the group detail listed none"
     );
-    assert_eq!(user.workspaces, [workspace("1", "Test site")]);
+    assert_eq!(*user.workspaces, [workspace("1", "Test site")]);
     let group = snapshot.group("1").expect("group 1");
     assert_eq!(
         group

@@ -59,7 +59,7 @@ fn api_clients_are_service_accounts() {
     let permissions: Vec<_> = client
         .permissions
         .iter()
-        .map(|p| (p.name.as_str(), p.via.kind, p.via.id.as_str()))
+        .map(|p| (p.name, p.via.kind, p.via.id.as_str()))
         .collect();
     assert_eq!(
         permissions,
@@ -69,7 +69,7 @@ fn api_clients_are_service_accounts() {
         ]
     );
     assert_eq!(
-        client.remote_data["api_integration"]["clientId"],
+        remote(&client.remote_data)["api_integration"]["clientId"],
         "538878d4-9744-43ed-8732-3df99d502bd6"
     );
     assert!(snapshot.missing.is_empty() && !snapshot.is_partial());
@@ -148,7 +148,10 @@ fn roles_groups_workspaces() {
     let group = snapshot.group("1").expect("group");
     assert_eq!(group.workspace.as_ref().map(|w| w.id.as_str()), Some("1"));
     assert_eq!(group.is_directory_group, Some(false));
-    assert_eq!(group.remote_data["classic_group"]["name"], "Test Group");
+    assert_eq!(
+        remote(&group.remote_data)["classic_group"]["name"],
+        "Test Group"
+    );
     assert_eq!(
         group
             .members
