@@ -70,7 +70,15 @@ pub struct AccountService {
     hub: JamfHub,
     allow_private_networks: bool,
     clients: Mutex<HashMap<Uuid, (CredentialKey, JamfClient)>>,
+    /// Accounts read by request paths, kept briefly: every unified request resolves its
+    /// account, and a database round trip per request was a fifth of a warm list's cost.
+    /// Writes through this service refresh it at once; a change made by another replica shows
+    /// within [`ACCOUNT_CACHE_TTL`]. Read-modify-write always reads the database.
+    recent: moka::future::Cache<Uuid, IntegratedAccount>,
 }
+
+/// How long another replica's change to an account may go unseen by this one.
+pub const ACCOUNT_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl AccountService {
     pub fn new(
@@ -85,6 +93,10 @@ impl AccountService {
             hub,
             allow_private_networks,
             clients: Mutex::default(),
+            recent: moka::future::Cache::builder()
+                .time_to_live(ACCOUNT_CACHE_TTL)
+                .max_capacity(100_000)
+                .build(),
         }
     }
 
@@ -118,6 +130,16 @@ impl AccountService {
     }
 
     pub async fn get(&self, id: Uuid) -> Result<IntegratedAccount, AccountError> {
+        if let Some(account) = self.recent.get(&id).await {
+            return Ok(account);
+        }
+        let account = self.fresh(id).await?;
+        self.recent.insert(id, account.clone()).await;
+        Ok(account)
+    }
+
+    /// The account as the database holds it now.
+    async fn fresh(&self, id: Uuid) -> Result<IntegratedAccount, AccountError> {
         self.store.get(id).await?.ok_or(AccountError::NotFound)
     }
 
@@ -177,6 +199,7 @@ impl AccountService {
     /// True when the account existed.
     pub async fn delete(&self, id: Uuid) -> Result<bool, AccountError> {
         let removed = self.store.delete(id).await?;
+        self.recent.invalidate(&id).await;
         self.cached_clients().remove(&id);
         Ok(removed)
     }
@@ -326,15 +349,22 @@ impl AccountService {
         mut change: impl FnMut(&mut IntegratedAccount) -> Result<bool, AccountError>,
     ) -> Result<IntegratedAccount, AccountError> {
         for _ in 0..MAX_ATTEMPTS {
-            let mut account = self.get(id).await?;
+            let mut account = self.fresh(id).await?;
             if !change(&mut account)? {
                 return Ok(account);
             }
             account.updated_at = now();
             match self.store.update(&account).await {
                 Err(StoreError::Conflict) => continue,
-                Err(StoreError::NotFound) => return Err(AccountError::NotFound),
-                other => return Ok(other?),
+                Err(StoreError::NotFound) => {
+                    self.recent.invalidate(&id).await;
+                    return Err(AccountError::NotFound);
+                }
+                other => {
+                    let stored = other?;
+                    self.recent.insert(id, stored.clone()).await;
+                    return Ok(stored);
+                }
             }
         }
         Err(AccountError::Busy)

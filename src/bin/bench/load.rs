@@ -5,6 +5,9 @@
 //! rather than reqwest: on 2 shared cores every microsecond the generator spends is taken from
 //! the server under test, and reqwest's per-request work would narrow the very gap we measure.
 //! It runs on its own thread and single-threaded runtime, as a separate client process would.
+//!
+//! A target is a list of requests sent in turn (one for the benchmark rows, a shuffled mix for
+//! the soak); each request has a kind, and answers are tallied per kind.
 
 use std::io;
 use std::net::SocketAddr;
@@ -15,48 +18,52 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::http::{HeaderValue, header};
 use axum::routing::get;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
-/// Where to send load and the exact bytes of the one request repeated.
+use crate::conn::{Conn, request_bytes};
+pub use crate::tally::Load;
+use crate::tally::{NO_ANSWER, Tally};
+
+/// One request of a target and the kind it is tallied under (an index chosen by the caller).
+pub struct Request {
+    pub kind: usize,
+    pub bytes: Box<[u8]>,
+}
+
+/// Where to send load and the requests to send. The `n`-th request a run issues (counting
+/// across connections: connection `i` sends numbers `i`, `i + connections`, ...) is
+/// `requests[n % len]`, so a paced run follows the list's order and mix exactly.
 #[derive(Clone)]
 pub struct Target {
     pub addr: SocketAddr,
-    pub request: Arc<[u8]>,
+    pub requests: Arc<[Request]>,
 }
 
 impl Target {
+    /// One authenticated GET, repeated.
     pub fn new(addr: SocketAddr, path_and_query: &str, bearer: &str) -> Self {
-        let request = format!(
-            "GET {path_and_query} HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer {bearer}\r\n\r\n"
+        let auth = format!("Bearer {bearer}");
+        let bytes = request_bytes(
+            "GET",
+            addr,
+            path_and_query,
+            &[("authorization", &auth)],
+            b"",
         );
+        Self::mixed(addr, vec![Request { kind: 0, bytes }])
+    }
+
+    /// `requests` in turn; must not be empty.
+    pub fn mixed(addr: SocketAddr, requests: Vec<Request>) -> Self {
+        assert!(!requests.is_empty(), "a target needs a request");
         Self {
             addr,
-            request: request.into_bytes().into(),
+            requests: requests.into(),
         }
     }
-}
 
-/// What one measurement window saw. Latencies are sorted, in microseconds.
-pub struct Load {
-    pub completed: usize,
-    pub errors: usize,
-    pub window: Duration,
-    latencies_us: Vec<u32>,
-}
-
-impl Load {
-    pub fn throughput(&self) -> f64 {
-        self.completed as f64 / self.window.as_secs_f64().max(1e-9)
-    }
-
-    /// Nearest-rank percentile (`p` in 0..=100).
-    pub fn percentile(&self, p: f64) -> Duration {
-        let Some(last) = self.latencies_us.len().checked_sub(1) else {
-            return Duration::ZERO;
-        };
-        let rank = ((p / 100.0) * last as f64).round() as usize;
-        Duration::from_micros(u64::from(self.latencies_us[rank.min(last)]))
+    fn kinds(&self) -> usize {
+        self.requests.iter().map(|r| r.kind + 1).max().unwrap_or(1)
     }
 }
 
@@ -108,33 +115,30 @@ async fn drive(
                 Some((start + period * i as u32 / connections as u32, period))
             }
         };
-        tasks.push(tokio::spawn(connection(target, schedule, from, end)));
+        let turn = (i, connections);
+        tasks.push(tokio::spawn(connection(target, turn, schedule, from, end)));
     }
-    let mut load = Load {
-        completed: 0,
-        errors: 0,
-        window: duration,
-        latencies_us: Vec::new(),
-    };
+    let mut kinds = vec![Tally::default(); target.kinds()];
     for task in tasks {
-        let (latencies, errors) = task.await??;
-        load.completed += latencies.len();
-        load.errors += errors;
-        load.latencies_us.extend(latencies);
+        for (all, one) in kinds.iter_mut().zip(task.await?) {
+            all.merge(one);
+        }
     }
-    load.latencies_us.sort_unstable();
-    Ok(load)
+    Ok(Load::new(duration, kinds))
 }
 
-/// One connection's loop; returns latencies (µs) of 200s answered inside the window, and errors.
+/// One connection's loop: `turn` is (this connection, all connections). Tallies, per kind, the
+/// answers read inside the window. A failed connection is tallied as [`NO_ANSWER`] and reopened
+/// for the next request.
 async fn connection(
     target: Target,
+    (index, connections): (usize, usize),
     schedule: Option<(Instant, Duration)>,
     from: Instant,
     end: Instant,
-) -> io::Result<(Vec<u32>, usize)> {
-    let mut conn = Conn::open(target.addr).await?;
-    let (mut latencies, mut errors) = (Vec::new(), 0);
+) -> Vec<Tally> {
+    let mut tallies = vec![Tally::default(); target.kinds()];
+    let mut conn = None;
     for n in 0u32.. {
         let began = match schedule {
             None => Instant::now(),
@@ -157,89 +161,38 @@ async fn connection(
         if began >= end || Instant::now() >= end {
             break;
         }
-        let status = conn.exchange(&target.request).await?;
-        let took = began.elapsed();
+        let request = &target.requests[(n as usize * connections + index) % target.requests.len()];
+        let sent = Instant::now();
+        let status = match exchange(&mut conn, target.addr, &request.bytes).await {
+            Some(status) => status,
+            None => {
+                if schedule.is_none() {
+                    // Closed loop against a dead server: do not spin.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                NO_ANSWER
+            }
+        };
+        let (took, served) = (began.elapsed(), sent.elapsed());
         // Everything answered inside the window counts, including a backlog of requests that
         // fell due during the warm-up: their long latencies are the point.
         if Instant::now() >= from {
-            if status == 200 {
-                latencies.push(u32::try_from(took.as_micros()).unwrap_or(u32::MAX));
-            } else {
-                errors += 1;
-            }
+            tallies[request.kind].record(status, took, served);
         }
     }
-    Ok((latencies, errors))
+    tallies
 }
 
-/// A keep-alive HTTP/1.1 connection that reads `content-length` bodies and discards them.
-struct Conn {
-    stream: TcpStream,
-    head: Vec<u8>,
-    chunk: Box<[u8]>,
-}
-
-impl Conn {
-    async fn open(addr: SocketAddr) -> io::Result<Conn> {
-        let stream = TcpStream::connect(addr).await?;
-        stream.set_nodelay(true)?;
-        Ok(Conn {
-            stream,
-            head: Vec::with_capacity(4096),
-            chunk: vec![0; 256 * 1024].into_boxed_slice(),
-        })
+/// Sends on `conn` (opening it first if needed); on failure drops it and returns `None`.
+async fn exchange(conn: &mut Option<Conn>, addr: SocketAddr, request: &[u8]) -> Option<u16> {
+    if conn.is_none() {
+        *conn = Conn::open(addr).await.ok();
     }
-
-    /// Sends `request`, reads the whole response, returns its status.
-    async fn exchange(&mut self, request: &[u8]) -> io::Result<u16> {
-        self.stream.write_all(request).await?;
-        self.head.clear();
-        let head_end = loop {
-            let n = self.read().await?;
-            self.head.extend_from_slice(&self.chunk[..n]);
-            if let Some(i) = self.head.windows(4).position(|w| w == b"\r\n\r\n") {
-                break i + 4;
-            }
-        };
-        let (status, length) = parse_head(&self.head[..head_end])?;
-        let mut body = self.head.len() - head_end;
-        while body < length {
-            body += self.read().await?;
-        }
-        if body > length {
-            return Err(invalid(
-                "more bytes than content-length (pipelining is not used)",
-            ));
-        }
-        Ok(status)
+    let status = conn.as_mut()?.exchange(request).await.ok();
+    if status.is_none() {
+        *conn = None;
     }
-
-    async fn read(&mut self) -> io::Result<usize> {
-        match self.stream.read(&mut self.chunk).await? {
-            0 => Err(io::ErrorKind::UnexpectedEof.into()),
-            n => Ok(n),
-        }
-    }
-}
-
-fn parse_head(head: &[u8]) -> io::Result<(u16, usize)> {
-    let head = std::str::from_utf8(head).map_err(|_| invalid("non-UTF-8 head"))?;
-    let status = head
-        .get(9..12)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| invalid("status line"))?;
-    let length = head
-        .lines()
-        .filter_map(|line| line.split_once(':'))
-        .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, value)| value.trim().parse().ok())
-        // Chunked bodies would need a decoder; both targets send a length.
-        .ok_or_else(|| invalid("no content-length"))?;
-    Ok((status, length))
-}
-
-fn invalid(what: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, what.to_owned())
+    status
 }
 
 /// Serves `body` at `path` with `content_type` and nothing else: the ceiling a handler serving
@@ -268,13 +221,6 @@ pub async fn bare_handler(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_status_and_length_case_insensitively() {
-        let head = b"HTTP/1.1 200 OK\r\nContent-Type: x\r\nCONTENT-LENGTH: 42\r\n\r\n";
-        assert_eq!(parse_head(head).unwrap(), (200, 42));
-        assert!(parse_head(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n").is_err());
-    }
 
     #[tokio::test]
     async fn drives_the_bare_handler_and_counts_every_answer() {

@@ -2,13 +2,21 @@
 //! one run, against the in-process simulator and service on loopback, and prints a Markdown
 //! table with a PASS/MISS column. Timing misses are reported, not fatal; a missed count
 //! (upstream requests, fetches per stampede) exits 1, since that is a bug on any machine.
+//!
+//! `cargo run --release --bin bench -- soak [options]`: a load and soak run instead (see
+//! `soak`); exits 1 on an unexpected answer, RSS growth of 10 % or more, or a rate not held.
 
+mod conn;
 mod fetch;
 mod load;
 mod report;
 mod rows;
 mod scenarios;
 mod service;
+mod soak;
+mod soak_mix;
+mod soak_report;
+mod tally;
 
 use std::time::{Duration, Instant};
 
@@ -21,9 +29,12 @@ use crate::report::Report;
 #[derive(Parser, Debug)]
 #[command(
     name = "bench",
-    about = "Benchmarks jamf-directory against its simulator (DESIGN §8)"
+    about = "Benchmarks jamf-directory against its simulator (DESIGN §8)",
+    args_conflicts_with_subcommands = true
 )]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Jamf accounts for the cold-fetch, stampede and warm-list rows [1000; quick 100]
     #[arg(long)]
     accounts: Option<usize>,
@@ -54,6 +65,12 @@ struct Args {
     /// CI mode: every row small; finishes in seconds, in debug builds too
     #[arg(long)]
     quick: bool,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// Load and soak: a mixed workload at a fixed rate for a duration; errors, latency, RSS
+    Soak(soak::SoakArgs),
 }
 
 /// Resolved options.
@@ -95,7 +112,20 @@ const PLANS: [&str; 2] = ["11.20.0", "11.30.1"];
 
 #[tokio::main]
 async fn main() {
-    let config = Config::from(Args::parse());
+    let mut args = Args::parse();
+    if let Some(Command::Soak(soak)) = args.command.take() {
+        let soak = match soak::run(soak).await {
+            Ok(soak) => soak,
+            Err(e) => {
+                eprintln!("soak failed: {e:#}");
+                std::process::exit(2);
+            }
+        };
+        let (report, met) = soak_report::render(&soak);
+        println!("{report}");
+        std::process::exit(if met { 0 } else { 1 });
+    }
+    let config = Config::from(args);
     let started = Instant::now();
     let mut report = Report::default();
 

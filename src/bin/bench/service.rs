@@ -15,12 +15,14 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub const USERS: &str = "/unified/user-directory/users";
-const CLIENT_ID: &str = "bench";
+pub const CLIENT_ID: &str = "bench";
 
 pub struct Service {
     pub addr: SocketAddr,
     pub http: reqwest::Client,
     pub token: String,
+    /// `CLIENT_ID`'s secret, for callers that mint their own tokens.
+    pub secret: String,
     shutdown: Option<oneshot::Sender<()>>,
     handle: JoinHandle<anyhow::Result<()>>,
     _data: tempfile::TempDir,
@@ -30,6 +32,14 @@ impl Service {
     /// Starts the service with `concurrency` Jamf requests per instance and a cache that
     /// outlives the run, then obtains a caller token.
     pub async fn start(concurrency: usize) -> anyhow::Result<Service> {
+        Self::start_with(concurrency, |_| {}).await
+    }
+
+    /// As [`Service::start`], with `adjust` applied to the settings last.
+    pub async fn start_with(
+        concurrency: usize,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> anyhow::Result<Service> {
         let data = tempfile::tempdir()?;
         // Hex, not base64: Basic credentials are percent-decoded, and `+` would become a space.
         let secret = hex::encode(random_bytes(24));
@@ -56,6 +66,7 @@ impl Service {
         settings.cache.ttl_secs = 3_600;
         settings.upstream.deadline_secs = 600;
         settings.server.request_timeout_secs = 900;
+        adjust(&mut settings);
 
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -81,6 +92,7 @@ impl Service {
             addr,
             http,
             token: token.to_owned(),
+            secret,
             shutdown: Some(tx),
             handle,
             _data: data,
