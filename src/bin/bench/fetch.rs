@@ -29,9 +29,6 @@ pub struct PlanRun {
     pub sequential: Timed,
     /// `planned_requests` for what the concurrent fetch read.
     pub planned: usize,
-    /// Rounds predicted by a model of the v1 detail stage as implemented (see
-    /// [`ordered_window_rounds`]); `None` for Classic, where every account needs a request.
-    pub window_rounds: Option<usize>,
 }
 
 /// Requests grouped by dependency depth: a request at depth k needs an answer from depth k−1
@@ -171,44 +168,7 @@ pub async fn run(
         concurrent,
         sequential,
         planned: planned_requests(kind, &inputs),
-        window_rounds: (kind == PlanKind::V1).then(|| {
-            let accounts: Vec<bool> = directory
-                .accounts
-                .iter()
-                .map(|a| a.classic.is_some())
-                .collect();
-            let groups: Vec<bool> = directory
-                .groups
-                .iter()
-                .map(|g| g.classic.is_some())
-                .collect();
-            // One round of first pages, then the two detail streams side by side.
-            1 + ordered_window_rounds(&accounts, concurrency)
-                .max(ordered_window_rounds(&groups, concurrency))
-        }),
     })
-}
-
-/// Rounds an order-preserving window of `c` items takes when only the items marked `true`
-/// make a request (one round each) and the rest finish at once: how `buffered(c)` behaves, since
-/// a finished item behind an unfinished head still holds its slot. The v1 plan runs its detail
-/// stage this way over *every* account, so sparse CUSTOM accounts rarely share a round.
-pub fn ordered_window_rounds(needs_request: &[bool], c: usize) -> usize {
-    let mut window = std::collections::VecDeque::new();
-    let (mut now, mut next) = (0, 0);
-    loop {
-        while window.len() < c.max(1) && next < needs_request.len() {
-            window.push_back(now + usize::from(needs_request[next]));
-            next += 1;
-        }
-        let Some(&head) = window.front() else {
-            return now;
-        };
-        now = now.max(head);
-        while window.front().is_some_and(|&done| done <= now) {
-            window.pop_front();
-        }
-    }
 }
 
 async fn timed_fetch(
@@ -272,15 +232,5 @@ mod tests {
         assert_eq!((v1.rounds(), v1.stage_sum_rounds()), (32, 33));
         let classic = bound(PlanKind::Classic, &inputs, 5, ms);
         assert_eq!(classic.rounds(), 1 + 1_011usize.div_ceil(5));
-    }
-
-    #[test]
-    fn an_ordered_window_packs_dense_requests_and_serializes_sparse_ones() {
-        assert_eq!(ordered_window_rounds(&[true; 10], 5), 2);
-        // One request every 5th item: each window holds one, so they go one per round.
-        let sparse: Vec<bool> = (0..50).map(|i| i % 5 == 0).collect();
-        assert_eq!(ordered_window_rounds(&sparse, 5), 10);
-        assert_eq!(ordered_window_rounds(&[false; 7], 5), 0);
-        assert_eq!(ordered_window_rounds(&[], 5), 0);
     }
 }

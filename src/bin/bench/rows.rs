@@ -211,15 +211,9 @@ pub fn notes(report: &mut Report, config: &Config, runs: &[PlanRun], elapsed: Du
         let in_flight =
             b.total() as f64 * b.latency.as_secs_f64() / run.concurrent.wall.as_secs_f64();
         let measured_rounds = ratio(run.concurrent.wall, b.latency);
-        let model = run.window_rounds.map_or(String::new(), |w| {
-            format!(
-                " The v1 detail stage as implemented (an order-preserving window of c over every \
-                 account; only CUSTOM ones make a request) predicts {w} rounds; measured \
-                 {measured_rounds:.1} rounds of L."
-            )
-        });
         report.note(format!(
-            "{} plan: mean requests in flight ≈ requests × L / wall = {in_flight:.1} (c = {}).{model}",
+            "{} plan: mean requests in flight ≈ requests × L / wall = {in_flight:.1} (c = {}); \
+             the fetch took {measured_rounds:.1} rounds of L.",
             run.name(),
             b.concurrency
         ));
