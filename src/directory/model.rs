@@ -50,7 +50,7 @@ pub struct User {
     #[schema(example = "Doe")]
     pub last_name: Option<String>,
     /// Email addresses from `email` then `email_address`: trimmed, empty ones dropped,
-    /// case-insensitive duplicates removed (first spelling kept); the first is primary.
+    /// lowercased, duplicates removed; the first is primary.
     pub emails: Vec<Email>,
     /// `active` (Jamf `Enabled`), `inactive` (Jamf `Disabled`, which also covers accounts
     /// locked out by the password policy), `unknown` when Jamf did not say, or Jamf's own

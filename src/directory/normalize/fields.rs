@@ -3,19 +3,21 @@
 use crate::directory::model::{AccessLevel, Email, UserStatus};
 use crate::jamf::records::{self, AccountStatus, PrivilegeSet};
 
-/// Emails in the order given: trimmed, empty ones dropped, case-insensitive duplicates
-/// removed keeping the first spelling; the first is primary. Idempotent.
+/// Emails in the order given: trimmed, lowercased, empty ones dropped, duplicates removed;
+/// the first is primary. Idempotent. Lowercasing (as JupiterOne does) makes the record the
+/// same whichever Jamf API it came from — Jamf keeps `email` and `email_address` in
+/// different cases — and lets reviewers match addresses across systems.
 pub fn normalize_emails<'a>(candidates: impl IntoIterator<Item = &'a str>) -> Vec<Email> {
-    let mut kept: Vec<&str> = Vec::new();
-    for candidate in candidates.into_iter().map(str::trim) {
-        if !candidate.is_empty() && !kept.iter().any(|k| k.eq_ignore_ascii_case(candidate)) {
+    let mut kept: Vec<String> = Vec::new();
+    for candidate in candidates.into_iter().map(|c| c.trim().to_lowercase()) {
+        if !candidate.is_empty() && !kept.contains(&candidate) {
             kept.push(candidate);
         }
     }
     kept.into_iter()
         .enumerate()
         .map(|(index, email)| Email {
-            email: email.to_owned(),
+            email,
             email_type: "work".to_owned(),
             is_primary: index == 0,
         })

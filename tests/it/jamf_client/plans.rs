@@ -139,3 +139,61 @@ async fn lists_longer_than_a_page_are_read_page_by_page() {
     assert_eq!(PlanInputs::of(&directory), expected);
     assert_eq!(gets as usize, planned_requests(PlanKind::V1, &expected));
 }
+
+/// The two plans normalize to the same directory, except where one API holds data the other
+/// lacks (documented on `directory::normalize`): built-in privilege sets' expanded
+/// permissions, password-change time and lockout hint (v1 only), MFA evidence of the account
+/// type, and the raw records.
+#[tokio::test]
+async fn both_plans_normalize_to_the_same_directory() {
+    use jamf_directory::directory::normalize::normalize_directory;
+    use serde_json::Value;
+
+    let sim = sim(|c| c.accounts = 80).await;
+    let (v1, _) = fetch_counting(&sim).await;
+    sim.control().set_jamf_version("10.42.1");
+    let (classic, _) = fetch_counting(&sim).await;
+    let (v1, classic) = (normalize_directory(&v1), normalize_directory(&classic));
+
+    let comparable = |user: &jamf_directory::directory::model::User| {
+        let mut value = serde_json::to_value(user).unwrap();
+        let fields = value.as_object_mut().unwrap();
+        for plan_specific in [
+            "permissions",
+            "last_password_change_at",
+            "status_detail",
+            "remote_data",
+        ] {
+            fields.remove(plan_specific);
+        }
+        let mfa = fields.remove("mfa").unwrap();
+        fields.insert("mfa_status".into(), mfa["status"].clone());
+        value
+    };
+    let users = |d: &jamf_directory::directory::model::DirectorySnapshot| -> Vec<Value> {
+        d.users.iter().map(comparable).collect()
+    };
+    assert_eq!(v1.users.len(), classic.users.len());
+    for (a, b) in users(&v1).iter().zip(users(&classic).iter()) {
+        assert_eq!(a, b, "the same account, normalized from each plan");
+    }
+    let groups = |d: &jamf_directory::directory::model::DirectorySnapshot| -> Vec<(String, Value)> {
+        d.groups
+            .iter()
+            .map(|g| (g.id.clone(), serde_json::to_value(&g.members).unwrap()))
+            .collect()
+    };
+    assert_eq!(
+        groups(&v1),
+        groups(&classic),
+        "groups and their members agree"
+    );
+    let ids = |d: &jamf_directory::directory::model::DirectorySnapshot| -> Vec<String> {
+        d.roles
+            .iter()
+            .map(|r| r.id.clone())
+            .chain(d.workspaces.iter().map(|w| w.id.clone()))
+            .collect()
+    };
+    assert_eq!(ids(&v1), ids(&classic), "roles and workspaces agree");
+}

@@ -225,7 +225,7 @@ fn directory_user_and_email_quirks() {
         (
             json!({"email": "Ops@Example.com", "email_address": "ops@example.com"}),
             Some(false),
-            vec!["Ops@Example.com"],
+            vec!["ops@example.com"],
         ),
         (
             json!({"email": null, "email_address": " "}),

@@ -8,13 +8,13 @@ use crate::directory::model::UserStatus;
 use crate::jamf::records::AccountStatus;
 
 #[test]
-fn emails_trim_drop_dedupe_keep_first_spelling() {
+fn emails_trim_lowercase_drop_and_dedupe() {
     let cases: [(&[&str], &[&str]); 6] = [
         (&["paul@x.com", "paul@x.com"], &["paul@x.com"]),
         (&["", "a@x.com"], &["a@x.com"]),
         (
             &["  Jane.Doe@Example.com ", "jane.doe@example.com"],
-            &["Jane.Doe@Example.com"],
+            &["jane.doe@example.com"],
         ),
         (&["a@x.com", "b@x.com"], &["a@x.com", "b@x.com"]),
         (&["   ", ""], &[]),
@@ -109,14 +109,15 @@ proptest! {
         prop_assert_eq!(once, twice);
     }
 
-    /// One primary (the first), trimmed, non-empty, no case-insensitive duplicates, and
-    /// every non-blank input kept in some spelling.
+    /// One primary (the first), trimmed, lowercase, non-empty, no duplicates, and every
+    /// non-blank input kept.
     #[test]
     fn emails_keep_every_address_once(input in prop::collection::vec("[ aAbB@.]{0,5}", 0..6)) {
         let out = normalize_emails(input.iter().map(String::as_str));
         for (i, e) in out.iter().enumerate() {
             prop_assert_eq!(e.is_primary, i == 0);
             prop_assert!(!e.email.is_empty() && e.email.trim() == e.email);
+            prop_assert_eq!(e.email.to_lowercase(), e.email.clone());
             prop_assert!(!out[..i].iter().any(|o| o.email.eq_ignore_ascii_case(&e.email)));
         }
         for raw in input.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
