@@ -40,10 +40,7 @@ pub async fn launch(
         ),
         cursors: directory::cursor::CursorCodec::new(settings.signing_key()?.expose_secret()),
     });
-    let limits = Arc::new(http::rate_limit::Limits::new(
-        &settings.limits,
-        settings.cache.max_accounts,
-    ));
+    let limits = Arc::new(http::rate_limit::Limits::new(&settings.limits));
     // Dropped on every way out of this function, which stops the sweeper.
     let _sweeper = limits.spawn_sweeper();
     let state = AppState {

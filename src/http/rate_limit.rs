@@ -39,8 +39,6 @@ pub const RATELIMIT_RESET: HeaderName = HeaderName::from_static("ratelimit-reset
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
 /// Longest client id kept as a key; configured ids are at most this long.
 const MAX_CLIENT_KEY: usize = 128;
-/// How long an account's tenant stays cached for the guard's visibility check.
-const TENANT_TTI: Duration = Duration::from_secs(3600);
 
 /// One keyed quota: `requests` per `window`, bursts of up to `requests`.
 pub struct Limiter {
@@ -159,13 +157,10 @@ pub struct Limits {
     account: Limiter,
     token_client: Limiter,
     token_source: Limiter,
-    /// Account → tenant, so an account's quota is spent only by callers who may see it (a
-    /// tenant never changes; a deleted account's entry is harmless and ages out).
-    tenants: moka::future::Cache<Uuid, String>,
 }
 
 impl Limits {
-    pub fn new(settings: &LimitSettings, max_accounts: u64) -> Self {
+    pub fn new(settings: &LimitSettings) -> Self {
         let secs = Duration::from_secs;
         Self {
             client: Limiter::new(settings.client_requests, secs(settings.client_window_secs)),
@@ -175,10 +170,6 @@ impl Limits {
             ),
             token_client: Limiter::new(settings.token_attempts, secs(settings.token_window_secs)),
             token_source: Limiter::new(settings.token_attempts, secs(settings.token_window_secs)),
-            tenants: moka::future::Cache::builder()
-                .max_capacity(max_accounts)
-                .time_to_idle(TENANT_TTI)
-                .build(),
         }
     }
 
@@ -303,13 +294,10 @@ mod tests {
 
     #[test]
     fn token_keys_are_capped_and_ipv6_hosts_share_their_64() {
-        let limits = Limits::new(
-            &LimitSettings {
-                token_attempts: 1,
-                ..LimitSettings::default()
-            },
-            10,
-        );
+        let limits = Limits::new(&LimitSettings {
+            token_attempts: 1,
+            ..LimitSettings::default()
+        });
         let long = "é".repeat(100);
         assert!(!limits.token_client(&long).denied());
         // Same first 128 bytes: the same key.
