@@ -46,7 +46,7 @@ status=0
 "$VENV/bin/schemathesis" --config-file "$OUT/schemathesis.toml" run "$BASE_URL/openapi.json" \
   --header "Authorization: Bearer $TOKEN" \
   --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
-  --max-examples "$MAX_EXAMPLES" --seed 1 --workers 1 --request-timeout 30 \
+  --max-examples "$MAX_EXAMPLES" --seed 1 --workers 1 --request-timeout 30 --rate-limit auto \
   --report junit --report-dir "$OUT" --no-color 2>&1 | tee "$OUT/run.txt" || status=$?
 kill -0 "$DEMO_PID" 2>/dev/null || die "the demo died during the run (see $OUT/demo.log)"
 [[ $status -eq 0 ]] || die "schemathesis found failures (exit $status); see $OUT/run.txt"
