@@ -99,7 +99,9 @@ impl SnapshotCache {
         let entry = self
             .entries
             .try_get_with(account, async {
+                // Counted here, before the fetch, so a failed fetch is still a miss.
                 fetched_here.store(true, Ordering::Relaxed);
+                metrics::counter!("directory_cache_misses_total").increment(1);
                 fetch().await.map(|s| Arc::new(CachedSnapshot::new(s)))
             })
             .await?;
@@ -108,12 +110,9 @@ impl SnapshotCache {
             (true, false) => CacheOutcome::Miss,
             (true, true) => CacheOutcome::Refreshed,
         };
-        let name = if outcome == CacheOutcome::Hit {
-            "directory_cache_hits_total"
-        } else {
-            "directory_cache_misses_total"
-        };
-        metrics::counter!(name).increment(1);
+        if outcome == CacheOutcome::Hit {
+            metrics::counter!("directory_cache_hits_total").increment(1);
+        }
         Ok((entry, outcome))
     }
 

@@ -183,7 +183,7 @@ fn committed_openapi_document_matches_the_code() {
 }
 
 #[tokio::test]
-async fn shutdown_drains_and_returns_ok() {
+async fn shutdown_returns_ok_and_stops_accepting() {
     let app = spawn_app(test_settings()).await;
     let url = app.url("/health/live");
     let client = app.client.clone();

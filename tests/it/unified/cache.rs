@@ -202,3 +202,30 @@ async fn a_jamf_change_shows_after_the_ttl_and_not_before() {
         "exactly one more fetch"
     );
 }
+
+/// A shutdown while a request waits on Jamf lets it finish before `launch` returns.
+#[tokio::test]
+async fn shutdown_drains_a_request_in_flight() {
+    let f = Fixture::start(SimConfig {
+        latency: Duration::from_millis(200),
+        ..SimConfig::default()
+    })
+    .await;
+    let url = f.app.url(&format!(
+        "{USERS}?integrated_account_id={}&limit=1",
+        f.account
+    ));
+    let request = f.app.client.get(url).bearer_auth(&f.token).send();
+    let in_flight = tokio::spawn(request);
+    while f.sim.control().stats().in_flight == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let Fixture { app, sim, .. } = f;
+    app.stop().await.expect("launch returns Ok after draining");
+    let response = in_flight
+        .await
+        .unwrap()
+        .expect("the in-flight request got its answer");
+    assert_eq!(response.status(), StatusCode::OK);
+    drop(sim);
+}
