@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use axum::http::{HeaderMap, header};
 
+use crate::accounts::IntegratedAccount;
 use crate::directory::cache::{CacheOutcome, CachedSnapshot};
 use crate::directory::model::User;
 use crate::directory::normalize;
@@ -42,7 +43,15 @@ pub async fn snapshot(
     refresh: bool,
 ) -> Result<(Arc<CachedSnapshot>, CacheOutcome), ApiError> {
     let account = state.accounts.visible(caller, account_id).await?;
-    let client = state.accounts.jamf_client(&account).await?;
+    account_snapshot(state, &account, refresh).await
+}
+
+async fn account_snapshot(
+    state: &AppState,
+    account: &IntegratedAccount,
+    refresh: bool,
+) -> Result<(Arc<CachedSnapshot>, CacheOutcome), ApiError> {
+    let client = state.accounts.jamf_client(account).await?;
     let result = state
         .directory
         .cache
@@ -54,12 +63,31 @@ pub async fn snapshot(
         })
         .await;
     // Only the caller that fetched reports the outcome: a cached snapshot says nothing new.
-    match &result {
-        Ok((_, CacheOutcome::Hit)) => {}
-        Ok(_) => state.accounts.jamf_succeeded(&account).await,
-        Err(err) => state.accounts.jamf_failed(&account, err).await,
+    if !matches!(result, Ok((_, CacheOutcome::Hit))) {
+        report(
+            state,
+            account,
+            result.as_ref().map(drop).map_err(|err| &**err),
+        )
+        .await;
     }
     result.map_err(|err: Arc<JamfError>| jamf_error(&err))
+}
+
+/// Feeds Jamf's verdict into the account's status (401 → `needs_reauth`, success → `active`).
+async fn report(state: &AppState, account: &IntegratedAccount, outcome: Result<(), &JamfError>) {
+    match outcome {
+        Ok(()) => state.accounts.jamf_succeeded(account).await,
+        Err(err) => state.accounts.jamf_failed(account, err).await,
+    }
+}
+
+fn find_user(cached: &CachedSnapshot, user_id: &str) -> Result<User, ApiError> {
+    cached
+        .snapshot
+        .user(user_id)
+        .cloned()
+        .ok_or_else(|| not_found("user", user_id))
 }
 
 /// One user: from the cached snapshot when there is one; on a cold cache, only that account
@@ -71,24 +99,20 @@ pub async fn user(
     user_id: &str,
     refresh: bool,
 ) -> Result<(User, CacheOutcome, std::time::Duration), ApiError> {
+    let account = state.accounts.visible(caller, account_id).await?;
     if !refresh {
-        let account = state.accounts.visible(caller, account_id).await?;
         if let Some(cached) = state.directory.cache.peek(account.id).await {
-            let user = cached
-                .snapshot
-                .user(user_id)
-                .cloned()
-                .ok_or_else(|| not_found("user", user_id))?;
-            return Ok((user, CacheOutcome::Hit, cached.age()));
+            return Ok((
+                find_user(&cached, user_id)?,
+                CacheOutcome::Hit,
+                cached.age(),
+            ));
         }
         // API clients live only in the full directory; numeric ids can be fetched alone.
         if user_id.bytes().all(|b| b.is_ascii_digit()) {
             let client = state.accounts.jamf_client(&account).await?;
             let fetched = client.fetch_account(user_id).await;
-            match &fetched {
-                Ok(_) => state.accounts.jamf_succeeded(&account).await,
-                Err(err) => state.accounts.jamf_failed(&account, err).await,
-            }
+            report(state, &account, fetched.as_ref().map(drop)).await;
             let (record, groups, sso) = fetched
                 .map_err(|err| jamf_error(&err))?
                 .ok_or_else(|| not_found("user", user_id))?;
@@ -112,13 +136,8 @@ pub async fn user(
             return Ok((user, CacheOutcome::Bypassed, std::time::Duration::ZERO));
         }
     }
-    let (cached, outcome) = snapshot(state, caller, account_id, refresh).await?;
-    let user = cached
-        .snapshot
-        .user(user_id)
-        .cloned()
-        .ok_or_else(|| not_found("user", user_id))?;
-    Ok((user, outcome, cached.age()))
+    let (cached, outcome) = account_snapshot(state, &account, refresh).await?;
+    Ok((find_user(&cached, user_id)?, outcome, cached.age()))
 }
 
 pub fn not_found(kind: &str, id: &str) -> ApiError {
