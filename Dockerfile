@@ -1,12 +1,14 @@
 # syntax=docker/dockerfile:1
-# Build stage: compiles both binaries in release mode.
+# Build stage: compiles the service and the simulator in release mode.
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
+COPY sim ./sim
+COPY bench ./bench
 COPY migrations ./migrations
 COPY openapi ./openapi
-RUN cargo build --release --locked --bins \
+RUN cargo build --release --locked --bin jamf-directory --bin jamf-sim \
  && cp target/release/jamf-directory target/release/jamf-sim /usr/local/bin/
 
 # Runtime stage: small, non-root, CA certificates for https to Jamf Cloud.
@@ -21,5 +23,8 @@ WORKDIR /var/lib/jamf-directory
 ENV JAMF_DIRECTORY__SERVER__LISTEN=0.0.0.0:8080 \
     JAMF_DIRECTORY__STORAGE__DATABASE_URL=sqlite:///var/lib/jamf-directory/data/jamf-directory.db
 EXPOSE 8080
+# The binary probes /health/ready itself (the runtime image has no curl).
+HEALTHCHECK --interval=10s --timeout=6s --start-period=15s --retries=3 \
+  CMD ["/usr/local/bin/jamf-directory", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/jamf-directory"]
 CMD ["serve"]

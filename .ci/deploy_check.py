@@ -181,6 +181,9 @@ def check_compose(emit, env_values):
           str(env.get("JAMF_DIRECTORY__STORAGE__DATABASE_URL", "")).startswith("postgres://") and "@postgres:5432/" in env["JAMF_DIRECTORY__STORAGE__DATABASE_URL"])
     check("keys set: signing key, encryption key, at least one caller client",
           {"JAMF_DIRECTORY__AUTH__SIGNING_KEY", "JAMF_DIRECTORY__STORAGE__ENCRYPTION_KEY", "JAMF_DIRECTORY__AUTH__CLIENTS"} <= set(env))
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    check("Dockerfile: HEALTHCHECK runs the binary's own probe",
+          'CMD ["/usr/local/bin/jamf-directory", "healthcheck"]' in dockerfile)
     for name, svc in services.items():
         test = svc["healthcheck"]["test"]
         if name != "postgres":

@@ -127,18 +127,28 @@ APP_PID=$BG_PID
 wait_http "http://127.0.0.1:$APP_PORT/health/live" 60 "$APP_PID" \
   || { cat "$OUT/compose-jamf-directory.log"; die "the service did not start with the compose environment"; }
 
-# The compose health checks, verbatim but for the port (the containers use 9090 and 8080).
+# The compose health checks, verbatim but for the port (the containers use 9090 and 8080):
+# jamf-sim's is a bash probe; the service's is its own `healthcheck` subcommand, run with the
+# service's environment (which says where it listens).
 run_healthcheck() {
   local service=$1 from=$2 to=$3 cmd
   cmd=$(py "$OUT" "$service" <<'PY'
 import json, sys, pathlib
 test = json.loads((pathlib.Path(sys.argv[1]) / "compose.json").read_text())["healthchecks"][sys.argv[2]]
-assert test[:3] == ["CMD", "bash", "-c"], test
-print(test[3])
+if test[:3] == ["CMD", "bash", "-c"]:
+    print(test[3])
+else:
+    assert test[:2] == ["CMD", "/usr/local/bin/jamf-directory"], test
+    print("JD " + " ".join(test[2:]))
 PY
 )
-  cmd=${cmd//\/dev\/tcp\/127.0.0.1\/$from/\/dev\/tcp\/127.0.0.1\/$to}
-  timeout 5 bash -c "$cmd" || die "the $service health check failed: $cmd"
+  if [[ $cmd == JD\ * ]]; then
+    timeout 10 env -i PATH="$PATH" "${app_env[@]}" "$JD_BIN" ${cmd#JD } \
+      || die "the $service health check failed: jamf-directory ${cmd#JD }"
+  else
+    cmd=${cmd//\/dev\/tcp\/127.0.0.1\/$from/\/dev\/tcp\/127.0.0.1\/$to}
+    timeout 5 bash -c "$cmd" || die "the $service health check failed: $cmd"
+  fi
   echo "compose health check of $service passes"
 }
 for _ in $(seq 1 50); do run_healthcheck jamf-directory 8080 "$APP_PORT" >/dev/null 2>&1 && break; sleep 0.2; done
@@ -146,6 +156,9 @@ run_healthcheck jamf-directory 8080 "$APP_PORT"
 run_healthcheck jamf-sim 9090 "$SIM_PORT"
 # A health check must also fail when it should: point it at a closed port.
 if timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$(free_port)" 2>/dev/null; then die "a closed port looked healthy"; fi
+if timeout 10 "$JD_BIN" healthcheck --url "http://127.0.0.1:$(free_port)/health/ready" 2>/dev/null; then
+  die "jamf-directory healthcheck passed against a closed port"
+fi
 
 # The compose caller client (its hash from .env) gets a token and connects the simulator.
 token=$(curl -fsS -u "$CALLER_CLIENT_ID:$CALLER_SECRET" -d grant_type=client_credentials \

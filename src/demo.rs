@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 use crate::settings::{CallerClient, Settings};
-use crate::sim::{SimConfig, SimServer};
+use jamf_sim::{SimConfig, SimServer};
 
 pub const DEMO_CLIENT_ID: &str = "demo-client";
 pub const DEMO_TENANT: &str = "demo";

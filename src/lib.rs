@@ -10,7 +10,6 @@ pub mod directory;
 pub mod http;
 pub mod jamf;
 pub mod settings;
-pub mod sim;
 pub mod telemetry;
 
 use std::future::Future;
@@ -33,14 +32,17 @@ pub async fn launch(
     settings.validate()?;
     let authority = Arc::new(auth::Authority::from_settings(&settings)?);
     let accounts = Arc::new(accounts::account_service(&settings).await?);
-    let directory = Arc::new(http::state::DirectoryState {
-        cache: directory::cache::SnapshotCache::new(
+    let directory = Arc::new(directory::DirectoryService::new(
+        accounts.clone(),
+        directory::cache::SnapshotCache::new(
             std::time::Duration::from_secs(settings.cache.ttl_secs),
             settings.cache.max_accounts,
         ),
-        cursors: directory::cursor::CursorCodec::new(settings.signing_key()?.expose_secret()),
-    });
-    let limits = Arc::new(http::rate_limit::Limits::new(&settings.limits));
+    ));
+    let cursors = Arc::new(directory::cursor::CursorCodec::new(
+        settings.signing_key()?.expose_secret(),
+    ));
+    let limits = Arc::new(http::rate_limit::RateLimits::new(&settings.limits));
     // Dropped on every way out of this function, which stops the sweeper.
     let _sweeper = limits.spawn_sweeper();
     let state = AppState {
@@ -49,6 +51,7 @@ pub async fn launch(
         authority,
         accounts,
         directory,
+        cursors,
         limits,
     };
     let app = http::app(state);

@@ -33,6 +33,17 @@ enum Command {
     Openapi,
     /// Read a caller secret on stdin; print the value for `client_secret_sha256`.
     HashSecret,
+    /// Probe a running server's `/health/ready` (for container health checks: no curl needed).
+    /// Exits 0 when it answers 200 within 5 s, 1 otherwise.
+    Healthcheck {
+        /// URL to probe (default: `/health/ready` on `server.listen` of the configuration,
+        /// over loopback when it listens on every address).
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+        /// TOML configuration file to read `server.listen` from.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -62,6 +73,37 @@ fn run(command: Command) -> anyhow::Result<()> {
             println!("{}", jamf_directory::auth::hash_secret(secret));
             Ok(())
         }
+        Command::Healthcheck { url, config } => healthcheck(url, config),
+    }
+}
+
+fn healthcheck(url: Option<String>, config: Option<PathBuf>) -> anyhow::Result<()> {
+    let url = match url {
+        Some(url) => url,
+        None => {
+            let mut listen = Settings::load(config.as_deref())?.server.listen;
+            if listen.ip().is_unspecified() {
+                listen.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+            }
+            format!("http://{listen}/health/ready")
+        }
+    };
+    let status = tokio::runtime::Runtime::new()?.block_on(async {
+        reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(5))
+            .build()?
+            .get(&url)
+            .send()
+            .await
+            .map(|response| response.status())
+    });
+    match status {
+        Ok(status) if status.is_success() => {
+            println!("{url}: {status}");
+            Ok(())
+        }
+        Ok(status) => anyhow::bail!("{url}: {status}"),
+        Err(err) => anyhow::bail!("{url}: {err}"),
     }
 }
 

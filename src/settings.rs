@@ -1,5 +1,5 @@
 //! Configuration: a TOML file, then `JAMF_DIRECTORY__SECTION__KEY` environment variables, then
-//! built-in defaults (DESIGN §1). Unknown keys and invalid values stop start-up with the key named.
+//! built-in defaults (the README's Configuration section). Unknown keys and invalid values stop start-up with the key named.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -19,7 +19,7 @@ pub const DEFAULT_CONFIG_FILE: &str = "jamf-directory.toml";
 /// per-request interval of the limiter (window / N) well above the clock's resolution.
 pub const MAX_LIMIT_REQUESTS: u32 = 1_000_000;
 
-/// Scopes a caller client may hold (DESIGN §2).
+/// Scopes a caller client may hold (the README's Security model).
 pub const KNOWN_SCOPES: [&str; 3] = ["directory:read", "accounts:read", "accounts:write"];
 
 #[derive(Debug, thiserror::Error)]

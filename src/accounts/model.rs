@@ -104,7 +104,7 @@ impl AuthMethod {
 
 /// Ciphertext of a Jamf secret as stored: `version || nonce || ciphertext+tag`. Opaque outside
 /// `seal`; its `Debug` shows only the length.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct SealedSecret(pub(crate) Vec<u8>);
 
 impl SealedSecret {

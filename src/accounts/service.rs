@@ -3,6 +3,7 @@
 //! `needs_reauth`. One [`JamfClient`] per account is kept so its Jamf token is reused.
 
 use std::collections::HashMap;
+use std::hash::{Hash as _, Hasher as _};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use secrecy::SecretString;
@@ -45,7 +46,7 @@ pub struct AccountPatch {
 
 /// Identifies the credentials a client was built from: any change of them (a new secret is a
 /// new sealing, hence new bytes) means the cached client is stale.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) struct CredentialKey {
     method: AuthMethod,
     instance_url: String,
@@ -61,6 +62,16 @@ impl CredentialKey {
             principal: account.principal.clone(),
             secret: account.secret.clone(),
         }
+    }
+}
+
+impl IntegratedAccount {
+    /// Changes with any change of how the account reaches Jamf (method, URL, principal, sealed
+    /// secret): data read with other credentials must not be served under these.
+    pub fn credentials_fingerprint(&self) -> u64 {
+        let mut hasher = std::hash::DefaultHasher::new();
+        CredentialKey::of(self).hash(&mut hasher);
+        hasher.finish()
     }
 }
 

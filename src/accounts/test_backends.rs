@@ -84,6 +84,10 @@ impl PgSchema {
         let base = std::env::var(POSTGRES_URL_ENV).unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into());
         let mut conn = match sqlx::PgConnection::connect(&base).await {
             Ok(conn) => conn,
+            // In CI a missing server is a failure, never a silent pass.
+            Err(e) if std::env::var_os("CI").is_some() => {
+                panic!("PostgreSQL tests: cannot connect to {base} ({e}), and CI is set")
+            }
             Err(e) => {
                 eprintln!(
                     "SKIPPED: PostgreSQL tests — cannot connect to {base} ({e}); set {POSTGRES_URL_ENV}"

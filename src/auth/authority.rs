@@ -1,5 +1,5 @@
-//! The one object that issues caller tokens and verifies them (DESIGN §2 "Caller
-//! authentication"): built once from the settings, shared through `AppState`.
+//! The one object that issues caller tokens and verifies them: built once from the settings,
+//! shared through `AppState`.
 
 use secrecy::SecretString;
 

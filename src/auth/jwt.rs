@@ -1,4 +1,4 @@
-//! HS256 access tokens: signing and the pinned-down verifier (service-anchors §C.2).
+//! HS256 access tokens: signing and the pinned-down verifier.
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};

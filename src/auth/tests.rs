@@ -1,4 +1,4 @@
-//! The grant's decisions and the verifier against the attacks of service-anchors §C.2.
+//! The grant's decisions and the verifier against the known JWT and token-endpoint attacks (alg confusion, missing claims, tampering).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};

@@ -2,7 +2,9 @@
 //!
 //! Concurrent misses for one account share a single fetch (moka's `try_get_with`), errors are
 //! never cached (the next caller tries again), and a caller's `Cache-Control: no-cache`
-//! replaces the entry with a fresh fetch.
+//! replaces the entry with a fresh fetch. Entries are keyed by the account *and* its
+//! credentials, so a snapshot read with credentials since changed is never served; entries of
+//! changed or deleted accounts simply age out.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -43,8 +45,6 @@ pub enum CacheOutcome {
     Miss,
     /// The caller asked for a fresh fetch (`Cache-Control: no-cache`).
     Refreshed,
-    /// Only the requested record was fetched (cold single get); nothing was cached.
-    Bypassed,
 }
 
 impl CacheOutcome {
@@ -54,14 +54,20 @@ impl CacheOutcome {
             Self::Hit => "jamf-directory; hit",
             Self::Miss => "jamf-directory; fwd=miss; stored",
             Self::Refreshed => "jamf-directory; fwd=request; stored",
-            Self::Bypassed => "jamf-directory; fwd=miss; detail=single-record",
         }
     }
 }
 
+/// Whose snapshot: an integrated account, read with one set of its credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SnapshotKey {
+    pub account: Uuid,
+    pub credentials: u64,
+}
+
 #[derive(Clone)]
 pub struct SnapshotCache {
-    entries: Cache<Uuid, Arc<CachedSnapshot>>,
+    entries: Cache<SnapshotKey, Arc<CachedSnapshot>>,
 }
 
 impl SnapshotCache {
@@ -74,16 +80,11 @@ impl SnapshotCache {
         }
     }
 
-    /// The cached snapshot of `account`, if any, without fetching.
-    pub async fn peek(&self, account: Uuid) -> Option<Arc<CachedSnapshot>> {
-        self.entries.get(&account).await
-    }
-
     /// The cached snapshot, or the result of `fetch` shared by every concurrent caller.
     /// With `refresh`, the cached entry is dropped first so this call fetches anew.
     pub async fn get_or_fetch<F, Fut, E>(
         &self,
-        account: Uuid,
+        key: SnapshotKey,
         refresh: bool,
         fetch: F,
     ) -> Result<(Arc<CachedSnapshot>, CacheOutcome), Arc<E>>
@@ -93,12 +94,12 @@ impl SnapshotCache {
         E: Send + Sync + 'static,
     {
         if refresh {
-            self.entries.invalidate(&account).await;
+            self.entries.invalidate(&key).await;
         }
         let fetched_here = AtomicBool::new(false);
         let entry = self
             .entries
-            .try_get_with(account, async {
+            .try_get_with(key, async {
                 // Counted here, before the fetch, so a failed fetch is still a miss.
                 fetched_here.store(true, Ordering::Relaxed);
                 metrics::counter!("directory_cache_misses_total").increment(1);
@@ -114,11 +115,6 @@ impl SnapshotCache {
             metrics::counter!("directory_cache_hits_total").increment(1);
         }
         Ok((entry, outcome))
-    }
-
-    /// Forgets `account`'s snapshot (credentials changed, account deleted).
-    pub async fn invalidate(&self, account: Uuid) {
-        self.entries.invalidate(&account).await;
     }
 }
 
@@ -141,7 +137,10 @@ mod tests {
     #[tokio::test]
     async fn concurrent_misses_share_one_fetch_and_errors_are_not_cached() {
         let cache = SnapshotCache::new(Duration::from_secs(60), 10);
-        let account = Uuid::new_v4();
+        let account = SnapshotKey {
+            account: Uuid::new_v4(),
+            credentials: 1,
+        };
         let fetches = Arc::new(AtomicUsize::new(0));
 
         let failing = cache
@@ -178,8 +177,23 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(outcome, CacheOutcome::Refreshed);
-        assert!(cache.peek(account).await.is_some());
-        cache.invalidate(account).await;
-        assert!(cache.peek(account).await.is_none());
+        let (_, outcome) = cache
+            .get_or_fetch(account, false, || async { Ok::<_, ()>(empty()) })
+            .await
+            .unwrap();
+        assert_eq!(outcome, CacheOutcome::Hit);
+        let changed = SnapshotKey {
+            credentials: 2,
+            ..account
+        };
+        let (_, outcome) = cache
+            .get_or_fetch(changed, false, || async { Ok::<_, ()>(empty()) })
+            .await
+            .unwrap();
+        assert_eq!(
+            outcome,
+            CacheOutcome::Miss,
+            "new credentials never see the old snapshot"
+        );
     }
 }

@@ -1,7 +1,11 @@
-//! The unified directory: normalized records, the normalization from Jamf, snapshot cache.
+//! The unified directory: the use case ([`DirectoryService`]), normalized records, the
+//! normalization from Jamf, the snapshot cache, list queries and cursors.
 
 pub mod cache;
 pub mod cursor;
 pub mod model;
 pub mod normalize;
 pub mod query;
+mod service;
+
+pub use service::{DirectoryError, DirectoryService, Served};

@@ -1,6 +1,6 @@
 //! Jamf records → unified directory records. Pure functions: no I/O, no clock, no panics.
 //!
-//! Decisions (see DESIGN §3):
+//! Decisions (the README's "The normalized record" documents them for callers):
 //! - **Ids.** Admin users keep the Jamf account id (`"16"`). API clients become
 //!   `api-client-<Jamf id>` and API roles `api-role-<Jamf id>`, so neither collides with
 //!   account ids or privilege-set role ids (`administrator`, `auditor`, `enrollment_only`,
@@ -28,7 +28,7 @@ mod tests;
 pub use fields::normalize_emails;
 
 use crate::directory::model::{DirectorySnapshot, MissingSource, User, compare_ids};
-use crate::jamf::records::{AccountRecord, JamfDirectory};
+use crate::jamf::records::JamfDirectory;
 
 use index::Index;
 
@@ -84,12 +84,4 @@ pub fn normalize_directory(directory: &JamfDirectory) -> DirectorySnapshot {
         workspaces,
         missing,
     }
-}
-
-/// Normalizes one account for the single-user path. `context` supplies the sites, groups
-/// and SSO settings read alongside it (its `accounts` are not consulted); with no groups,
-/// memberships come from the Classic detail's `groups` alone. `None` when `record` holds
-/// neither a v1 nor a Classic record.
-pub fn normalize_account(record: &AccountRecord, context: &JamfDirectory) -> Option<User> {
-    account::account_user(&Index::new(context), record)
 }

@@ -246,7 +246,6 @@ async fn update_account(
     let patch = parse::<PatchBody>(&body)?.validate()?;
     let updated = state.accounts.update(account.id, patch).await?;
     // A snapshot read with the old URL or credentials must not outlive them.
-    state.directory.cache.invalidate(account.id).await;
     Ok(Json(updated.into()))
 }
 
@@ -271,7 +270,6 @@ async fn delete_account(
     if !state.accounts.delete(account.id).await? {
         return Err(not_found(&id));
     }
-    state.directory.cache.invalidate(account.id).await;
     Ok(Json(Deleted { id: account.id }))
 }
 

@@ -1,4 +1,4 @@
-//! The one error type of the HTTP layer: renders DESIGN §2's envelope
+//! The one error type of the HTTP layer: renders the error envelope
 //! `{statusCode, error, message}` plus Truto's remote-error fields when Jamf caused it.
 
 use axum::Json;

@@ -82,7 +82,7 @@ pub async fn deadline(State(limit): State<Duration>, request: Request, next: Nex
 }
 
 /// Guarantees the error envelope: framework-made error responses (extractor rejections, 405,
-/// 413, ...) arrive as text or empty bodies; they are rewritten into DESIGN §2's envelope with
+/// 413, ...) arrive as text or empty bodies; they are rewritten into the error envelope with
 /// the same status, keeping the framework's message.
 pub async fn envelope_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;

@@ -10,7 +10,7 @@
 //!
 //! State is in memory, per replica. Keys are bounded: configured client ids, existing
 //! integrated accounts, and for `/auth/token` whatever id and address arrive — those are
-//! capped by the per-address quota and dropped by `Limits::sweep` once they are back to a
+//! capped by the per-address quota and dropped by `RateLimits::sweep` once they are back to a
 //! full quota, so the maps hold at most about one window's worth of distinct keys.
 
 mod docs;
@@ -152,14 +152,14 @@ fn ceil_secs(d: Duration) -> u64 {
 }
 
 /// Every quota of the service, built once from `[limits]`.
-pub struct Limits {
+pub struct RateLimits {
     client: Limiter,
     account: Limiter,
     token_client: Limiter,
     token_source: Limiter,
 }
 
-impl Limits {
+impl RateLimits {
     pub fn new(settings: &LimitSettings) -> Self {
         let secs = Duration::from_secs;
         Self {
@@ -294,7 +294,7 @@ mod tests {
 
     #[test]
     fn token_keys_are_capped_and_ipv6_hosts_share_their_64() {
-        let limits = Limits::new(&LimitSettings {
+        let limits = RateLimits::new(&LimitSettings {
             token_attempts: 1,
             ..LimitSettings::default()
         });

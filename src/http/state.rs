@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use metrics_exporter_prometheus::PrometheusHandle;
 
-use super::rate_limit::Limits;
+use super::rate_limit::RateLimits;
 use crate::accounts::AccountService;
 use crate::auth::Authority;
-use crate::directory::cache::SnapshotCache;
+use crate::directory::DirectoryService;
 use crate::directory::cursor::CursorCodec;
 use crate::settings::Settings;
 
@@ -19,13 +19,10 @@ pub struct AppState {
     pub authority: Arc<Authority>,
     /// Integrated accounts: storage, lifecycle and one Jamf client per account.
     pub accounts: Arc<AccountService>,
-    /// Snapshots and list cursors of the unified API.
-    pub directory: Arc<DirectoryState>,
+    /// Snapshots of integrated accounts' directories.
+    pub directory: Arc<DirectoryService>,
+    /// Signs and checks the unified lists' `next_cursor`.
+    pub cursors: Arc<CursorCodec>,
     /// Caller rate limits (`[limits]`).
-    pub limits: Arc<Limits>,
-}
-
-pub struct DirectoryState {
-    pub cache: SnapshotCache,
-    pub cursors: CursorCodec,
+    pub limits: Arc<RateLimits>,
 }

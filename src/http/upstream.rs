@@ -1,11 +1,21 @@
-//! How Jamf's failures reach callers (DESIGN §2): Jamf 401 → 401, 403 → 403 naming the
+//! How Jamf's failures reach callers: Jamf 401 → 401, 403 → 403 naming the
 //! privilege, unreachable or 5xx after retries → 502, deadline → 504; all flagged
 //! `truto_is_remote_error` with Jamf's body as `raw_response`.
 
 use axum::http::StatusCode;
 
 use super::error::ApiError;
+use crate::directory::DirectoryError;
 use crate::jamf::JamfError;
+
+impl From<DirectoryError> for ApiError {
+    fn from(err: DirectoryError) -> Self {
+        match err {
+            DirectoryError::Account(err) => err.into(),
+            DirectoryError::Jamf(err) => jamf_error(&err),
+        }
+    }
+}
 
 pub fn jamf_error(err: &JamfError) -> ApiError {
     let status = match err {

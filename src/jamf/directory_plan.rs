@@ -11,8 +11,8 @@ use super::error::JamfError;
 use super::plan::{PAGE_SIZE, PlanKind, pages};
 use super::reads::{known_version, optional};
 use super::records::{
-    AccessLevel, AccountRecord, ApiIntegrationRecord, ApiRoleRecord, ClassicAccountList,
-    GroupRecord, JamfDirectory, Paged, PrivilegeSet, RefusedList, SiteList, V1Account,
+    AccountRecord, ApiIntegrationRecord, ApiRoleRecord, ClassicAccountList, GroupRecord,
+    JamfAccessLevel, JamfDirectory, Paged, PrivilegeSet, RefusedList, SiteList, V1Account,
     V1AccountGroup, WithRaw,
 };
 
@@ -152,7 +152,7 @@ pub(super) fn needs_classic_account(account: &WithRaw<V1Account>) -> bool {
         account.parsed.privilege_level,
         Some(PrivilegeSet::Administrator | PrivilegeSet::Auditor | PrivilegeSet::EnrollmentOnly)
     );
-    !built_in && account.parsed.access_level != Some(AccessLevel::Group)
+    !built_in && account.parsed.access_level != Some(JamfAccessLevel::Group)
 }
 
 pub(super) fn needs_classic_group(group: &WithRaw<V1AccountGroup>) -> bool {

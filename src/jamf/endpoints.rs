@@ -23,7 +23,6 @@ pub const KEEP_ALIVE: Endpoint = endpoint("/api/v1/auth/keep-alive", None);
 pub const VERSION: Endpoint = endpoint("/api/v1/jamf-pro-version", None);
 
 pub const V1_ACCOUNTS: Endpoint = endpoint("/api/v1/accounts", Some("Read Accounts"));
-pub const V1_ACCOUNT: Endpoint = endpoint("/api/v1/accounts/{id}", Some("Read Accounts"));
 pub const V1_GROUPS: Endpoint = endpoint("/api/v1/account-groups", Some("Read Account Groups"));
 pub const CLASSIC_ACCOUNTS: Endpoint = endpoint("/JSSResource/accounts", Some("Read Accounts"));
 pub const CLASSIC_ACCOUNT: Endpoint =
@@ -33,6 +32,8 @@ pub const CLASSIC_GROUP: Endpoint =
 
 pub const SITES: Endpoint = endpoint("/api/v1/sites", Some("Read Sites"));
 pub const SSO: Endpoint = endpoint("/api/v3/sso", Some("Read SSO Settings"));
+/// Before Jamf Pro 11.10 (no `/api/v3/sso`).
+pub const SSO_V2: Endpoint = endpoint("/api/v2/sso", Some("Read SSO Settings"));
 pub const API_ROLES: Endpoint = endpoint("/api/v1/api-roles", Some("Read API Roles"));
 pub const API_CLIENTS: Endpoint =
     endpoint("/api/v1/api-integrations", Some("Read API Integrations"));

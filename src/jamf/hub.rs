@@ -8,7 +8,7 @@ use url::Url;
 
 use super::client::JamfClient;
 use super::token::JamfCredentials;
-use super::transport::{LimiterRegistry, Limits, Transport};
+use super::transport::{LimiterRegistry, Transport, UpstreamBounds};
 use super::url_policy::{PublicOnlyResolver, UrlRefusal, check_instance_url};
 use crate::settings::UpstreamSettings;
 
@@ -22,14 +22,14 @@ pub struct JamfHub {
 struct HubInner {
     http: reqwest::Client,
     limiters: LimiterRegistry,
-    limits: Arc<Limits>,
+    limits: Arc<UpstreamBounds>,
     allow_private_networks: bool,
 }
 
 impl JamfHub {
     /// Builds the shared HTTP client. Fails only if the TLS backend cannot start.
     pub fn new(settings: &UpstreamSettings) -> Result<Self, reqwest::Error> {
-        let limits = Limits::from(settings);
+        let limits = UpstreamBounds::from(settings);
         let mut headers = HeaderMap::new();
         // Jamf's Classic API answers XML unless asked for JSON.
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));

@@ -1,6 +1,5 @@
 //! The Jamf Pro client: authentication, limits, retries, wire records and fetch plans.
 
-mod account_plan;
 mod client;
 mod directory_plan;
 mod endpoints;
@@ -13,7 +12,6 @@ mod token;
 mod transport;
 pub mod url_policy;
 
-pub use account_plan::{AccountFetch, planned_account_requests};
 pub use client::JamfClient;
 pub use error::JamfError;
 pub use hub::JamfHub;

@@ -8,7 +8,7 @@ use super::endpoints;
 use super::error::JamfError;
 use super::records::{
     ClassicAccount, ClassicAccountDetail, ClassicGroup, ClassicGroupDetail, Fetched, JamfVersion,
-    SsoSettings, WithRaw,
+    SsoSettings, SsoSettingsV2, WithRaw,
 };
 
 impl JamfClient {
@@ -38,8 +38,20 @@ impl JamfClient {
         Ok(done.into_iter().map(|(_, item)| item).collect())
     }
 
+    /// `/api/v3/sso`, or `/api/v2/sso` where v3 is absent: before 11.10 by the version, or
+    /// when v3 answers 404 (a version that could not be read).
     pub(super) async fn sso(&self) -> Result<SsoSettings, JamfError> {
-        self.get(endpoints::SSO, endpoints::SSO.template, &[]).await
+        let version = known_version(self.version_unbounded().await)?;
+        if version.is_none_or(|v| v.supports_sso_v3()) {
+            let v3 = self.get(endpoints::SSO, endpoints::SSO.template, &[]);
+            if let Some(settings) = absent_if_not_found(v3.await)? {
+                return Ok(settings);
+            }
+        }
+        let v2: SsoSettingsV2 = self
+            .get(endpoints::SSO_V2, endpoints::SSO_V2.template, &[])
+            .await?;
+        Ok(v2.into())
     }
 
     /// Classic account detail; `None` when Jamf no longer has it (deleted since the list).

@@ -21,13 +21,13 @@ pub use classic::{
 pub use directory::{AccountRecord, Fetched, GroupRecord, JamfDirectory, RefusedList};
 pub use instance::{
     ApiIntegration, ApiIntegrationRecord, ApiRole, ApiRoleRecord, JamfProVersionResponse,
-    JamfVersion, OidcSettings, SamlSettings, Site, SiteList, SsoSettings,
+    JamfVersion, OidcSettings, SamlSettings, Site, SiteList, SsoSettings, SsoSettingsV2,
 };
 pub use parse::{RecordError, parse_json};
 pub use v1::{Paged, V1Account, V1AccountGroup, V1AccountGroupPage, V1AccountPage, V1GroupMember};
 pub use values::{
-    AccessLevel, AccountStatus, AccountType, JamfRef, PrivilegeCategory, PrivilegeSet, Privileges,
-    UNCATEGORIZED, WithRaw, is_assigned_id,
+    AccountType, JamfAccessLevel, JamfAccountStatus, JamfRef, PrivilegeCategory, PrivilegeSet,
+    Privileges, UNCATEGORIZED, WithRaw, is_assigned_id,
 };
 
 #[cfg(test)]

@@ -48,7 +48,7 @@ struct Token {
 }
 
 impl Token {
-    /// Refresh when less than max(30 s, 10 % of the lifetime) remains (DESIGN §4). The margin is
+    /// Refresh when less than max(30 s, 10 % of the lifetime) remains. The margin is
     /// capped at half the lifetime so a token shorter than a minute is still reused.
     fn needs_refresh(&self, now: Instant) -> bool {
         let lifetime = self.expires_at.saturating_duration_since(self.obtained);

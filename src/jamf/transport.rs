@@ -26,7 +26,7 @@ const RETRY_MAX_DELAY: Duration = Duration::from_secs(2);
 
 /// The limits every exchange obeys, taken from `[upstream]`.
 #[derive(Debug, Clone)]
-pub(crate) struct Limits {
+pub(crate) struct UpstreamBounds {
     pub(crate) timeout: Duration,
     pub(crate) deadline: Duration,
     pub(crate) max_retries: usize,
@@ -35,7 +35,7 @@ pub(crate) struct Limits {
     pub(crate) max_concurrency: usize,
 }
 
-impl From<&UpstreamSettings> for Limits {
+impl From<&UpstreamSettings> for UpstreamBounds {
     fn from(s: &UpstreamSettings) -> Self {
         Self {
             timeout: Duration::from_secs(s.timeout_secs),
@@ -88,7 +88,7 @@ pub(crate) struct Transport {
     pub(crate) http: reqwest::Client,
     pub(crate) base: Url,
     pub(crate) limiter: Arc<Semaphore>,
-    pub(crate) limits: Arc<Limits>,
+    pub(crate) limits: Arc<UpstreamBounds>,
 }
 
 /// A failed attempt and whether trying again could help.

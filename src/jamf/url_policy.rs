@@ -1,4 +1,4 @@
-//! Upstream URL safety (DESIGN §2): which Jamf URLs we agree to call, checked when an integrated
+//! Upstream URL safety: which Jamf URLs we agree to call, checked when an integrated
 //! account is created or updated and again at connect time, where a DNS resolver refuses
 //! non-public addresses so a name that later re-resolves to an internal address (DNS rebinding)
 //! cannot reach it.

@@ -6,7 +6,7 @@ mod lifecycle;
 mod storage;
 
 use jamf_directory::settings::Settings;
-use jamf_directory::sim::{SimConfig, SimServer};
+use jamf_sim::{SimConfig, SimServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -8,9 +8,9 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use jamf_directory::sim::{SimConfig, SimServer};
+use crate::support::PgSchema;
+use jamf_sim::{SimConfig, SimServer};
 use serde_json::{Value, json};
-use sqlx::Connection as _;
 use tokio::process::{Child, Command};
 
 const CLIENT_ID: &str = "durability";
@@ -240,28 +240,10 @@ async fn acknowledged_writes_survive_sigkill_on_sqlite() {
 
 #[tokio::test]
 async fn acknowledged_writes_survive_sigkill_on_postgres() {
-    let base = std::env::var("JAMF_DIRECTORY_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let mut admin = match sqlx::PgConnection::connect(&base).await {
-        Ok(conn) => conn,
-        Err(e) => {
-            eprintln!(
-                "SKIPPED: PostgreSQL durability test — cannot connect to {base} ({e}); set JAMF_DIRECTORY_TEST_POSTGRES_URL"
-            );
-            return;
-        }
+    let Some(schema) = PgSchema::create().await else {
+        return;
     };
-    let schema = format!("jd_durable_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&mut admin)
-        .await
-        .expect("create schema");
-    let separator = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{separator}options[search_path]={schema}");
-    let (acknowledged, found) = run("postgres", &url).await;
-    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-        .execute(&mut admin)
-        .await
-        .expect("drop schema");
+    let (acknowledged, found) = run("postgres", &schema.url).await;
+    schema.drop().await;
     assert_eq!(acknowledged, found);
 }

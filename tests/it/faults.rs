@@ -14,11 +14,13 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use jamf_directory::settings::Settings;
-use jamf_directory::sim::{SimConfig, SimServer};
+use jamf_sim::{SimConfig, SimServer};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{ADMIN_ID, ADMIN_SECRET, TestApp, access_token, spawn_app, test_settings};
+use crate::support::{
+    ADMIN_ID, ADMIN_SECRET, TestApp, access_token, connect_sim, spawn_app, test_settings,
+};
 
 const USERS: &str = "/unified/user-directory/users";
 /// Small upstream limits keep the suite fast; the bound below is derived from them.
@@ -112,23 +114,7 @@ impl Rig {
             .expect("simulator");
         let app = spawn_app(settings()).await;
         let token = access_token(&app, ADMIN_ID, ADMIN_SECRET).await;
-        let config = sim.control().config().clone();
-        let response = app
-            .client
-            .post(app.url("/integrated-account"))
-            .bearer_auth(&token)
-            .json(&json!({
-                "tenant_id": "acme",
-                "authentication_method": "oauth2_client_credentials",
-                "context": {"instance_url": sim.base_url(), "client_id": config.client_id,
-                            "client_secret": config.client_secret},
-            }))
-            .send()
-            .await
-            .expect("create");
-        let created: Value = response.json().await.expect("JSON");
-        assert_eq!(created["status"], "active", "{created}");
-        let account = created["id"].as_str().expect("id").to_owned();
+        let account = connect_sim(&app, &token, &sim, "acme").await;
         Self {
             app,
             sim,

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use jamf_directory::jamf::{JamfClient, JamfCredentials, JamfError, JamfHub, UrlRefusal};
 use jamf_directory::settings::UpstreamSettings;
-use jamf_directory::sim::Faults;
-use jamf_directory::sim::{SimConfig, SimServer};
+use jamf_sim::Faults;
+use jamf_sim::{SimConfig, SimServer};
 use secrecy::SecretString;
 use url::Url;
 
@@ -143,7 +143,7 @@ async fn clients_of_one_instance_share_the_concurrency_bound() {
     let b = client(&hub, sim.base_url(), oauth(&sim));
     let calls = (0..24).map(|i| {
         let c = if i % 2 == 0 { a.clone() } else { b.clone() };
-        async move { c.fetch_account("1").await }
+        async move { c.can_read_accounts().await }
     });
     for result in futures::future::join_all(calls).await {
         result.expect("fetch succeeds");
@@ -168,17 +168,6 @@ async fn gateway_errors_are_retried_and_client_errors_are_not() {
         .expect("third attempt succeeds");
     assert_eq!(count_status(&sim, V1_ACCOUNTS, 503), 2);
     assert_eq!(count_status(&sim, V1_ACCOUNTS, 200), 1);
-
-    let missing = client
-        .fetch_account("999999")
-        .await
-        .expect("404 is an answer");
-    assert!(missing.is_none());
-    assert_eq!(
-        count(&sim, "GET /api/v1/accounts/{id}"),
-        1,
-        "no retry on 404"
-    );
 
     sim.control().clear_faults();
     let faults = Faults {
@@ -313,27 +302,30 @@ fn metrics_are_labelled_by_endpoint_template() {
         .expect("runtime");
     metrics::with_local_recorder(&recorder, || {
         runtime.block_on(async {
-            let sim = sim(|c| c.jamf_version = "10.42.1".into()).await;
+            let sim = sim(|c| {
+                c.jamf_version = "10.42.1".into();
+                c.accounts = 20;
+            })
+            .await;
             let client = client(&hub(|_| {}), sim.base_url(), oauth(&sim));
-            let found = client.fetch_account("4").await.expect("fetch");
-            assert!(found.is_some());
+            client.fetch_directory().await.expect("fetch");
         })
     });
     let text = handle.render();
     let account =
-        r#"jamf_requests_total{endpoint="/JSSResource/accounts/userid/{id}",status="200"} 1"#;
+        r#"jamf_requests_total{endpoint="/JSSResource/accounts/userid/{id}",status="200"} 20"#;
     assert!(text.contains(account), "{text}");
     assert!(
         text.contains(r#"jamf_token_requests_total{outcome="success"} 1"#),
         "{text}"
     );
     assert!(
-        text.contains(r#"jamf_request_duration_seconds_count{endpoint="/api/v3/sso"} 1"#),
+        text.contains(r#"jamf_request_duration_seconds_count{endpoint="/api/v2/sso"} 1"#),
         "{text}"
     );
     assert!(text.contains("jamf_inflight_requests 0"), "{text}");
     assert!(
-        !text.contains("userid/4"),
+        !text.contains("userid/4\""),
         "raw paths never become labels: {text}"
     );
 }

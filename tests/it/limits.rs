@@ -8,14 +8,14 @@
 use std::time::Duration;
 
 use jamf_directory::settings::{LimitSettings, Settings};
-use jamf_directory::sim::{SimConfig, SimServer};
+use jamf_sim::{SimConfig, SimServer};
 use reqwest::header::RETRY_AFTER;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::support::{
-    ADMIN_ID, ADMIN_SECRET, READER_ID, READER_SECRET, TestApp, access_token, caller, spawn_app,
-    test_settings, unlimited,
+    ADMIN_ID, ADMIN_SECRET, READER_ID, READER_SECRET, TestApp, access_token, caller, connect_sim,
+    spawn_app, test_settings, unlimited,
 };
 
 const USERS: &str = "/unified/user-directory/users";
@@ -27,21 +27,21 @@ fn settings_with(limits: LimitSettings) -> Settings {
 }
 
 /// The three `RateLimit` fields and `Retry-After` (when present) of a response.
-struct Limits {
+struct RateLimitHeaders {
     limit: u64,
     remaining: u64,
     reset: u64,
     retry_after: Option<u64>,
 }
 
-fn limits_of(response: &Response) -> Limits {
+fn limits_of(response: &Response) -> RateLimitHeaders {
     let number = |name: &str| {
         response
             .headers()
             .get(name)
             .map(|v| v.to_str().unwrap().parse::<u64>().unwrap())
     };
-    Limits {
+    RateLimitHeaders {
         limit: number("ratelimit-limit").expect("ratelimit-limit"),
         remaining: number("ratelimit-remaining").expect("ratelimit-remaining"),
         reset: number("ratelimit-reset").expect("ratelimit-reset"),
@@ -58,32 +58,7 @@ async fn get(app: &TestApp, token: &str, path: &str) -> Response {
         .unwrap()
 }
 
-/// Connects an integrated account of `tenant` to `sim`; returns its id.
-async fn connect(app: &TestApp, token: &str, sim: &SimServer, tenant: &str) -> String {
-    let created: Value = app
-        .client
-        .post(app.url("/integrated-account"))
-        .bearer_auth(token)
-        .json(&json!({
-            "tenant_id": tenant,
-            "authentication_method": "oauth2_client_credentials",
-            "context": {
-                "instance_url": sim.base_url(),
-                "client_id": sim.control().config().client_id,
-                "client_secret": sim.control().config().client_secret,
-            }
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(created["status"], "active", "{created}");
-    created["id"].as_str().unwrap().to_string()
-}
-
-async fn assert_refused(response: Response, whose: &str) -> Limits {
+async fn assert_refused(response: Response, whose: &str) -> RateLimitHeaders {
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     let limits = limits_of(&response);
     let body: Value = response.json().await.unwrap();
@@ -164,8 +139,8 @@ async fn one_accounts_burst_leaves_other_accounts_and_other_tenants_alone() {
     let app = spawn_app(settings).await;
     let admin = access_token(&app, ADMIN_ID, ADMIN_SECRET).await;
     let outsider = access_token(&app, "globex-reader", "globex-secret-0123456789").await;
-    let busy = connect(&app, &admin, &sim, "acme").await;
-    let quiet = connect(&app, &admin, &sim, "acme").await;
+    let busy = connect_sim(&app, &admin, &sim, "acme").await;
+    let quiet = connect_sim(&app, &admin, &sim, "acme").await;
     let users = |id: &str| format!("{USERS}?integrated_account_id={id}");
 
     // A caller who may not see the account gets the usual 404 and spends none of its quota.

@@ -10,7 +10,6 @@ mod jamf_client;
 mod limits;
 mod metrics;
 mod secrets;
-mod sim;
 mod support;
 mod token;
 mod unified;

@@ -1,4 +1,4 @@
-//! `/metrics` end to end (DESIGN §5): a scenario through the real service and simulator, then
+//! `/metrics` end to end: a scenario through the real service and simulator, then
 //! a scrape, checking every metric family moved by what the scenario did.
 //!
 //! The Prometheus recorder is process-global. Each check compares a scrape taken after the
@@ -7,11 +7,13 @@
 
 use std::time::Duration;
 
-use jamf_directory::sim::{Availability, Faults, SimConfig, SimServer};
+use jamf_sim::{Availability, Faults, SimConfig, SimServer};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::support::{ADMIN_ID, ADMIN_SECRET, TestApp, spawn_app, test_settings};
+use crate::support::{
+    ADMIN_ID, ADMIN_SECRET, TestApp, connect_sim, ran_in_own_process, spawn_app, test_settings,
+};
 
 mod scrape;
 
@@ -38,26 +40,7 @@ async fn connected(sim: &SimServer) -> (TestApp, String, String) {
     let app = spawn_app(settings).await;
     let issued: Value = token(&app, ADMIN_SECRET).await.json().await.unwrap();
     let bearer = issued["access_token"].as_str().expect("a token").to_owned();
-    let config = sim.control().config();
-    let body = json!({
-        "tenant_id": "acme",
-        "authentication_method": "oauth2_client_credentials",
-        "context": { "instance_url": sim.base_url(), "client_id": config.client_id,
-                     "client_secret": config.client_secret }
-    });
-    let created: Value = app
-        .client
-        .post(app.url("/integrated-account"))
-        .bearer_auth(&bearer)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(created["status"], "active", "{created}");
-    let account = created["id"].as_str().unwrap().to_owned();
+    let account = connect_sim(&app, &bearer, sim, "acme").await;
     (app, bearer, account)
 }
 
@@ -70,8 +53,12 @@ async fn list(app: &TestApp, bearer: &str, account: &str, no_cache: bool) -> req
     request.send().await.unwrap()
 }
 
+/// Reads deltas of process-wide counters, so it runs in a process of its own.
 #[tokio::test]
 async fn every_family_moves_with_a_scenario() {
+    if ran_in_own_process("metrics::every_family_moves_with_a_scenario") {
+        return;
+    }
     let sim = SimServer::start(SimConfig::default())
         .await
         .expect("simulator");

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
-use jamf_directory::sim::{SimConfig, SimServer};
+use jamf_sim::{SimConfig, SimServer};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tracing_subscriber::fmt::MakeWriter;

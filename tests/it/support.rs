@@ -1,6 +1,7 @@
 //! Shared test harness: starts the real service through `launch` on 127.0.0.1:0.
 
 use jamf_directory::settings::{CallerClient, LimitSettings, Settings};
+use jamf_sim::SimServer;
 use secrecy::SecretString;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -124,4 +125,109 @@ pub async fn access_token(app: &TestApp, client_id: &str, secret: &str) -> Strin
         .as_str()
         .expect("access_token")
         .to_owned()
+}
+
+/// The create body that connects `sim` as an integrated account of `tenant` with the
+/// simulator's own API client.
+pub fn sim_account_body(sim: &SimServer, tenant: &str) -> serde_json::Value {
+    let config = sim.control().config();
+    serde_json::json!({
+        "tenant_id": tenant,
+        "authentication_method": "oauth2_client_credentials",
+        "context": {
+            "instance_url": sim.base_url(),
+            "client_id": config.client_id,
+            "client_secret": config.client_secret,
+        }
+    })
+}
+
+/// Connects `sim` as an integrated account of `tenant` (with a token holding
+/// `accounts:write`), asserts that validation made it `active`, and returns its id.
+pub async fn connect_sim(app: &TestApp, token: &str, sim: &SimServer, tenant: &str) -> String {
+    let response = app
+        .client
+        .post(app.url("/integrated-account"))
+        .bearer_auth(token)
+        .json(&sim_account_body(sim, tenant))
+        .send()
+        .await
+        .expect("create request");
+    assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+    let created: serde_json::Value = response.json().await.expect("account JSON");
+    assert_eq!(created["status"], "active", "{created}");
+    created["id"].as_str().expect("id").to_owned()
+}
+
+/// A fresh schema on the test PostgreSQL server (`JAMF_DIRECTORY_TEST_POSTGRES_URL`, default
+/// the local server), dropped by [`PgSchema::drop`].
+pub struct PgSchema {
+    base: String,
+    pub name: String,
+    /// A database URL whose connections use only this schema.
+    pub url: String,
+}
+
+impl PgSchema {
+    /// `None` (the test then skips, saying so) when no PostgreSQL answers, unless `CI` is set:
+    /// there a missing server is a failure, never a silent pass.
+    pub async fn create() -> Option<Self> {
+        use sqlx::Connection as _;
+        let base = std::env::var("JAMF_DIRECTORY_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let mut conn = match sqlx::PgConnection::connect(&base).await {
+            Ok(conn) => conn,
+            Err(e) if std::env::var_os("CI").is_some() => {
+                panic!("PostgreSQL tests: cannot connect to {base} ({e}), and CI is set")
+            }
+            Err(e) => {
+                eprintln!(
+                    "SKIPPED: PostgreSQL tests — cannot connect to {base} ({e}); set JAMF_DIRECTORY_TEST_POSTGRES_URL"
+                );
+                return None;
+            }
+        };
+        let name = format!("jd_it_{}", uuid::Uuid::new_v4().simple());
+        sqlx::query(&format!("CREATE SCHEMA {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("create schema");
+        let separator = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{separator}options[search_path]={name}");
+        Some(Self { base, name, url })
+    }
+
+    /// A connection to the server (not confined to the schema), to inspect what was stored.
+    pub async fn admin(&self) -> sqlx::PgConnection {
+        use sqlx::Connection as _;
+        sqlx::PgConnection::connect(&self.base)
+            .await
+            .expect("connect")
+    }
+
+    pub async fn drop(self) {
+        let mut conn = self.admin().await;
+        sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.name))
+            .execute(&mut conn)
+            .await
+            .expect("drop schema");
+    }
+}
+
+/// Runs the test `name` (its full path, e.g. `metrics::some_test`) alone in a child process of
+/// this test binary, asserts that it passed there, and returns `true`; in that child it returns
+/// `false` so the test runs its body. For tests that read process-global state (the Prometheus
+/// recorder): `cargo test` runs every test of a binary as threads of one process.
+pub fn ran_in_own_process(name: &str) -> bool {
+    const CHILD: &str = "JAMF_DIRECTORY_TEST_OWN_PROCESS";
+    if std::env::var_os(CHILD).is_some() {
+        return false;
+    }
+    let status = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args([name, "--exact", "--test-threads=1", "--nocapture"])
+        .env(CHILD, "1")
+        .status()
+        .expect("run the test binary");
+    assert!(status.success(), "{name} failed in its own process");
+    true
 }

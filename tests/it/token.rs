@@ -1,4 +1,4 @@
-//! `POST /auth/token` against the conformance matrix of service-anchors §C.1, over real HTTP.
+//! `POST /auth/token` against the RFC 6749 token-endpoint conformance matrix, over real HTTP.
 
 use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderMap, PRAGMA, WWW_AUTHENTICATE};

@@ -5,11 +5,11 @@ mod failures;
 mod lists;
 
 use jamf_directory::settings::Settings;
-use jamf_directory::sim::{SimConfig, SimServer};
+use jamf_sim::{SimConfig, SimServer};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::support::{ADMIN_ID, ADMIN_SECRET, TestApp, spawn_app, test_settings};
+use crate::support::{ADMIN_ID, ADMIN_SECRET, TestApp, connect_sim, spawn_app, test_settings};
 
 const USERS: &str = "/unified/user-directory/users";
 
@@ -30,27 +30,7 @@ impl Fixture {
         let sim = SimServer::start(sim_config).await.expect("simulator");
         let app = spawn_app(settings).await;
         let token = bearer(&app).await;
-        let created: Value = app
-            .client
-            .post(app.url("/integrated-account"))
-            .bearer_auth(&token)
-            .json(&json!({
-                "tenant_id": "acme",
-                "authentication_method": "oauth2_client_credentials",
-                "context": {
-                    "instance_url": sim.base_url(),
-                    "client_id": sim.control().config().client_id,
-                    "client_secret": sim.control().config().client_secret,
-                }
-            }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(created["status"], "active", "{created}");
-        let account = created["id"].as_str().unwrap().to_string();
+        let account = connect_sim(&app, &token, &sim, "acme").await;
         sim.control().reset_stats();
         Self {
             app,

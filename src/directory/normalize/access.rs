@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::directory::model::{Grant, Privilege, RoleRef, Via, ViaKind, WorkspaceRef, compare_ids};
-use crate::jamf::records::{AccessLevel, PrivilegeSet, Privileges};
+use crate::jamf::records::{JamfAccessLevel, PrivilegeSet, Privileges};
 
 use super::fields::privilege_set_role;
 use super::index::{GroupFacts, Index};
@@ -31,13 +31,13 @@ pub(super) fn set_role(
 /// An account's roles: its privilege set, scoped to its site for Site Access; for Group
 /// Access one role per group (the group's set, else the account's, else `custom`).
 pub(super) fn account_roles(
-    access_level: Option<&AccessLevel>,
+    access_level: Option<&JamfAccessLevel>,
     privilege_set: Option<&PrivilegeSet>,
     site: Option<&WorkspaceRef>,
     groups: &[GroupFacts<'_>],
 ) -> Vec<RoleRef> {
     match access_level {
-        Some(AccessLevel::Group) => groups
+        Some(JamfAccessLevel::Group) => groups
             .iter()
             .map(|group| {
                 let set = group
@@ -47,7 +47,7 @@ pub(super) fn account_roles(
                 set_role(set, Some(group), group.site.clone())
             })
             .collect(),
-        Some(AccessLevel::Site) => privilege_set
+        Some(JamfAccessLevel::Site) => privilege_set
             .map(|set| set_role(set, None, site.cloned()))
             .into_iter()
             .collect(),
@@ -62,16 +62,16 @@ pub(super) fn account_roles(
 /// groups' sites (every site for a Full Access group) for Group Access.
 pub(super) fn account_workspaces(
     index: &Index<'_>,
-    access_level: Option<&AccessLevel>,
+    access_level: Option<&JamfAccessLevel>,
     site: Option<&WorkspaceRef>,
     groups: &[GroupFacts<'_>],
 ) -> Vec<WorkspaceRef> {
     let mut workspaces: Vec<WorkspaceRef> = match access_level {
-        Some(AccessLevel::Full) => index.all_sites(),
-        Some(AccessLevel::Group) => groups
+        Some(JamfAccessLevel::Full) => index.all_sites(),
+        Some(JamfAccessLevel::Group) => groups
             .iter()
             .flat_map(|group| match group.access_level {
-                Some(AccessLevel::Full) => index.all_sites(),
+                Some(JamfAccessLevel::Full) => index.all_sites(),
                 _ => group.site.iter().cloned().collect(),
             })
             .collect(),
@@ -87,7 +87,7 @@ pub(super) fn account_workspaces(
 /// accounts hold nothing of their own beyond what Classic lists.
 pub(super) fn own_permissions(
     account_id: &str,
-    access_level: Option<&AccessLevel>,
+    access_level: Option<&JamfAccessLevel>,
     privilege_set: Option<&PrivilegeSet>,
     classic_privileges: Option<&Privileges>,
 ) -> Grant {
@@ -101,7 +101,7 @@ pub(super) fn own_permissions(
     let custom_was_read =
         classic_privileges.is_some() && privilege_set == Some(&PrivilegeSet::Custom);
     let privileges = match (access_level, privilege_set) {
-        (Some(AccessLevel::Group), _) | (_, None) => Vec::new(),
+        (Some(JamfAccessLevel::Group), _) | (_, None) => Vec::new(),
         (_, Some(_)) if custom_was_read => Vec::new(),
         (_, Some(set)) => vec![set_privilege(set)],
     };

@@ -9,7 +9,9 @@ use crate::directory::model::{
     Group, GroupMember, GroupType, Permissions, RemoteData, Role, RoleType, User, UserType,
     Workspace, WorkspaceStatus, compare_ids,
 };
-use crate::jamf::records::{AccessLevel, ApiRoleRecord, GroupRecord, PrivilegeSet, is_assigned_id};
+use crate::jamf::records::{
+    ApiRoleRecord, GroupRecord, JamfAccessLevel, PrivilegeSet, is_assigned_id,
+};
 
 use super::access::{self, set_role};
 use super::fields;
@@ -153,7 +155,7 @@ fn built_in_set_privileges(index: &Index<'_>) -> BTreeMap<String, Vec<String>> {
         .iter()
         .filter_map(|r| r.classic.as_ref())
         .filter_map(|c| {
-            let own = c.parsed.access_level != Some(AccessLevel::Group);
+            let own = c.parsed.access_level != Some(JamfAccessLevel::Group);
             let set = c.parsed.privilege_set.as_ref().filter(|_| own)?;
             Some((
                 set,

@@ -1,7 +1,7 @@
 //! Single-field rules: emails, name split, status, privilege-set and access-level naming.
 
 use crate::directory::model::{AccessLevel, Email, UserStatus};
-use crate::jamf::records::{self, AccountStatus, PrivilegeSet};
+use crate::jamf::records::{self, JamfAccountStatus, PrivilegeSet};
 
 /// Emails in the order given: trimmed, lowercased, empty ones dropped, duplicates removed;
 /// the first is primary. Idempotent. Lowercasing (as JupiterOne does) makes the record the
@@ -46,16 +46,16 @@ pub(super) fn split_name(full_name: Option<&str>) -> (Option<String>, Option<Str
 /// Status and, when it needs saying, why. Jamf shows accounts locked out by the password
 /// policy as `Disabled`; failed login attempts (Jamf Pro API only) hint at that.
 pub(super) fn status(
-    raw: Option<&AccountStatus>,
+    raw: Option<&JamfAccountStatus>,
     failed_login_attempts: Option<i64>,
 ) -> (UserStatus, Option<String>) {
     match raw {
-        Some(AccountStatus::Enabled) => (UserStatus::Active, None),
-        Some(AccountStatus::Disabled) => (
+        Some(JamfAccountStatus::Enabled) => (UserStatus::Active, None),
+        Some(JamfAccountStatus::Disabled) => (
             UserStatus::Inactive,
             Some(disabled_detail(failed_login_attempts)),
         ),
-        Some(AccountStatus::Other(raw)) => (
+        Some(JamfAccountStatus::Other(raw)) => (
             UserStatus::Other(raw.clone()),
             Some(format!(
                 "Jamf Pro reported the account status {raw:?}, which has no unified equivalent"
@@ -80,12 +80,12 @@ fn disabled_detail(failed_login_attempts: Option<i64>) -> String {
 }
 
 /// The unified access level; an unknown Jamf spelling maps to none (it stays in `remote_data`).
-pub(super) fn access_level(raw: Option<&records::AccessLevel>) -> Option<AccessLevel> {
+pub(super) fn access_level(raw: Option<&records::JamfAccessLevel>) -> Option<AccessLevel> {
     match raw? {
-        records::AccessLevel::Full => Some(AccessLevel::FullAccess),
-        records::AccessLevel::Site => Some(AccessLevel::SiteAccess),
-        records::AccessLevel::Group => Some(AccessLevel::GroupAccess),
-        records::AccessLevel::Other(_) => None,
+        records::JamfAccessLevel::Full => Some(AccessLevel::FullAccess),
+        records::JamfAccessLevel::Site => Some(AccessLevel::SiteAccess),
+        records::JamfAccessLevel::Group => Some(AccessLevel::GroupAccess),
+        records::JamfAccessLevel::Other(_) => None,
     }
 }
 

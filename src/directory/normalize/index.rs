@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::directory::model::{GroupRef, WorkspaceRef};
 use crate::jamf::records::{
-    AccessLevel, ClassicAccountGroup, GroupRecord, JamfDirectory, PrivilegeSet, Privileges,
+    ClassicAccountGroup, GroupRecord, JamfAccessLevel, JamfDirectory, PrivilegeSet, Privileges,
     is_assigned_id,
 };
 
@@ -22,7 +22,7 @@ pub(super) struct Index<'a> {
 pub(super) struct GroupFacts<'a> {
     pub(super) id: &'a str,
     pub(super) name: Option<&'a str>,
-    pub(super) access_level: Option<&'a AccessLevel>,
+    pub(super) access_level: Option<&'a JamfAccessLevel>,
     pub(super) privilege_set: Option<&'a PrivilegeSet>,
     pub(super) site: Option<WorkspaceRef>,
     /// Categorized Classic privileges, when read and non-empty.

@@ -15,13 +15,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use self::envelope::{ListEnvelope, with_cache_headers};
-use self::params::{Endpoint, ListParams};
+use self::params::{ListParams, QueryKind};
 use self::query_docs::{GetQuery, ListQuery, UserListQuery};
 use self::render::{Context, Fields, single};
 use self::source::{not_found, wants_fresh};
 use super::caller::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::state::AppState;
+use crate::directory::Served;
 use crate::directory::cache::CachedSnapshot;
 use crate::directory::model::{Group, Role, User, Workspace};
 use crate::directory::query::{self, UserFilter};
@@ -88,7 +89,7 @@ fn page<T: Serialize>(
         params.common.account_id,
         params.users.canonical()
     );
-    let cursors = &state.directory.cursors;
+    let cursors = &state.cursors;
     let after = params
         .cursor
         .as_deref()
@@ -118,8 +119,11 @@ async fn list_resource<T: Serialize>(
     id_of: fn(&T) -> &str,
 ) -> Result<Response, ApiError> {
     caller.require(SCOPE)?;
-    let params = params::parse(query.as_deref(), Endpoint::OtherList)?;
-    let (cached, outcome) = source::snapshot(
+    let params = params::parse(query.as_deref(), QueryKind::OtherList)?;
+    let Served {
+        snapshot: cached,
+        outcome,
+    } = source::snapshot(
         &state,
         &caller,
         params.common.account_id,
@@ -149,8 +153,11 @@ async fn get_resource<T: Serialize>(
     find: fn(&CachedSnapshot, &str) -> Option<T>,
 ) -> Result<Response, ApiError> {
     caller.require(SCOPE)?;
-    let params = params::parse(query.as_deref(), Endpoint::Get)?;
-    let (cached, outcome) = source::snapshot(
+    let params = params::parse(query.as_deref(), QueryKind::Get)?;
+    let Served {
+        snapshot: cached,
+        outcome,
+    } = source::snapshot(
         &state,
         &caller,
         params.common.account_id,
@@ -180,8 +187,11 @@ async fn list_users(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     caller.require(SCOPE)?;
-    let params = params::parse(query.as_deref(), Endpoint::UserList)?;
-    let (cached, outcome) = source::snapshot(
+    let params = params::parse(query.as_deref(), QueryKind::UserList)?;
+    let Served {
+        snapshot: cached,
+        outcome,
+    } = source::snapshot(
         &state,
         &caller,
         params.common.account_id,
@@ -203,8 +213,9 @@ async fn list_users(
 
 /// Get one user with full detail, including `permissions`.
 ///
-/// On a cold cache only this account is fetched from Jamf (its record, its groups and the SSO
-/// settings), not the whole directory.
+/// Served from the same snapshot as the list, so the record is identical to the list's (with
+/// `permissions` always included). On a cold cache the directory is fetched and cached once,
+/// shared with any concurrent list.
 #[utoipa::path(get, path = "/unified/user-directory/users/{id}", tag = "user-directory",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "User id: a Jamf account id, or `api-client-<id>`"), GetQuery),
@@ -219,18 +230,10 @@ async fn get_user(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    caller.require(SCOPE)?;
-    let params = params::parse(query.as_deref(), Endpoint::Get)?;
-    let (user, outcome, age) = source::user(
-        &state,
-        &caller,
-        params.common.account_id,
-        &id,
-        wants_fresh(&headers),
-    )
-    .await?;
-    let body = single(&user, &params.common.view)?;
-    Ok(with_cache_headers(body, outcome, age))
+    get_resource(state, caller, headers, query, id, "user", |c, id| {
+        c.snapshot.user(id).cloned()
+    })
+    .await
 }
 
 /// List groups: Jamf account groups, with members computed from the accounts.

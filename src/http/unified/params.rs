@@ -35,9 +35,9 @@ pub struct ListParams {
     pub users: UserFilter,
 }
 
-/// Which endpoint the parameters are for: each accepts its own set.
+/// Which kind of unified endpoint the parameters are for: each accepts its own set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
+pub enum QueryKind {
     UserList,
     OtherList,
     Get,
@@ -61,10 +61,10 @@ const USER_FILTERS: [&str; 8] = [
     "is_2fa_enabled",
 ];
 
-fn accepted(endpoint: Endpoint, name: &str) -> bool {
+fn accepted(endpoint: QueryKind, name: &str) -> bool {
     COMMON.contains(&name)
-        || (endpoint != Endpoint::Get && LIST.contains(&name))
-        || (endpoint == Endpoint::UserList && USER_FILTERS.contains(&name))
+        || (endpoint != QueryKind::Get && LIST.contains(&name))
+        || (endpoint == QueryKind::UserList && USER_FILTERS.contains(&name))
 }
 
 fn invalid(name: &str, message: impl std::fmt::Display) -> ApiError {
@@ -89,7 +89,7 @@ fn non_empty(name: &str, value: String) -> Result<String, ApiError> {
 
 /// Parses `query` for `endpoint`. Unknown parameters are refused (a typo must not silently
 /// widen an access review), except other `truto_*` parameters, which Truto clients may send.
-pub fn parse(query: Option<&str>, endpoint: Endpoint) -> Result<ListParams, ApiError> {
+pub fn parse(query: Option<&str>, endpoint: QueryKind) -> Result<ListParams, ApiError> {
     let mut account_id = None;
     let mut view = View::default();
     let mut limit = DEFAULT_LIMIT;
@@ -209,7 +209,7 @@ mod tests {
 &role_id=administrator&group_id=3&workspace_id=1&type=all&is_2fa_enabled=null&include=permissions\
 &truto_ignore_remote_data=true&truto_exclude_fields[]=emails&truto_exclude_fields[]=roles&truto_response_format=unified"
         );
-        let p = parse(Some(&q), Endpoint::UserList).unwrap();
+        let p = parse(Some(&q), QueryKind::UserList).unwrap();
         assert_eq!(p.limit, 5);
         assert_eq!(p.cursor.as_deref(), Some("abc"));
         assert_eq!(p.users.email.as_deref(), Some("A@b.com"));
@@ -242,7 +242,7 @@ mod tests {
             } else {
                 format!("integrated_account_id={ID}&{extra}")
             };
-            let err = parse(Some(&q), Endpoint::UserList).unwrap_err();
+            let err = parse(Some(&q), QueryKind::UserList).unwrap_err();
             assert_eq!(err.status(), axum::http::StatusCode::BAD_REQUEST, "{q}");
             assert!(err.message().contains(name), "{q}: {}", err.message());
         }
@@ -251,9 +251,9 @@ mod tests {
     #[test]
     fn endpoints_accept_only_their_parameters() {
         let q = format!("integrated_account_id={ID}&status=active");
-        assert!(parse(Some(&q), Endpoint::OtherList).is_err());
+        assert!(parse(Some(&q), QueryKind::OtherList).is_err());
         let q = format!("integrated_account_id={ID}&limit=3");
-        assert!(parse(Some(&q), Endpoint::Get).is_err());
-        assert!(parse(Some(&q), Endpoint::OtherList).is_ok());
+        assert!(parse(Some(&q), QueryKind::Get).is_err());
+        assert!(parse(Some(&q), QueryKind::OtherList).is_ok());
     }
 }

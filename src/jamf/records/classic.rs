@@ -4,7 +4,9 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::lenient;
-use super::values::{AccessLevel, AccountStatus, JamfRef, PrivilegeSet, Privileges, WithRaw};
+use super::values::{
+    JamfAccessLevel, JamfAccountStatus, JamfRef, PrivilegeSet, Privileges, WithRaw,
+};
 
 /// `GET /JSSResource/accounts`: ids and names only, unpaged.
 ///
@@ -71,13 +73,13 @@ pub struct ClassicAccount {
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub email_address: Option<String>,
     #[serde(default)]
-    pub enabled: Option<AccountStatus>,
+    pub enabled: Option<JamfAccountStatus>,
     #[serde(default, deserialize_with = "lenient::opt_record")]
     pub ldap_server: Option<JamfRef>,
     #[serde(default, deserialize_with = "lenient::opt_bool")]
     pub force_password_change: Option<bool>,
     #[serde(default)]
-    pub access_level: Option<AccessLevel>,
+    pub access_level: Option<JamfAccessLevel>,
     #[serde(default)]
     pub privilege_set: Option<PrivilegeSet>,
     #[serde(default, deserialize_with = "lenient::opt_record")]
@@ -116,7 +118,7 @@ pub struct ClassicGroup {
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub name: Option<String>,
     #[serde(default)]
-    pub access_level: Option<AccessLevel>,
+    pub access_level: Option<JamfAccessLevel>,
     #[serde(default)]
     pub privilege_set: Option<PrivilegeSet>,
     #[serde(default, deserialize_with = "lenient::opt_record")]

@@ -1,4 +1,4 @@
-//! Real Jamf payloads (reference §3–4), shared by parsing and normalization tests.
+//! Real Jamf payloads (as documented in `docs/jamf-pro-api.md`), shared by parsing and normalization tests.
 
 /// Real Classic list, Jamf Cloud 10.42.1 (served as `text/plain;charset=UTF-8`).
 pub(crate) const CLASSIC_LIST: &[u8] = br#"{"accounts":{"users":[{"id":12,"name":"adam.pierson"},{"id":1,"name":"adam.williams"},{"id":9,"name":"austin.kelleher"},{"id":16,"name":"Wrong_Permissions"}],"groups":[{"id":1,"name":"Test Group","site":{"id":1,"name":"Test site"}},{"id":2,"name":"Another Test Group","site":{"id":1,"name":"Test site"}}]}}"#;

@@ -54,6 +54,11 @@ impl JamfVersion {
         *self >= Self::new(11, 23, 0)
     }
 
+    /// `GET /api/v3/sso` exists; before it, `/api/v2/sso` serves the SAML-only settings.
+    pub fn supports_sso_v3(&self) -> bool {
+        *self >= Self::new(11, 10, 0)
+    }
+
     /// `GET /api/v1/account-groups` exists (first seen in the 11.27.0 schema).
     pub fn supports_v1_account_groups(&self) -> bool {
         *self >= Self::new(11, 27, 0)
@@ -100,7 +105,7 @@ impl<'de> Deserialize<'de> for SiteList {
     }
 }
 
-/// `GET /api/v3/sso` (`SsoSettingsV3`); also reads the flat 11.7 `/api/v2/sso` shape.
+/// `GET /api/v3/sso` (`SsoSettingsV3`); [`SsoSettingsV2`] converts into it.
 /// Every field is optional: an absent flag stays unknown rather than becoming `false`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -136,6 +141,36 @@ pub struct SamlSettings {
     pub idp_provider_type: Option<String>,
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub user_mapping: Option<String>,
+}
+
+/// `GET /api/v2/sso`, the SAML-only settings of Jamf Pro before `/api/v3/sso` (11.10): the
+/// same facts, flat at the top level.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SsoSettingsV2 {
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    pub sso_enabled: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::opt_bool")]
+    pub sso_bypass_allowed: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub idp_provider_type: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub user_mapping: Option<String>,
+}
+
+impl From<SsoSettingsV2> for SsoSettings {
+    fn from(v2: SsoSettingsV2) -> Self {
+        Self {
+            sso_enabled: v2.sso_enabled,
+            sso_bypass_allowed: v2.sso_bypass_allowed,
+            configuration_type: Some("SAML".to_owned()),
+            oidc_settings: None,
+            saml_settings: Some(SamlSettings {
+                idp_provider_type: v2.idp_provider_type,
+                user_mapping: v2.user_mapping,
+            }),
+        }
+    }
 }
 
 /// An API role (`GET /api/v1/api-roles` results): `id` is a string there.

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::lenient;
-use super::values::{AccessLevel, AccountStatus, AccountType, PrivilegeSet, WithRaw};
+use super::values::{AccountType, JamfAccessLevel, JamfAccountStatus, PrivilegeSet, WithRaw};
 
 /// The Jamf Pro API page envelope `{totalCount, results}`. Results that are not records of
 /// type `T` are skipped rather than failing the page.
@@ -46,7 +46,7 @@ pub struct V1Account {
     #[serde(default, deserialize_with = "lenient::opt_id")]
     pub site_id: Option<String>,
     #[serde(default)]
-    pub access_level: Option<AccessLevel>,
+    pub access_level: Option<JamfAccessLevel>,
     #[serde(default)]
     pub privilege_level: Option<PrivilegeSet>,
     #[serde(default, deserialize_with = "lenient::opt_datetime")]
@@ -56,7 +56,7 @@ pub struct V1Account {
     #[serde(default, deserialize_with = "lenient::opt_i64")]
     pub failed_login_attempts: Option<i64>,
     #[serde(default)]
-    pub account_status: Option<AccountStatus>,
+    pub account_status: Option<JamfAccountStatus>,
     #[serde(default)]
     pub account_type: Option<AccountType>,
 }
@@ -71,7 +71,7 @@ pub struct V1AccountGroup {
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub name: Option<String>,
     #[serde(default)]
-    pub access_level: Option<AccessLevel>,
+    pub access_level: Option<JamfAccessLevel>,
     #[serde(default)]
     pub privilege_level: Option<PrivilegeSet>,
     #[serde(default, deserialize_with = "lenient::opt_id")]

@@ -25,7 +25,7 @@ fn raw_enum_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D
 
 /// Which part of the instance an account or group administers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum AccessLevel {
+pub enum JamfAccessLevel {
     /// Classic `Full Access`, v1 `FullAccess`.
     Full,
     /// Classic `Site Access`, v1 `SiteAccess`: one site.
@@ -36,7 +36,7 @@ pub enum AccessLevel {
     Other(String),
 }
 
-impl AccessLevel {
+impl JamfAccessLevel {
     pub fn parse(text: &str) -> Self {
         match folded(text).as_str() {
             "fullaccess" | "full" => Self::Full,
@@ -47,7 +47,7 @@ impl AccessLevel {
     }
 }
 
-impl<'de> Deserialize<'de> for AccessLevel {
+impl<'de> Deserialize<'de> for JamfAccessLevel {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         raw_enum_text(deserializer).map(|text| Self::parse(&text))
     }
@@ -88,14 +88,14 @@ impl<'de> Deserialize<'de> for PrivilegeSet {
 
 /// Classic `enabled` / v1 `accountStatus`. Jamf shows locked-out accounts as `Disabled`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum AccountStatus {
+pub enum JamfAccountStatus {
     Enabled,
     Disabled,
     /// A spelling this service does not know, verbatim.
     Other(String),
 }
 
-impl AccountStatus {
+impl JamfAccountStatus {
     pub fn parse(text: &str) -> Self {
         match folded(text).as_str() {
             "enabled" | "true" => Self::Enabled,
@@ -105,7 +105,7 @@ impl AccountStatus {
     }
 }
 
-impl<'de> Deserialize<'de> for AccountStatus {
+impl<'de> Deserialize<'de> for JamfAccountStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         raw_enum_text(deserializer).map(|text| Self::parse(&text))
     }

@@ -3,10 +3,9 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use sqlx::Connection as _;
 
 use super::{JAMF_SECRET, World, call, id_of, world, world_with};
-use crate::support::{ADMIN_ID, ADMIN_SECRET, access_token, spawn_app};
+use crate::support::{ADMIN_ID, ADMIN_SECRET, PgSchema, access_token, spawn_app};
 
 #[tokio::test]
 async fn the_jamf_secret_is_in_no_response_and_no_database_byte() {
@@ -118,25 +117,12 @@ async fn readiness_checks_the_database() {
 
 #[tokio::test]
 async fn the_lifecycle_runs_on_postgresql_with_sealed_secrets() {
-    let base = std::env::var("JAMF_DIRECTORY_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let mut admin = match sqlx::PgConnection::connect(&base).await {
-        Ok(conn) => conn,
-        Err(e) => {
-            eprintln!(
-                "SKIPPED: PostgreSQL tests — cannot connect to {base} ({e}); set JAMF_DIRECTORY_TEST_POSTGRES_URL"
-            );
-            return;
-        }
+    let Some(schema) = PgSchema::create().await else {
+        return;
     };
-    let schema = format!("jd_it_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let separator = if base.contains('?') { '&' } else { '?' };
+    let mut admin = schema.admin().await;
     let mut settings = super::settings();
-    settings.storage.database_url = format!("{base}{separator}options[search_path]={schema}");
+    settings.storage.database_url = schema.url.clone();
 
     // Without a key, start-up is refused and says which key to set.
     let refused = spawn_app(settings.clone())
@@ -166,7 +152,8 @@ async fn the_lifecycle_runs_on_postgresql_with_sealed_secrets() {
     assert_eq!(list["result"], json!([account]));
 
     let rows: Vec<String> = sqlx::query_scalar(&format!(
-        "SELECT row_to_json(t)::text FROM {schema}.integrated_accounts t"
+        "SELECT row_to_json(t)::text FROM {}.integrated_accounts t",
+        schema.name
     ))
     .fetch_all(&mut admin)
     .await
@@ -190,8 +177,6 @@ async fn the_lifecycle_runs_on_postgresql_with_sealed_secrets() {
         (StatusCode::OK, account)
     );
     drop(sim);
-    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    drop(admin);
+    schema.drop().await;
 }

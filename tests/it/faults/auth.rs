@@ -1,7 +1,7 @@
 //! Jamf's token side: revoked tokens, a disabled API client, a slow token endpoint. Only a
 //! refusal of the credentials may move the account to `needs_reauth`.
 
-use jamf_directory::sim::Faults;
+use jamf_sim::Faults;
 
 use super::{Kind, Rig, TIMEOUT_SECS, Tally};
 

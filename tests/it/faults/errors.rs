@@ -1,7 +1,7 @@
 //! Jamf answering 5xx at random, and Jamf hanging. Neither says anything about the
 //! credentials, so the account stays `active` throughout.
 
-use jamf_directory::sim::Faults;
+use jamf_sim::Faults;
 
 use super::{Rig, Tally};
 

@@ -1,7 +1,7 @@
 //! Jamf going away entirely — connections reset, or 503 on everything including the token
 //! endpoint — and coming back. An outage says nothing about the credentials.
 
-use jamf_directory::sim::Availability;
+use jamf_sim::Availability;
 
 use super::Rig;
 

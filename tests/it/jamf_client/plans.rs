@@ -2,10 +2,10 @@
 //! documented formulas.
 
 use jamf_directory::jamf::records::{Fetched, JamfDirectory};
-use jamf_directory::jamf::{PlanInputs, PlanKind, planned_account_requests, planned_requests};
-use jamf_directory::sim::Faults;
-use jamf_directory::sim::SimServer;
-use jamf_directory::sim::{AccessLevel, PrivilegeSet};
+use jamf_directory::jamf::{PlanInputs, PlanKind, planned_requests};
+use jamf_sim::Faults;
+use jamf_sim::SimServer;
+use jamf_sim::{AccessLevel, PrivilegeSet};
 
 use super::{TOKEN, V1_ACCOUNTS, client, hub, oauth, sim};
 
@@ -94,40 +94,6 @@ async fn a_forbidden_sso_read_leaves_the_snapshot_standing() {
     };
     assert_eq!(directory.sso, forbidden);
     assert!(!directory.accounts.is_empty());
-}
-
-#[tokio::test]
-async fn one_account_is_fetched_with_only_its_own_calls() {
-    let sim = sim(|c| c.accounts = 120).await;
-    let account = sim
-        .control()
-        .dataset()
-        .accounts
-        .iter()
-        .find(|a| a.access_level == AccessLevel::Group && !a.group_ids.is_empty())
-        .cloned()
-        .expect("a Group Access account in the dataset");
-    let client = client(&hub(|_| {}), sim.base_url(), oauth(&sim));
-    client.version().await.expect("version");
-    sim.control().reset_stats();
-
-    let (record, groups, sso) = client
-        .fetch_account(&account.id.to_string())
-        .await
-        .expect("fetch")
-        .expect("found");
-    assert_eq!(record.id(), Some(account.id.to_string().as_str()));
-    assert_eq!(groups.len(), account.group_ids.len());
-    assert!(matches!(sso, Fetched::Ok(_)));
-
-    let stats = sim.control().stats();
-    assert_eq!(stats.count(V1_ACCOUNTS), 0, "no list calls");
-    assert_eq!(stats.count("GET /JSSResource/accounts"), 0, "no list calls");
-    let planned = planned_account_requests(PlanKind::V1, account.group_ids.len());
-    assert_eq!(
-        (stats.requests_total - stats.count(TOKEN)) as usize,
-        planned
-    );
 }
 
 #[tokio::test]

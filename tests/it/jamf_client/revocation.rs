@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use jamf_directory::sim::Faults;
+use jamf_sim::Faults;
 
 use super::{client, hub, oauth, sim};
 

@@ -1,6 +1,6 @@
 //! Tenancy, scopes, Jamf failures and what they do to the account and the response.
 
-use jamf_directory::sim::{Availability, Faults, SimConfig};
+use jamf_sim::{Availability, Faults, SimConfig};
 use reqwest::StatusCode;
 use serde_json::Value;
 

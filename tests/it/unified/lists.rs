@@ -1,7 +1,7 @@
 //! Users, groups, roles and workspaces: pages, filters, views and parameter errors.
 
 use super::{Fixture, USERS};
-use jamf_directory::sim::{AccessLevel, Faults, SimConfig, SsoConfig};
+use jamf_sim::{AccessLevel, Faults, SimConfig, SsoConfig};
 use reqwest::StatusCode;
 use serde_json::Value;
 

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::super::{normalize_account, normalize_directory};
+use super::super::normalize_directory;
 use super::*;
 use crate::directory::model::{
     AccessLevel, GroupRef, Permissions, RoleRef, User, UserStatus, ViaKind, WorkspaceRef,
@@ -248,17 +248,4 @@ fn directory_user_and_email_quirks() {
             "{overrides}"
         );
     }
-}
-
-#[test]
-fn single_account_path_matches_the_list() {
-    let record = classic_account(classic_admin(
-        3,
-        json!({"groups": [{"id": 1, "name": "Test Group"}]}),
-    ));
-    let context = directory(vec![], vec![real_group()]);
-    let single = normalize_account(&record, &context).expect("user");
-    let listed = only_user(&directory(vec![record.clone()], vec![real_group()]));
-    assert_eq!(single, listed);
-    assert_eq!(normalize_account(&AccountRecord::default(), &context), None);
 }

@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use super::super::fields::{split_name, status};
 use super::super::normalize_emails;
 use crate::directory::model::UserStatus;
-use crate::jamf::records::AccountStatus;
+use crate::jamf::records::JamfAccountStatus;
 
 #[test]
 fn emails_trim_lowercase_drop_and_dedupe() {
@@ -56,33 +56,38 @@ fn name_split_only_when_unambiguous() {
 #[test]
 fn status_and_detail() {
     let cases = [
-        (Some(AccountStatus::Enabled), None, UserStatus::Active, None),
         (
-            Some(AccountStatus::Disabled),
+            Some(JamfAccountStatus::Enabled),
+            None,
+            UserStatus::Active,
+            None,
+        ),
+        (
+            Some(JamfAccountStatus::Disabled),
             Some(5),
             UserStatus::Inactive,
             Some("5 failed login attempts suggest a lockout"),
         ),
         (
-            Some(AccountStatus::Disabled),
+            Some(JamfAccountStatus::Disabled),
             Some(1),
             UserStatus::Inactive,
             Some("1 failed login attempt suggest"),
         ),
         (
-            Some(AccountStatus::Disabled),
+            Some(JamfAccountStatus::Disabled),
             Some(0),
             UserStatus::Inactive,
             Some("disabled by an administrator"),
         ),
         (
-            Some(AccountStatus::Disabled),
+            Some(JamfAccountStatus::Disabled),
             None,
             UserStatus::Inactive,
             Some("also shows accounts locked out"),
         ),
         (
-            Some(AccountStatus::Other("Locked".into())),
+            Some(JamfAccountStatus::Other("Locked".into())),
             None,
             UserStatus::Other("Locked".into()),
             Some("\"Locked\""),

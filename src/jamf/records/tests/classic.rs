@@ -70,9 +70,9 @@ fn classic_custom_account_detail_keeps_raw_and_order() {
     let detail: ClassicAccountDetail = parse_json(CLASSIC_CUSTOM).unwrap();
     let account = &detail.account.parsed;
     assert_eq!(account.id, "16");
-    assert_eq!(account.access_level, Some(AccessLevel::Full));
+    assert_eq!(account.access_level, Some(JamfAccessLevel::Full));
     assert_eq!(account.privilege_set, Some(PrivilegeSet::Custom));
-    assert_eq!(account.enabled, Some(AccountStatus::Enabled));
+    assert_eq!(account.enabled, Some(JamfAccountStatus::Enabled));
     assert_eq!(
         (account.site.clone(), account.ldap_server.clone()),
         (None, None)
@@ -136,8 +136,8 @@ fn classic_account_odd_shapes() {
     let odd = account(
         json!({"enabled": "Locked", "access_level": 3, "privilege_set": "Enrollment Only", "directory_user": "true", "site": "None", "ldap_server": {"id": "2", "name": "AD"}, "privileges": null}),
     );
-    assert_eq!(odd.enabled, Some(AccountStatus::Other("Locked".into())));
-    assert_eq!(odd.access_level, Some(AccessLevel::Other("3".into())));
+    assert_eq!(odd.enabled, Some(JamfAccountStatus::Other("Locked".into())));
+    assert_eq!(odd.access_level, Some(JamfAccessLevel::Other("3".into())));
     assert_eq!(odd.privilege_set, Some(PrivilegeSet::EnrollmentOnly));
     assert_eq!(odd.directory_user, Some(true));
     assert_eq!(odd.site, None, "a non-object site is dropped, not fatal");
@@ -159,16 +159,16 @@ fn classic_account_odd_shapes() {
 #[test]
 fn enum_spellings_from_both_apis() {
     let levels = [
-        ("Full Access", AccessLevel::Full),
-        ("FullAccess", AccessLevel::Full),
-        ("Site Access", AccessLevel::Site),
-        ("SiteAccess", AccessLevel::Site),
-        ("Group Access", AccessLevel::Group),
-        ("GroupBasedAccess", AccessLevel::Group),
-        ("Tenant", AccessLevel::Other("Tenant".into())),
+        ("Full Access", JamfAccessLevel::Full),
+        ("FullAccess", JamfAccessLevel::Full),
+        ("Site Access", JamfAccessLevel::Site),
+        ("SiteAccess", JamfAccessLevel::Site),
+        ("Group Access", JamfAccessLevel::Group),
+        ("GroupBasedAccess", JamfAccessLevel::Group),
+        ("Tenant", JamfAccessLevel::Other("Tenant".into())),
     ];
     for (text, expected) in levels {
-        assert_eq!(AccessLevel::parse(text), expected, "{text}");
+        assert_eq!(JamfAccessLevel::parse(text), expected, "{text}");
     }
     let sets = [
         ("Administrator", PrivilegeSet::Administrator),
@@ -185,13 +185,13 @@ fn enum_spellings_from_both_apis() {
         assert_eq!(PrivilegeSet::parse(text), expected, "{text}");
     }
     let statuses = [
-        ("Enabled", AccountStatus::Enabled),
-        ("Disabled", AccountStatus::Disabled),
-        ("DISABLED", AccountStatus::Disabled),
-        ("Locked", AccountStatus::Other("Locked".into())),
+        ("Enabled", JamfAccountStatus::Enabled),
+        ("Disabled", JamfAccountStatus::Disabled),
+        ("DISABLED", JamfAccountStatus::Disabled),
+        ("Locked", JamfAccountStatus::Other("Locked".into())),
     ];
     for (text, expected) in statuses {
-        assert_eq!(AccountStatus::parse(text), expected, "{text}");
+        assert_eq!(JamfAccountStatus::parse(text), expected, "{text}");
     }
     assert_eq!(AccountType::parse("FEDERATED"), AccountType::Federated);
     assert_eq!(AccountType::parse("DEFAULT"), AccountType::Default);
@@ -203,7 +203,7 @@ fn classic_group_detail() {
     let group = &detail.group.parsed;
     assert_eq!(
         (group.id.as_str(), group.access_level.clone()),
-        ("1", Some(AccessLevel::Site))
+        ("1", Some(JamfAccessLevel::Site))
     );
     assert!(group.members.is_empty() && group.privileges.is_empty());
     let xmlish =

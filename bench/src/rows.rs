@@ -1,4 +1,4 @@
-//! Measurements → table rows, each with its DESIGN §8 target, plus the notes that say how the
+//! Measurements → table rows, each with its target, plus the notes that say how the
 //! numbers were obtained.
 
 use std::time::Duration;

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use jamf_directory::sim::LOCKOUT_THRESHOLD;
+use jamf_sim::LOCKOUT_THRESHOLD;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

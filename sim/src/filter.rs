@@ -67,7 +67,7 @@ pub fn eval(e: &Expr, r: &impl Record) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::rsql::{Kind, parse};
+    use crate::rsql::{Kind, parse};
 
     struct R(&'static str, i64, bool);
     impl Record for R {

@@ -9,7 +9,7 @@ use jamf_directory::jamf::{
     JamfCredentials, JamfHub, PAGE_SIZE, PlanInputs, PlanKind, planned_requests,
 };
 use jamf_directory::settings::UpstreamSettings;
-use jamf_directory::sim::{SimConfig, SimServer};
+use jamf_sim::{SimConfig, SimServer};
 use secrecy::SecretString;
 use url::Url;
 

@@ -1,4 +1,5 @@
-//! Simulator configuration: dataset size and seed, credentials, Jamf version, SSO posture.
+//! Simulator configuration: dataset size and seed, credentials, Jamf version, SSO posture,
+//! quirks.
 
 use std::time::Duration;
 
@@ -22,8 +23,9 @@ pub struct SimConfig {
     pub client_enabled: bool,
     /// Privileges of the client's API role ("Sim Client Role", id 1).
     pub client_privileges: Vec<String>,
-    /// Reported by `/api/v1/jamf-pro-version`; gates `/api/v1/accounts` (11.23+) and
-    /// `/api/v1/account-groups` (11.27+). A build suffix `-t<millis>` is added if absent.
+    /// Reported by `/api/v1/jamf-pro-version`; gates `/api/v3/sso` (11.10+; `/api/v2/sso` is
+    /// served at every version), `/api/v1/accounts` (11.23+) and `/api/v1/account-groups`
+    /// (11.27+). A build suffix `-t<millis>` is added if absent.
     pub jamf_version: String,
     /// `accessTokenLifetimeSeconds` of the API client (OAuth tokens).
     pub token_lifetime_secs: u64,
@@ -32,11 +34,14 @@ pub struct SimConfig {
     /// Local account allowed to use HTTP Basic on `/api/v1/auth/token`.
     pub basic_username: String,
     pub basic_password: String,
-    /// What `GET /api/v3/sso` reports.
+    /// What `GET /api/v3/sso` and `GET /api/v2/sso` report.
     pub sso: SsoConfig,
+    /// Behaviours of some real tenants, off by default.
+    pub quirks: Quirks,
 }
 
-/// The SSO posture reported by `GET /api/v3/sso`.
+/// The SSO posture reported by `GET /api/v3/sso` (and, without `configurationType`, by
+/// `GET /api/v2/sso`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct SsoConfig {
@@ -58,6 +63,19 @@ impl Default for SsoConfig {
     }
 }
 
+/// Deviations some real Jamf Pro instances show; `Quirks::default()` means none.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Quirks {
+    /// Silent cap on `page-size` of the paged v1 lists (accounts, account groups, API roles,
+    /// API integrations): a larger request is answered with pages of this size, `page`
+    /// counts in pages of this size, and `totalCount` stays the true total. Values below 1
+    /// count as 1.
+    pub page_size_clamp: Option<usize>,
+    /// `/api/v1/account-groups` (list and detail) answer `members: []` for every group, as
+    /// Classic group detail does for some; membership is then only on the account side.
+    pub v1_members_empty: bool,
+}
+
 impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
@@ -74,6 +92,7 @@ impl Default for SimConfig {
             basic_username: "admin".to_owned(),
             basic_password: "jamf1234".to_owned(),
             sso: SsoConfig::default(),
+            quirks: Quirks::default(),
         }
     }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use jamf_directory::sim::{SimConfig, SimServer};
+use jamf_sim::{SimConfig, SimServer};
 
 use crate::load::{self, Load, Pacing, Target};
 use crate::report;

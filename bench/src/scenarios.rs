@@ -5,7 +5,7 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use axum::http::{HeaderValue, header};
 use futures::{StreamExt as _, stream};
-use jamf_directory::sim::{SimConfig, SimServer};
+use jamf_sim::{SimConfig, SimServer};
 
 use crate::load::{self, Load, Pacing, Target};
 use crate::service::{Service, USERS};

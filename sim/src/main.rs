@@ -1,14 +1,15 @@
-//! A faithful stand-in for Jamf Pro (see DESIGN.md §7).
+//! A faithful stand-in for Jamf Pro (the `jamf_sim` library documents it).
 //!
 //! Prints `listening on http://HOST:PORT` as its first stdout line, then serves until
-//! interrupted. Faults and counters are under `/__sim` (see `jamf_directory::sim`).
+//! interrupted. Faults and counters are under `/__sim` (see `jamf_sim`).
 
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use clap::Parser;
-use jamf_directory::sim::{SimConfig, SimServer, SsoConfig};
+use clap::builder::RangedU64ValueParser;
+use jamf_sim::{Quirks, SimConfig, SimServer, SsoConfig};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -35,8 +36,8 @@ struct Cli {
     client_id: String,
     #[arg(long, default_value = "sim-secret", env = "JAMF_SIM_CLIENT_SECRET")]
     client_secret: String,
-    /// Reported Jamf Pro version; below 11.23 there is no /api/v1/accounts, below 11.27 no
-    /// /api/v1/account-groups.
+    /// Reported Jamf Pro version; below 11.10 there is no /api/v3/sso (only /api/v2/sso),
+    /// below 11.23 no /api/v1/accounts, below 11.27 no /api/v1/account-groups.
     #[arg(long, default_value = "11.30.1")]
     jamf_version: String,
     /// Lifetime of OAuth client tokens.
@@ -64,6 +65,12 @@ struct Cli {
     /// Start with the API client disabled.
     #[arg(long)]
     client_disabled: bool,
+    /// Silently cap `page-size` of the paged v1 lists at N, as some tenants do.
+    #[arg(long, value_name = "N", value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
+    page_size_clamp: Option<usize>,
+    /// Answer `members: []` for every group on /api/v1/account-groups.
+    #[arg(long)]
+    v1_members_empty: bool,
 }
 
 impl Cli {
@@ -86,6 +93,10 @@ impl Cli {
                 sso_enabled: self.sso_enabled,
                 sso_bypass_allowed: self.sso_bypass_allowed,
                 configuration_type: self.sso_configuration_type,
+            },
+            quirks: Quirks {
+                page_size_clamp: self.page_size_clamp,
+                v1_members_empty: self.v1_members_empty,
             },
         }
     }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use jamf_directory::sim::{Faults, SimConfig};
+use jamf_sim::{Faults, SimConfig};
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, CACHE_CONTROL, PRAGMA};
 use serde_json::{Value, json};

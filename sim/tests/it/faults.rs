@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use jamf_directory::sim::{Availability, Faults, SimConfig};
+use jamf_sim::{Availability, Faults, SimConfig};
 use reqwest::StatusCode;
 use serde_json::Value;
 

@@ -1,4 +1,4 @@
-//! A faithful stand-in for Jamf Pro (see DESIGN.md §7 and `reference/jamf-pro-api.md` §8),
+//! A faithful stand-in for Jamf Pro (the Jamf behaviour it reproduces is in `docs/jamf-pro-api.md`),
 //! used by the `jamf-sim` binary, the demo, the benchmark and the integration tests.
 //!
 //! Start one in-process with [`SimServer::start`], drive faults and read counters through
@@ -31,7 +31,17 @@
 //! Groups: 1 Helpdesk (Full, Custom), 2 Austin Site Admins (Site, Administrator),
 //! 3 Auditors (Full, Auditor; Classic members filled), 4 Directory Admins (LDAP-backed),
 //! 5 Enrollment Team, 6 Group Based Team (Group Access; Classic members filled). Groups 1,
-//! 2, 4 and 5 answer `members: []` in Classic detail; v1 `members` is always filled.
+//! 2, 4 and 5 answer `members: []` in Classic detail; v1 `members` is filled unless the
+//! `v1_members_empty` quirk is on.
+//!
+//! Quirks of real tenants, each behind a switch ([`Quirks`] in [`SimConfig::quirks`], or
+//! the version):
+//!
+//! | switch | CLI | effect |
+//! |---|---|---|
+//! | `page_size_clamp: Some(n)` | `--page-size-clamp N` | paged v1 lists (accounts, account groups, API roles and integrations) answer at most `n` records a page and count `page` in pages of `n`; `totalCount` stays the true total |
+//! | `v1_members_empty: true` | `--v1-members-empty` | `/api/v1/account-groups` list and detail answer `members: []` for every group |
+//! | `jamf_version` below 11.10 | `--jamf-version` | `GET /api/v3/sso` answers 404; the flat SAML-only `GET /api/v2/sso` (served at every version) reports the same posture |
 
 mod api_v1;
 mod auth;
@@ -58,7 +68,7 @@ mod stats;
 mod tokens;
 mod v1_model;
 
-pub use config::{JamfVersion, SimConfig, SsoConfig};
+pub use config::{JamfVersion, Quirks, SimConfig, SsoConfig};
 pub use control::SimControl;
 pub use data::{
     AccessLevel, Account, ApiIntegration, ApiRole, Dataset, Group, LdapServer, PrivilegeSet, Site,

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use anyhow::{Context as _, bail};
 use base64::Engine as _;
 use jamf_directory::settings::{CallerClient, LimitSettings, Settings};
-use jamf_directory::sim::SimServer;
+use jamf_sim::SimServer;
 use rand::RngCore as _;
 use secrecy::SecretString;
 use serde_json::{Value, json};

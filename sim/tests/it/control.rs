@@ -4,7 +4,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use futures::future::join_all;
-use jamf_directory::sim::{SimConfig, SimStats};
+use jamf_sim::{SimConfig, SimStats};
 use reqwest::StatusCode;
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -142,7 +142,8 @@ async fn faults_version_client_sso_and_clock_over_http() {
     post("/__sim/sso", json!({"ssoEnabled": false}))
         .await
         .unwrap();
-    assert_eq!(sim.json("/api/v3/sso", &token).await["ssoEnabled"], false);
+    // 10.42 predates /api/v3/sso; the older /api/v2/sso reports the posture.
+    assert_eq!(sim.json("/api/v2/sso", &token).await["ssoEnabled"], false);
     post("/__sim/client", json!({"privileges": []}))
         .await
         .unwrap();

@@ -1,6 +1,6 @@
 //! Jamf Pro API: version gating, privilege 403s, sites, SSO, API roles and integrations.
 
-use jamf_directory::sim::{Faults, SsoConfig};
+use jamf_sim::{Faults, SimConfig, SsoConfig};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -92,6 +92,7 @@ async fn missing_privileges_answer_403_in_each_surface_style() {
     for path in [
         "/api/v1/account-groups",
         "/api/v3/sso",
+        "/api/v2/sso",
         "/api/v1/api-roles",
         "/api/v1/api-integrations",
     ] {
@@ -102,7 +103,7 @@ async fn missing_privileges_answer_403_in_each_surface_style() {
         );
     }
     sim.ctl()
-        .set_client_privileges(jamf_directory::sim::SimConfig::default().client_privileges);
+        .set_client_privileges(SimConfig::default().client_privileges);
     let faults = Faults {
         missing_privileges: vec!["Read SSO Settings".into()],
         ..Faults::default()
@@ -188,4 +189,55 @@ async fn sites_sso_roles_integrations_and_privileges() {
             .unwrap()
             .contains(&json!("Read Account Groups"))
     );
+}
+
+#[tokio::test]
+async fn sso_v3_appears_in_11_10_and_v2_reports_the_same_posture() {
+    let sim = Sim::start(SimConfig {
+        jamf_version: "11.9.1".into(),
+        sso: SsoConfig {
+            sso_enabled: true,
+            sso_bypass_allowed: true,
+            configuration_type: "SAML".into(),
+        },
+        ..SimConfig::default()
+    })
+    .await;
+    let token = sim.token().await;
+    let v2 = sim.json("/api/v2/sso", &token).await;
+    assert_eq!(
+        (v2["ssoEnabled"].as_bool(), v2["ssoBypassAllowed"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert_eq!(
+        v2["idpProviderType"], "OKTA",
+        "SAML fields at the top level"
+    );
+    assert_eq!(v2["entityId"], "saml/metadata");
+    for nested in ["configurationType", "samlSettings", "oidcSettings"] {
+        assert!(v2.get(nested).is_none(), "{nested} in {v2}");
+    }
+    let resp = sim.get("/api/v3/sso", &token, true).await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(
+        (&body["httpStatus"], &body["errors"][0]["code"]),
+        (&json!(404), &json!("NOT_FOUND"))
+    );
+
+    sim.ctl().set_jamf_version("11.10.0");
+    let v3 = sim.json("/api/v3/sso", &token).await;
+    assert_eq!(v3["configurationType"], "SAML");
+    assert_eq!(v3["samlSettings"]["idpProviderType"], "OKTA");
+    assert_eq!(
+        (&v3["ssoEnabled"], &v3["ssoBypassAllowed"]),
+        (&v2["ssoEnabled"], &v2["ssoBypassAllowed"])
+    );
+    assert_eq!(sim.json("/api/v2/sso", &token).await, v2, "v2 stays");
+
+    let stats = sim.ctl().stats();
+    assert_eq!(stats.count("GET /api/v2/sso"), 2);
+    assert_eq!(stats.count("GET /api/v3/sso"), 2);
+    assert_eq!(stats.by_endpoint_status["GET /api/v3/sso 404"], 1);
+    assert_eq!(stats.by_endpoint_status["GET /api/v3/sso 200"], 1);
 }

@@ -8,7 +8,7 @@ mod data;
 mod faults;
 mod v1;
 
-use jamf_directory::sim::{SimConfig, SimControl, SimServer};
+use jamf_sim::{SimConfig, SimControl, SimServer};
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{Response, StatusCode};
 use serde_json::Value;

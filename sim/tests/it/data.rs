@@ -1,7 +1,7 @@
 //! Seeded data: identical for a seed across runs, different across seeds, fine at N = 1000.
 
 use futures::StreamExt;
-use jamf_directory::sim::{AccessLevel, SimConfig};
+use jamf_sim::{AccessLevel, SimConfig};
 use reqwest::StatusCode;
 
 use super::Sim;

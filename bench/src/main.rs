@@ -1,4 +1,4 @@
-//! `cargo run --release --bin bench -- [options]`: measures DESIGN §8's performance targets in
+//! `cargo run --release --bin bench -- [options]`: measures the performance targets of the README's Performance section in
 //! one run, against the in-process simulator and service on loopback, and prints a Markdown
 //! table with a PASS/MISS column. Timing misses are reported, not fatal; a missed count
 //! (upstream requests, fetches per stampede) exits 1, since that is a bug on any machine.
@@ -21,7 +21,7 @@ mod tally;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use jamf_directory::sim::{SimConfig, SimServer};
+use jamf_sim::{SimConfig, SimServer};
 
 use crate::report::Report;
 
@@ -29,7 +29,7 @@ use crate::report::Report;
 #[derive(Parser, Debug)]
 #[command(
     name = "bench",
-    about = "Benchmarks jamf-directory against its simulator (DESIGN §8)",
+    about = "Benchmarks jamf-directory against its simulator (the README's Performance targets)",
     args_conflicts_with_subcommands = true
 )]
 struct Args {

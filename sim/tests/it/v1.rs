@@ -1,5 +1,9 @@
-//! Jamf Pro API accounts and account groups: paging, sort, filter, detail, 404s.
+//! Jamf Pro API accounts and account groups: paging, sort, filter, detail, 404s, and the
+//! `page-size` clamp and empty-members quirks.
 
+use std::collections::BTreeSet;
+
+use jamf_sim::{Quirks, SimConfig};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -235,5 +239,91 @@ async fn account_groups_have_filled_members_and_string_ids() {
     assert_eq!(
         resp.json::<Value>().await.unwrap()["errors"][0]["description"],
         "account group does not exist"
+    );
+}
+
+/// Pages through `path` asking for 2000 a page until an empty page; checks every page's
+/// `totalCount` is `total` and returns the page sizes and all ids.
+async fn walk(sim: &Sim, token: &str, path: &str, total: usize) -> (Vec<usize>, Vec<String>) {
+    let (mut sizes, mut ids) = (Vec::new(), Vec::new());
+    for page in 0.. {
+        let body = sim
+            .json(&format!("{path}?page={page}&page-size=2000"), token)
+            .await;
+        assert_eq!(body["totalCount"], total, "{path} page {page}");
+        let results = body["results"].as_array().unwrap();
+        if results.is_empty() {
+            return (sizes, ids);
+        }
+        sizes.push(results.len());
+        ids.extend(results.iter().map(|r| r["id"].to_string()));
+    }
+    unreachable!("pages are finite")
+}
+
+#[tokio::test]
+async fn page_size_clamp_pages_every_v1_list_with_the_true_total() {
+    let sim = Sim::start(SimConfig {
+        accounts: 20,
+        quirks: Quirks {
+            page_size_clamp: Some(2),
+            ..Quirks::default()
+        },
+        ..SimConfig::default()
+    })
+    .await;
+    let token = sim.token().await;
+    let data = sim.ctl().dataset();
+    for (path, total) in [
+        ("/api/v1/accounts", data.accounts.len()),
+        ("/api/v1/account-groups", data.groups.len()),
+        ("/api/v1/api-roles", data.api_roles.len()),
+        ("/api/v1/api-integrations", data.api_integrations.len()),
+    ] {
+        let (sizes, ids) = walk(&sim, &token, path, total).await;
+        let full_pages = total / 2;
+        assert_eq!(sizes[..full_pages], vec![2; full_pages][..], "{path}");
+        assert_eq!(sizes.len(), total.div_ceil(2), "{path}: {sizes:?}");
+        let unique: BTreeSet<_> = ids.iter().collect();
+        assert_eq!((ids.len(), unique.len()), (total, total), "{path}");
+    }
+    // Below the clamp the requested size stands.
+    let body = sim
+        .json("/api/v1/accounts?page=3&page-size=1&sort=id", &token)
+        .await;
+    assert_eq!(ids(&body), vec![4]);
+
+    let unclamped = Sim::start(SimConfig {
+        accounts: 20,
+        ..SimConfig::default()
+    })
+    .await;
+    let token = unclamped.token().await;
+    let (sizes, _) = walk(&unclamped, &token, "/api/v1/accounts", 20).await;
+    assert_eq!(sizes, vec![20]);
+}
+
+#[tokio::test]
+async fn v1_members_empty_empties_list_and_detail() {
+    let sim = Sim::start(SimConfig {
+        quirks: Quirks {
+            v1_members_empty: true,
+            ..Quirks::default()
+        },
+        ..SimConfig::default()
+    })
+    .await;
+    let token = sim.token().await;
+    let list = sim.json("/api/v1/account-groups", &token).await;
+    let groups = list["results"].as_array().unwrap();
+    assert_eq!(groups.len(), 6);
+    assert!(groups.iter().all(|g| g["members"] == json!([])), "{list}");
+    let g4 = sim.json("/api/v1/account-groups/4", &token).await;
+    assert_eq!(g4["members"], json!([]));
+    // Membership is still on the account side (Classic).
+    let classic = sim.json("/JSSResource/accounts/userid/18", &token).await;
+    assert!(
+        classic.to_string().contains("Directory Admins"),
+        "{classic}"
     );
 }

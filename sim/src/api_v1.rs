@@ -8,9 +8,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::config::full_version_string;
+use super::config::{SsoConfig, full_version_string};
 use super::data::CLIENT_ROLE_ID;
 use super::errors::{Answer, Reject, Surface, api_error};
 use super::guard::authorize;
@@ -35,7 +35,8 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/api/v1/account-groups", get(groups))
         .route("/api/v1/account-groups/{id}", get(group))
         .route("/api/v1/sites", get(sites))
-        .route("/api/v3/sso", get(sso))
+        .route("/api/v3/sso", get(sso_v3))
+        .route("/api/v2/sso", get(sso_v2))
         .route("/api/v1/api-roles", get(roles))
         .route("/api/v1/api-integrations", get(integrations))
         .route("/api/v1/api-role-privileges", get(role_privileges))
@@ -44,6 +45,8 @@ pub fn routes() -> Router<Arc<SimState>> {
 /// First version with `/api/v1/accounts` (11.23.2 snapshot) and `account-groups` (11.27.0).
 const ACCOUNTS_SINCE: (u32, u32) = (11, 23);
 const GROUPS_SINCE: (u32, u32) = (11, 27);
+/// First version with `/api/v3/sso`: assumed, no source gives it (`docs/jamf-pro-api.md` §15).
+const SSO_V3_SINCE: (u32, u32) = (11, 10);
 
 /// Authenticates, hides endpoints the version lacks (404), then checks the privilege.
 fn check(
@@ -62,6 +65,16 @@ fn check(
         return Err(Surface::Pro.error(StatusCode::FORBIDDEN).into());
     }
     Ok(())
+}
+
+/// The list query with the tenant's `page-size` clamp applied.
+fn list_query(state: &SimState, raw: Option<&str>, spec: &ListSpec) -> Result<ListQuery, Reject> {
+    Ok(ListQuery::parse(raw, spec)?.clamped(state.config.quirks.page_size_clamp))
+}
+
+/// Whether v1 groups list their members (the `v1_members_empty` quirk says not).
+fn with_members(state: &SimState) -> bool {
+    !state.config.quirks.v1_members_empty
 }
 
 /// 404 for an unknown id (code inferred; the account-group text is from the schema).
@@ -91,7 +104,7 @@ async fn accounts(State(state): Sim, RawQuery(raw): RawQuery, headers: HeaderMap
         fields: ACCOUNT_FIELDS,
         default_sort: "username:asc",
     };
-    let q = ListQuery::parse(raw.as_deref(), &spec)?;
+    let q = list_query(&state, raw.as_deref(), &spec)?;
     let views = account_views(&state);
     let (total, page) = q.apply(&views);
     Ok(envelope(total, page))
@@ -117,12 +130,12 @@ async fn groups(State(state): Sim, RawQuery(raw): RawQuery, headers: HeaderMap) 
         fields: GROUP_FIELDS,
         default_sort: "name:asc",
     };
-    let q = ListQuery::parse(raw.as_deref(), &spec)?;
+    let q = list_query(&state, raw.as_deref(), &spec)?;
     let views: Vec<_> = state
         .data
         .groups
         .iter()
-        .map(|g| V1Group::new(&state.data, g))
+        .map(|g| V1Group::new(&state.data, g, with_members(&state)))
         .collect();
     let (total, page) = q.apply(&views);
     Ok(envelope(total, page))
@@ -137,7 +150,7 @@ async fn group(State(state): Sim, Path(id): Path<String>, headers: HeaderMap) ->
     )?;
     let found_group = id.parse().ok().and_then(|id| state.data.group(id));
     let g = found(found_group, "account group does not exist")?;
-    Ok(Json(V1Group::new(&state.data, g)).into_response())
+    Ok(Json(V1Group::new(&state.data, g, with_members(&state))).into_response())
 }
 
 /// A bare array, not paged; `divisionId` (nullable) from 11.27.
@@ -159,11 +172,30 @@ async fn sites(State(state): Sim, headers: HeaderMap) -> Answer {
     Ok(Json(sites).into_response())
 }
 
-/// `SsoSettingsV3`, built from the schema's example with the configured posture.
-async fn sso(State(state): Sim, headers: HeaderMap) -> Answer {
+/// `SsoSettingsV3` (11.10+).
+async fn sso_v3(State(state): Sim, headers: HeaderMap) -> Answer {
+    check(&state, &headers, Some(SSO_V3_SINCE), required::SSO)?;
+    Ok(Json(sso_v3_body(&state.runtime().sso)).into_response())
+}
+
+/// The flat, SAML-only `SsoSettingsV2` of older versions: the v3 body with `samlSettings`
+/// lifted to the top level and no `configurationType` or `oidcSettings`. Same posture.
+async fn sso_v2(State(state): Sim, headers: HeaderMap) -> Answer {
     check(&state, &headers, None, required::SSO)?;
-    let sso = state.runtime().sso;
-    Ok(Json(json!({
+    let mut body = sso_v3_body(&state.runtime().sso);
+    if let Some(fields) = body.as_object_mut() {
+        fields.remove("configurationType");
+        fields.remove("oidcSettings");
+        if let Some(Value::Object(saml)) = fields.remove("samlSettings") {
+            fields.extend(saml);
+        }
+    }
+    Ok(Json(body).into_response())
+}
+
+/// Built from the schema's example with the configured posture.
+fn sso_v3_body(sso: &SsoConfig) -> Value {
+    json!({
         "configurationType": sso.configuration_type,
         "oidcSettings": { "userMapping": "USERNAME", "jamfIdAuthenticationEnabled": true,
                           "usernameAttributeClaimMapping": "EMAIL" },
@@ -183,8 +215,7 @@ async fn sso(State(state): Sim, headers: HeaderMap) -> Answer {
         "enrollmentSsoConfig": { "hosts": [], "managementHint": "" },
         "groupEnrollmentAccessEnabled": false,
         "groupEnrollmentAccessName": " "
-    }))
-    .into_response())
+    })
 }
 
 async fn roles(State(state): Sim, RawQuery(raw): RawQuery, headers: HeaderMap) -> Answer {
@@ -193,7 +224,7 @@ async fn roles(State(state): Sim, RawQuery(raw): RawQuery, headers: HeaderMap) -
         fields: NAMED_FIELDS,
         default_sort: "id:asc",
     };
-    let q = ListQuery::parse(raw.as_deref(), &spec)?;
+    let q = list_query(&state, raw.as_deref(), &spec)?;
     let client_privileges = state.runtime().client_privileges;
     let views: Vec<_> = state
         .data
@@ -218,7 +249,7 @@ async fn integrations(State(state): Sim, RawQuery(raw): RawQuery, headers: Heade
         fields: NAMED_FIELDS,
         default_sort: "id:asc",
     };
-    let q = ListQuery::parse(raw.as_deref(), &spec)?;
+    let q = list_query(&state, raw.as_deref(), &spec)?;
     let client_enabled = state.runtime().client_enabled;
     let views: Vec<_> = state
         .data

@@ -113,6 +113,15 @@ impl ListQuery {
         Ok(q)
     }
 
+    /// Caps `page-size` at `max` (at least 1), as tenants that silently limit it do; `page`
+    /// then counts in pages of the capped size.
+    pub fn clamped(mut self, max: Option<usize>) -> ListQuery {
+        if let Some(max) = max {
+            self.page_size = self.page_size.min(max.max(1));
+        }
+        self
+    }
+
     /// Filters, sorts (ties broken by `id`), and pages; returns `(totalCount, page)`.
     pub fn apply<'a, T: Record>(&self, items: &'a [T]) -> (usize, Vec<&'a T>) {
         let mut hits: Vec<&T> = items
@@ -161,7 +170,7 @@ pub fn envelope<T: Serialize>(total: usize, results: T) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::rsql::Value;
+    use crate::rsql::Value;
 
     struct R(i64, &'static str);
     impl Record for R {
@@ -197,6 +206,28 @@ mod tests {
         assert_eq!(ids("page=1&page-size=3&sort=id"), (4, vec![4]));
         assert_eq!(ids("page=5&page-size=3"), (4, vec![]));
         assert_eq!(ids("filter=name=='a'&sort=id:asc"), (2, vec![2, 4]));
+    }
+
+    #[test]
+    fn clamp_caps_page_size_and_keeps_total() {
+        let page = |raw: &str, clamp| {
+            let q = ListQuery::parse(Some(raw), &SPEC).ok().unwrap();
+            let (total, page) = q.clamped(clamp).apply(ITEMS);
+            (total, page.iter().map(|r| r.0).collect::<Vec<_>>())
+        };
+        let mut seen = Vec::new();
+        for k in 0..2 {
+            let (total, ids) = page(&format!("page={k}&page-size=2000&sort=id"), Some(3));
+            assert_eq!(total, 4);
+            assert_eq!(ids.len(), if k == 0 { 3 } else { 1 });
+            seen.extend(ids);
+        }
+        assert_eq!(seen, vec![1, 2, 3, 4]);
+        assert_eq!(page("page=2&page-size=2000&sort=id", Some(3)), (4, vec![]));
+        // A smaller request than the clamp, and no clamp, are unchanged.
+        assert_eq!(page("page=1&page-size=2&sort=id", Some(3)), (4, vec![3, 4]));
+        assert_eq!(page("page-size=2000&sort=id", None), (4, vec![1, 2, 3, 4]));
+        assert_eq!(page("page=1&page-size=5&sort=id", Some(0)), (4, vec![2]));
     }
 
     #[test]

@@ -104,7 +104,8 @@ pub struct V1Member<'a> {
     email: &'a str,
 }
 
-/// `AccountGroupV1`; `members` is always filled (unlike Classic group detail).
+/// `AccountGroupV1`; `members` is filled (unlike Classic group detail) unless the
+/// `v1_members_empty` quirk empties it.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct V1Group<'a> {
@@ -129,7 +130,7 @@ pub const GROUP_FIELDS: &[(&str, Kind)] = &[
 ];
 
 impl<'a> V1Group<'a> {
-    pub fn new(data: &'a Dataset, g: &'a Group) -> Self {
+    pub fn new(data: &'a Dataset, g: &'a Group, with_members: bool) -> Self {
         V1Group {
             num_id: g.id,
             id: g.id.to_string(),
@@ -139,15 +140,18 @@ impl<'a> V1Group<'a> {
             site_id: g.site_id.unwrap_or(-1).to_string(),
             ldap_server_id: g.ldap_server_id.unwrap_or(-1).to_string(),
             directory_group_id: &g.directory_group_id,
-            members: data
-                .group_members(g.id)
-                .map(|a| V1Member {
-                    id: a.id.to_string(),
-                    username: &a.username,
-                    realname: &a.full_name,
-                    email: &a.email_address,
-                })
-                .collect(),
+            members: if with_members {
+                data.group_members(g.id)
+                    .map(|a| V1Member {
+                        id: a.id.to_string(),
+                        username: &a.username,
+                        realname: &a.full_name,
+                        email: &a.email_address,
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
             privileges: g.privileges.flat(),
         }
     }
