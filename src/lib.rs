@@ -1,7 +1,7 @@
 //! jamf-directory: a unified user-directory API over Jamf Pro administrator accounts.
 //!
-//! Data flows one way: `http` → `auth` → `accounts` → `directory` → `jamf`.
-//! `sim` is the Jamf Pro simulator used by tests, the demo and benchmarks.
+//! Data flows one way: `http` → (`auth`, `directory` → `accounts`) → `jamf`; `settings` is
+//! read by all. `docs/ARCHITECTURE.md` draws the graph and traces one request through it.
 
 pub mod accounts;
 pub mod auth;

@@ -72,6 +72,11 @@ fn list_query(state: &SimState, raw: Option<&str>, spec: &ListSpec) -> Result<Li
     Ok(ListQuery::parse(raw, spec)?.clamped(state.config.quirks.page_size_clamp))
 }
 
+/// The `totalCount` a paged list reports: the true total plus the `total_count_surplus` quirk.
+fn reported_total(state: &SimState, total: usize) -> usize {
+    total.saturating_add(state.config.quirks.total_count_surplus)
+}
+
 /// Whether v1 groups list their members (the `v1_members_empty` quirk says not).
 fn with_members(state: &SimState) -> bool {
     !state.config.quirks.v1_members_empty
@@ -107,7 +112,7 @@ async fn accounts(State(state): Sim, RawQuery(raw): RawQuery, headers: HeaderMap
     let q = list_query(&state, raw.as_deref(), &spec)?;
     let views = account_views(&state);
     let (total, page) = q.apply(&views);
-    Ok(envelope(total, page))
+    Ok(envelope(reported_total(&state, total), page))
 }
 
 async fn account(State(state): Sim, Path(id): Path<String>, headers: HeaderMap) -> Answer {
@@ -138,7 +143,7 @@ async fn groups(State(state): Sim, RawQuery(raw): RawQuery, headers: HeaderMap) 
         .map(|g| V1Group::new(&state.data, g, with_members(&state)))
         .collect();
     let (total, page) = q.apply(&views);
-    Ok(envelope(total, page))
+    Ok(envelope(reported_total(&state, total), page))
 }
 
 async fn group(State(state): Sim, Path(id): Path<String>, headers: HeaderMap) -> Answer {
@@ -240,7 +245,7 @@ async fn roles(State(state): Sim, RawQuery(raw): RawQuery, headers: HeaderMap) -
         })
         .collect();
     let (total, page) = q.apply(&views);
-    Ok(envelope(total, page))
+    Ok(envelope(reported_total(&state, total), page))
 }
 
 async fn integrations(State(state): Sim, RawQuery(raw): RawQuery, headers: HeaderMap) -> Answer {
@@ -267,7 +272,7 @@ async fn integrations(State(state): Sim, RawQuery(raw): RawQuery, headers: Heade
         })
         .collect();
     let (total, page) = q.apply(&views);
-    Ok(envelope(total, page))
+    Ok(envelope(reported_total(&state, total), page))
 }
 
 async fn role_privileges(State(state): Sim, headers: HeaderMap) -> Answer {

@@ -74,6 +74,9 @@ pub struct Quirks {
     /// `/api/v1/account-groups` (list and detail) answer `members: []` for every group, as
     /// Classic group detail does for some; membership is then only on the account side.
     pub v1_members_empty: bool,
+    /// Paged v1 lists report a `totalCount` this much above the records they hold (records
+    /// deleted while a client pages, or a broken Jamf): a client cannot complete the list.
+    pub total_count_surplus: usize,
 }
 
 impl Default for SimConfig {

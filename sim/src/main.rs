@@ -97,6 +97,7 @@ impl Cli {
             quirks: Quirks {
                 page_size_clamp: self.page_size_clamp,
                 v1_members_empty: self.v1_members_empty,
+                ..Quirks::default()
             },
         }
     }

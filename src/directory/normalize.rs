@@ -70,9 +70,9 @@ pub fn normalize_directory(directory: &JamfDirectory) -> DirectorySnapshot {
             reason: reason?,
         })
     })
-    .chain(directory.refused.iter().map(|refused| MissingSource {
-        source: refused.list,
-        reason: refused.reason(),
+    .chain(directory.incomplete.iter().map(|list| MissingSource {
+        source: list.list,
+        reason: list.reason.clone(),
     }))
     .collect();
 

@@ -8,27 +8,27 @@ use serde::de::DeserializeOwned;
 use super::client::JamfClient;
 use super::endpoints::{self, Endpoint};
 use super::error::JamfError;
-use super::plan::{PAGE_SIZE, PlanKind, pages};
+use super::plan::{PAGE_SIZE, PlanKind};
 use super::reads::{known_version, optional};
 use super::records::{
     AccountRecord, ApiIntegrationRecord, ApiRoleRecord, ClassicAccountList, GroupRecord,
-    JamfAccessLevel, JamfDirectory, Paged, PrivilegeSet, RefusedList, SiteList, V1Account,
-    V1AccountGroup, WithRaw,
+    IncompleteList, JamfAccessLevel, JamfDirectory, Paged, SiteList, V1Account, V1AccountGroup,
+    WithRaw,
 };
 
 impl JamfClient {
     /// Reads everything normalization needs about the instance, within the overall deadline.
-    /// See the module documentation for the calls and [`super::plan::planned_requests`] for their number.
+    /// See [`super::plan`] for the calls and [`super::plan::planned_requests`] for their number.
     pub async fn fetch_directory(&self) -> Result<JamfDirectory, JamfError> {
         self.within_deadline(async {
             let core = async {
                 let version = known_version(self.version_unbounded().await)?;
-                let mut refused = Vec::new();
+                let mut incomplete = Vec::new();
                 let (accounts, groups) = match PlanKind::for_version(version) {
-                    PlanKind::V1 => self.v1_core(&mut refused).await?,
+                    PlanKind::V1 => self.v1_core(&mut incomplete).await?,
                     PlanKind::Classic => self.classic_core().await?,
                 };
-                Ok::<_, JamfError>((version, accounts, groups, refused))
+                Ok::<_, JamfError>((version, accounts, groups, incomplete))
             };
             let (core, sites, sso, api_roles, api_clients) = futures::join!(
                 core,
@@ -37,35 +37,48 @@ impl JamfClient {
                 self.all_pages::<ApiRoleRecord>(endpoints::API_ROLES),
                 self.all_pages::<ApiIntegrationRecord>(endpoints::API_CLIENTS),
             );
-            let (version, accounts, groups, mut refused) = core?;
-            let sites = forbidden_as_empty(sites.map(|list| list.sites), "sites", &mut refused)?;
+            let (version, accounts, groups, mut incomplete) = core?;
+            let sites = forbidden_as_empty(sites.map(|list| list.sites), "sites", &mut incomplete)?;
+            let api_roles =
+                optional(api_roles)?.map(|list| list.complete("api_roles", &mut incomplete));
+            let api_clients =
+                optional(api_clients)?.map(|list| list.complete("api_clients", &mut incomplete));
             Ok(JamfDirectory {
                 version,
                 accounts,
                 groups,
                 sites,
                 sso: optional(sso)?,
-                api_roles: optional(api_roles)?,
-                api_clients: optional(api_clients)?,
-                refused,
+                api_roles,
+                api_clients,
+                incomplete,
             })
         })
         .await
     }
 
+    /// Both v1 lists, then (concurrently) the Classic detail of every group and of the
+    /// accounts [`classic_account_reads`] picks.
     async fn v1_core(
         &self,
-        refused: &mut Vec<RefusedList>,
+        incomplete: &mut Vec<IncompleteList>,
     ) -> Result<(Vec<AccountRecord>, Vec<GroupRecord>), JamfError> {
         let (accounts, groups) = futures::join!(
             self.all_pages::<WithRaw<V1Account>>(endpoints::V1_ACCOUNTS),
             self.all_pages::<WithRaw<V1AccountGroup>>(endpoints::V1_GROUPS),
         );
-        let accounts = unique_by_id(accounts?, |a| &a.parsed.id);
-        let groups = forbidden_as_empty(groups, "account_groups", refused)?;
+        let accounts = accounts?.complete("accounts", incomplete);
+        let accounts = unique_by_id(accounts, |a| &a.parsed.id);
+        let groups = forbidden_as_empty(
+            groups.map(|list| list.complete("account_groups", incomplete)),
+            "account_groups",
+            incomplete,
+        )?;
         let groups = unique_by_id(groups, |g| &g.parsed.id);
+        let reads = classic_account_reads(&accounts, &groups);
+        let reads = &reads;
         let account_records = self.bounded(accounts, |v1| async move {
-            let classic = if needs_classic_account(&v1) {
+            let classic = if reads.contains(v1.parsed.id.as_str()) {
                 self.classic_account(&v1.parsed.id).await?
             } else {
                 None
@@ -76,11 +89,7 @@ impl JamfClient {
             }))
         });
         let group_records = self.bounded(groups, |v1| async move {
-            let classic = if needs_classic_group(&v1) {
-                self.classic_group(&v1.parsed.id).await?
-            } else {
-                None
-            };
+            let classic = self.classic_group(&v1.parsed.id).await?;
             Ok(Some(GroupRecord {
                 v1: Some(v1),
                 classic,
@@ -109,34 +118,39 @@ impl JamfClient {
         futures::try_join!(accounts, groups)
     }
 
-    /// Every page of a v1 list: page 0, then the rest concurrently once `totalCount` is known.
-    /// A missing `totalCount` is read as "this is the only page".
+    /// Every page of a v1 list. Jamf may return fewer records per page than asked for (it caps
+    /// `page-size` silently), so the size of page 0 is the page size: the remaining pages are
+    /// asked for with it, concurrently, until `totalCount` is covered. A missing `totalCount`
+    /// is read as "this is the only page".
     async fn all_pages<T: DeserializeOwned>(
         &self,
         endpoint: Endpoint,
-    ) -> Result<Vec<T>, JamfError> {
-        let page = |number: usize| async move {
+    ) -> Result<PagedList<T>, JamfError> {
+        let page = |number: usize, size: usize| async move {
             let query = [
                 ("page", number.to_string()),
-                ("page-size", PAGE_SIZE.to_string()),
+                ("page-size", size.to_string()),
                 ("sort", "id:asc".to_owned()),
             ];
             self.get::<Paged<T>>(endpoint, endpoint.template, &query)
                 .await
         };
-        let first = page(0).await?;
+        let first = page(0, PAGE_SIZE).await?;
+        let size = first.results.len();
         let total = first
             .total_count
             .and_then(|n| usize::try_from(n).ok())
-            .unwrap_or(first.results.len());
-        let mut results = first.results;
-        let rest: Vec<Paged<T>> = stream::iter(1..pages(total))
-            .map(page)
-            .buffered(self.parallelism())
-            .try_collect()
-            .await?;
-        results.extend(rest.into_iter().flat_map(|p| p.results));
-        Ok(results)
+            .unwrap_or(size);
+        let mut records = first.results;
+        if size > 0 && size < total {
+            let rest: Vec<Paged<T>> = stream::iter(1..total.div_ceil(size))
+                .map(|number| page(number, size))
+                .buffered(self.parallelism())
+                .try_collect()
+                .await?;
+            records.extend(rest.into_iter().flat_map(|p| p.results));
+        }
+        Ok(PagedList { records, total })
     }
 
     async fn sites(&self) -> Result<SiteList, JamfError> {
@@ -145,18 +159,55 @@ impl JamfClient {
     }
 }
 
-/// CUSTOM (or an unrecognized privilege level: its privileges are unknown too), unless the
-/// account has Group Access and so takes its privileges from its groups.
-pub(super) fn needs_classic_account(account: &WithRaw<V1Account>) -> bool {
-    let built_in = matches!(
-        account.parsed.privilege_level,
-        Some(PrivilegeSet::Administrator | PrivilegeSet::Auditor | PrivilegeSet::EnrollmentOnly)
-    );
-    !built_in && account.parsed.access_level != Some(JamfAccessLevel::Group)
+/// A v1 list as paged, with the total Jamf reported.
+struct PagedList<T> {
+    records: Vec<T>,
+    total: usize,
 }
 
-pub(super) fn needs_classic_group(group: &WithRaw<V1AccountGroup>) -> bool {
-    group.parsed.privilege_level == Some(PrivilegeSet::Custom) && group.parsed.privileges.is_empty()
+impl<T> PagedList<T> {
+    /// The records; a list shorter than its `totalCount` is recorded in `incomplete`.
+    fn complete(self, list: &'static str, incomplete: &mut Vec<IncompleteList>) -> Vec<T> {
+        if self.records.len() < self.total {
+            tracing::warn!(
+                list,
+                read = self.records.len(),
+                total = self.total,
+                "Jamf returned fewer records than its totalCount"
+            );
+            incomplete.push(IncompleteList::short(list, self.records.len(), self.total));
+        }
+        self.records
+    }
+}
+
+/// The accounts whose Classic detail the v1 plan reads, because the v1 record lacks what
+/// normalization needs:
+/// - a CUSTOM (or unrecognized) privilege set without Group Access: its privilege list;
+/// - Group Access that no v1 group lists as a member: its groups (Jamf's `members` is known to
+///   come back empty);
+/// - the first holder (by id) of each built-in set (Administrator, Auditor, Enrollment Only)
+///   without Group Access: the set's privileges, the same for every holder on an instance.
+pub(super) fn classic_account_reads(
+    accounts: &[WithRaw<V1Account>],
+    groups: &[WithRaw<V1AccountGroup>],
+) -> HashSet<String> {
+    let listed: HashSet<&str> = groups
+        .iter()
+        .flat_map(|g| &g.parsed.members)
+        .map(|m| m.id.as_str())
+        .collect();
+    let mut built_in_sets_seen = HashSet::new();
+    accounts
+        .iter()
+        .map(|a| &a.parsed)
+        .filter(|a| match (&a.access_level, &a.privilege_level) {
+            (Some(JamfAccessLevel::Group), _) => !listed.contains(a.id.as_str()),
+            (_, Some(set)) if set.is_built_in() => built_in_sets_seen.insert(set),
+            _ => true,
+        })
+        .map(|a| a.id.clone())
+        .collect()
 }
 
 /// A 403 on a list the snapshot can do without reads as empty, and is recorded in `refused`
@@ -164,7 +215,7 @@ pub(super) fn needs_classic_group(group: &WithRaw<V1AccountGroup>) -> bool {
 fn forbidden_as_empty<T>(
     result: Result<Vec<T>, JamfError>,
     list: &'static str,
-    refused: &mut Vec<RefusedList>,
+    incomplete: &mut Vec<IncompleteList>,
 ) -> Result<Vec<T>, JamfError> {
     match result {
         Err(JamfError::Forbidden {
@@ -177,10 +228,7 @@ fn forbidden_as_empty<T>(
                 privilege,
                 "Jamf refused an optional list; reading it as empty"
             );
-            refused.push(RefusedList {
-                list,
-                privilege: privilege.map(String::from),
-            });
+            incomplete.push(IncompleteList::refused(list, privilege));
             Ok(Vec::new())
         }
         other => other,

@@ -3,6 +3,7 @@
 mod cache;
 mod failures;
 mod lists;
+mod one_truth;
 
 use jamf_directory::settings::Settings;
 use jamf_sim::{SimConfig, SimServer};

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use crate::directory::model::{Permissions, RemoteData, Shared, User, UserType, compare_ids};
 use crate::jamf::records::{
-    AccountRecord, ClassicAccount, PrivilegeSet, V1Account, is_assigned_id,
+    AccountRecord, ClassicAccount, JamfAccessLevel, PrivilegeSet, V1Account, is_assigned_id,
 };
 
 use super::access::{self, PRIVILEGE_SET_CATEGORY};
@@ -46,12 +46,16 @@ pub(super) fn account_user(index: &Index<'_>, record: &AccountRecord) -> Option<
         });
     let groups = group_facts(index, id, classic);
 
-    let own = access::own_permissions(
-        id,
-        access_level,
-        privilege_set,
-        classic.map(|c| &c.privileges),
-    );
+    // A built-in set's holder read only through the Jamf Pro API gets the set's privileges as
+    // another holder's Classic detail lists them, so both plans report the same permissions.
+    let classic_privileges = classic
+        .map(|c| &c.privileges)
+        .filter(|p| !p.is_empty())
+        .or_else(|| {
+            let built_in = privilege_set.and_then(|set| index.built_in_privileges(set));
+            built_in.filter(|_| access_level != Some(&JamfAccessLevel::Group))
+        });
+    let own = access::own_permissions(id, access_level, privilege_set, classic_privileges);
     // Grantors differ (the account, then each group once), so repeats are within a grant.
     let permissions = Permissions::new(
         std::iter::once(own)

@@ -15,6 +15,10 @@ pub(super) struct Index<'a> {
     groups: BTreeMap<&'a str, &'a GroupRecord>,
     /// account id → ids of groups whose member list names it.
     listed_memberships: BTreeMap<&'a str, BTreeSet<&'a str>>,
+    /// Built-in privilege sets and their privileges, as one holder's Classic detail lists them:
+    /// the same for every holder on an instance, so holders read only through the Jamf Pro
+    /// API (which lists no privileges) get them too.
+    built_in_sets: Vec<(&'a PrivilegeSet, &'a Privileges)>,
 }
 
 /// What is known about one group, merged from the v1 record, the Classic detail and the
@@ -62,12 +66,32 @@ impl<'a> Index<'a> {
                     .insert(group_id);
             }
         }
+        let mut built_in_sets: Vec<(&PrivilegeSet, &Privileges)> = Vec::new();
+        for classic in directory.accounts.iter().filter_map(|a| a.classic.as_ref()) {
+            let account = &classic.parsed;
+            if let Some(set) = account.privilege_set.as_ref().filter(|s| s.is_built_in())
+                && account.access_level != Some(JamfAccessLevel::Group)
+                && !account.privileges.is_empty()
+                && built_in_sets.iter().all(|(known, _)| *known != set)
+            {
+                built_in_sets.push((set, &account.privileges));
+            }
+        }
         Self {
             directory,
             site_names,
             groups,
             listed_memberships,
+            built_in_sets,
         }
+    }
+
+    /// The privileges of a built-in set, when some holder's Classic detail listed them.
+    pub(super) fn built_in_privileges(&self, set: &PrivilegeSet) -> Option<&'a Privileges> {
+        self.built_in_sets
+            .iter()
+            .find(|(known, _)| *known == set)
+            .map(|(_, privileges)| *privileges)
     }
 
     /// A site reference, named from the site list, else from the record that cited it.

@@ -82,7 +82,7 @@ fn directory(accounts: Vec<AccountRecord>, groups: Vec<GroupRecord>) -> JamfDire
         sso: sso(true, false),
         api_roles: Fetched::Ok(Vec::new()),
         api_clients: Fetched::Ok(Vec::new()),
-        refused: Vec::new(),
+        incomplete: Vec::new(),
     }
 }
 

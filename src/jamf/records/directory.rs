@@ -20,25 +20,34 @@ pub struct JamfDirectory {
     pub sso: Fetched<SsoSettings>,
     pub api_roles: Fetched<Vec<ApiRoleRecord>>,
     pub api_clients: Fetched<Vec<ApiIntegrationRecord>>,
-    /// Lists Jamf refused (403) and that were read as empty (sites, account groups): the
-    /// snapshot is then incomplete, and must say so rather than look complete.
-    pub refused: Vec<RefusedList>,
+    /// Lists that could not be read whole (refused with a 403, or shorter than Jamf's own
+    /// `totalCount`): the snapshot is then incomplete, and must say so rather than look complete.
+    pub incomplete: Vec<IncompleteList>,
 }
 
-/// A list the API role may not read.
+/// A list the snapshot holds only part of (possibly none), and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefusedList {
-    /// `sites` or `account_groups`.
+pub struct IncompleteList {
+    /// `accounts`, `account_groups`, `sites`, `api_roles` or `api_clients`.
     pub list: &'static str,
-    /// The Jamf privilege that would allow it, when known.
-    pub privilege: Option<String>,
+    pub reason: String,
 }
 
-impl RefusedList {
-    pub fn reason(&self) -> String {
-        match &self.privilege {
+impl IncompleteList {
+    /// Jamf answered 403; `privilege` would allow the read.
+    pub fn refused(list: &'static str, privilege: Option<&str>) -> Self {
+        let reason = match privilege {
             Some(privilege) => format!("Jamf refused it; the API role needs \"{privilege}\""),
-            None => "Jamf refused it (403)".to_string(),
+            None => "Jamf refused it (403)".to_owned(),
+        };
+        Self { list, reason }
+    }
+
+    /// Paging ended with fewer records than Jamf's `totalCount`.
+    pub fn short(list: &'static str, read: usize, total: usize) -> Self {
+        Self {
+            list,
+            reason: format!("read {read} of the {total} records Jamf reported (totalCount)"),
         }
     }
 }
@@ -94,6 +103,14 @@ pub enum Fetched<T> {
 }
 
 impl<T> Fetched<T> {
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Fetched<U> {
+        match self {
+            Self::Ok(value) => Fetched::Ok(f(value)),
+            Self::Forbidden { privilege } => Fetched::Forbidden { privilege },
+            Self::Unavailable { reason } => Fetched::Unavailable { reason },
+        }
+    }
+
     pub fn ok(&self) -> Option<&T> {
         match self {
             Self::Ok(value) => Some(value),

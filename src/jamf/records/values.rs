@@ -69,6 +69,17 @@ pub enum PrivilegeSet {
 }
 
 impl PrivilegeSet {
+    /// Administrator, Auditor and Enrollment Only: Jamf defines their privileges, the same for
+    /// every holder on an instance.
+    pub fn is_built_in(&self) -> bool {
+        matches!(
+            self,
+            Self::Administrator | Self::Auditor | Self::EnrollmentOnly
+        )
+    }
+}
+
+impl PrivilegeSet {
     pub fn parse(text: &str) -> Self {
         match folded(text).as_str() {
             "administrator" | "admin" => Self::Administrator,

@@ -20,23 +20,34 @@ async fn fetch_counting(sim: &SimServer) -> (JamfDirectory, u64) {
     (directory, data_gets)
 }
 
+/// The plan inputs as the simulator's dataset states them: the v1 plan reads the Classic
+/// detail of CUSTOM accounts, of Group Access accounts in no group, and of one holder per
+/// built-in set.
 fn dataset_inputs(sim: &SimServer) -> PlanInputs {
     let data = sim.control().dataset();
+    let built_in_sets = [
+        PrivilegeSet::Administrator,
+        PrivilegeSet::Auditor,
+        PrivilegeSet::EnrollmentOnly,
+    ];
+    let holders = |set: &PrivilegeSet| {
+        data.accounts
+            .iter()
+            .any(|a| a.privilege_set == *set && a.access_level != AccessLevel::Group)
+    };
+    let custom_or_unlisted = data
+        .accounts
+        .iter()
+        .filter(|a| match a.access_level {
+            AccessLevel::Group => a.group_ids.is_empty(),
+            _ => a.privilege_set == PrivilegeSet::Custom,
+        })
+        .count();
     PlanInputs {
         accounts: data.accounts.len(),
         groups: data.groups.len(),
-        custom_accounts: data
-            .accounts
-            .iter()
-            .filter(|a| {
-                a.privilege_set == PrivilegeSet::Custom && a.access_level != AccessLevel::Group
-            })
-            .count(),
-        custom_groups_without_privileges: data
-            .groups
-            .iter()
-            .filter(|g| g.privilege_set == PrivilegeSet::Custom && g.privileges.flat().is_empty())
-            .count(),
+        classic_account_details: custom_or_unlisted
+            + built_in_sets.iter().filter(|set| holders(set)).count(),
         api_roles: data.api_roles.len(),
         api_clients: data.api_integrations.len(),
     }
