@@ -15,6 +15,7 @@ pub mod telemetry;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use secrecy::ExposeSecret as _;
 use tokio::net::TcpListener;
@@ -34,10 +35,12 @@ pub async fn launch(
     let accounts = Arc::new(accounts::account_service(&settings).await?);
     let directory = Arc::new(directory::DirectoryService::new(
         accounts.clone(),
-        directory::cache::SnapshotCache::new(
-            std::time::Duration::from_secs(settings.cache.ttl_secs),
-            settings.cache.max_accounts,
-        ),
+        directory::cache::SnapshotCache::new(directory::cache::CachePolicy {
+            ttl: Duration::from_secs(settings.cache.ttl_secs),
+            stale_while_revalidate: Duration::from_secs(settings.cache.stale_while_revalidate_secs),
+            stale_if_error: Duration::from_secs(settings.cache.stale_if_error_secs),
+            max_accounts: settings.cache.max_accounts,
+        }),
     ));
     let cursors = Arc::new(directory::cursor::CursorCodec::new(
         settings.signing_key()?.expose_secret(),

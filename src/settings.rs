@@ -171,6 +171,12 @@ impl Default for UpstreamSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct CacheSettings {
     pub ttl_secs: u64,
+    /// How long past the TTL a snapshot is still served at once while one background fetch
+    /// refreshes it (RFC 5861 `stale-while-revalidate`).
+    pub stale_while_revalidate_secs: u64,
+    /// How long past the TTL a snapshot may answer when a refresh fails on Jamf's side
+    /// (RFC 5861 `stale-if-error`).
+    pub stale_if_error_secs: u64,
     /// Integrated accounts whose snapshots are kept at once.
     pub max_accounts: u64,
 }
@@ -179,6 +185,8 @@ impl Default for CacheSettings {
     fn default() -> Self {
         Self {
             ttl_secs: 60,
+            stale_while_revalidate_secs: 60,
+            stale_if_error_secs: 3600,
             max_accounts: 10_000,
         }
     }

@@ -1,22 +1,35 @@
-//! The short-lived snapshot cache: one normalized directory per integrated account.
+//! The snapshot cache: one normalized directory per integrated account, with HTTP caching's
+//! stale rules (RFC 5861).
 //!
-//! Concurrent misses for one account share a single fetch (moka's `try_get_with`), errors are
-//! never cached (the next caller tries again), and a caller's `Cache-Control: no-cache`
-//! replaces the entry with a fresh fetch. Entries are keyed by the account *and* its
-//! credentials, so a snapshot read with credentials since changed is never served; entries of
-//! changed or deleted accounts simply age out.
+//! - Younger than the TTL: served as is.
+//! - Up to `stale_while_revalidate` past the TTL: served at once while one background fetch
+//!   refreshes it; no caller waits on a refresh a stale snapshot can answer.
+//! - Older, or absent: the caller waits for a fetch. When that fetch fails on Jamf's side
+//!   (unreachable, timeout, 5xx) and the snapshot is at most `stale_if_error` past the TTL, the
+//!   stale snapshot answers instead. Refused credentials or privileges never do.
+//! - `refresh` (a caller's `Cache-Control: no-cache`) always waits for a fetch, never stale.
+//!
+//! Every fetch of a key is shared (single flight) by whoever needs it meanwhile: foreground
+//! misses, no-cache requests and the background refresh. moka stores the snapshots (bounded,
+//! expiring once even stale-if-error cannot use them); its own single flight covers absent
+//! keys only, and a refresh must run while the old snapshot is still served, so in-flight
+//! fetches are tracked here. A fetch runs in its own task: a caller that goes away cancels
+//! nobody else's answer. Entries are keyed by the account *and* its credentials, so a
+//! snapshot read with credentials since changed is never served.
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use futures::FutureExt as _;
+use futures::future::{BoxFuture, Shared};
 use moka::future::Cache;
 use uuid::Uuid;
 
 use super::model::DirectorySnapshot;
 
-/// A snapshot and when it was fetched (for the `Age` header).
+/// A snapshot and when it was fetched (for the `Age` header and staleness).
 #[derive(Debug)]
 pub struct CachedSnapshot {
     pub snapshot: DirectorySnapshot,
@@ -39,23 +52,41 @@ impl CachedSnapshot {
 /// How a request was served, for the `Cache-Status` header (RFC 9211).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CacheOutcome {
-    /// Served from a cached snapshot (possibly one another caller was fetching).
+    /// A fresh snapshot (possibly one another caller was fetching).
     Hit,
-    /// No snapshot was cached; this request fetched one.
+    /// A snapshot past its TTL, served while a background fetch refreshes it.
+    StaleWhileRevalidate,
+    /// No usable snapshot; this request fetched one.
     Miss,
     /// The caller asked for a fresh fetch (`Cache-Control: no-cache`).
     Refreshed,
+    /// The fetch failed on Jamf's side (`jamf_status`: Jamf's status, 504 when it gave none);
+    /// a stale snapshot answered.
+    StaleIfError { jamf_status: u16 },
 }
 
 impl CacheOutcome {
     /// The `Cache-Status` header value.
-    pub fn header_value(self) -> &'static str {
+    pub fn header_value(self) -> String {
         match self {
-            Self::Hit => "jamf-directory; hit",
-            Self::Miss => "jamf-directory; fwd=miss; stored",
-            Self::Refreshed => "jamf-directory; fwd=request; stored",
+            Self::Hit => "jamf-directory; hit".to_owned(),
+            Self::StaleWhileRevalidate => {
+                "jamf-directory; hit; detail=stale-while-revalidate".to_owned()
+            }
+            Self::Miss => "jamf-directory; fwd=miss; stored".to_owned(),
+            Self::Refreshed => "jamf-directory; fwd=request; stored".to_owned(),
+            Self::StaleIfError { jamf_status } => format!(
+                "jamf-directory; fwd=stale; fwd-status={jamf_status}; detail=stale-if-error"
+            ),
         }
     }
+}
+
+/// A failed fetch, as far as the stale-if-error rule cares.
+pub trait FetchFailure {
+    /// The status to report when a stale snapshot may answer instead (Jamf unreachable, too
+    /// slow, or failing with 5xx); `None` when the failure must reach the caller.
+    fn stale_if_error_status(&self) -> Option<u16>;
 }
 
 /// Whose snapshot: an integrated account, read with one set of its credentials.
@@ -65,24 +96,50 @@ pub struct SnapshotKey {
     pub credentials: u64,
 }
 
-#[derive(Clone)]
-pub struct SnapshotCache {
-    entries: Cache<SnapshotKey, Arc<CachedSnapshot>>,
+/// How long snapshots are fresh, and how long past that they may stand in.
+#[derive(Debug, Clone, Copy)]
+pub struct CachePolicy {
+    pub ttl: Duration,
+    pub stale_while_revalidate: Duration,
+    pub stale_if_error: Duration,
+    /// Snapshots kept at once.
+    pub max_accounts: u64,
 }
 
-impl SnapshotCache {
-    pub fn new(ttl: Duration, max_accounts: u64) -> Self {
+type Fetch<E> = Shared<BoxFuture<'static, Result<Arc<CachedSnapshot>, Arc<E>>>>;
+
+pub struct SnapshotCache<E> {
+    policy: CachePolicy,
+    entries: Cache<SnapshotKey, Arc<CachedSnapshot>>,
+    fetching: Arc<Mutex<HashMap<SnapshotKey, Fetch<E>>>>,
+}
+
+impl<E> Clone for SnapshotCache<E> {
+    fn clone(&self) -> Self {
         Self {
+            policy: self.policy,
+            entries: self.entries.clone(),
+            fetching: self.fetching.clone(),
+        }
+    }
+}
+
+impl<E: FetchFailure + Send + Sync + 'static> SnapshotCache<E> {
+    pub fn new(policy: CachePolicy) -> Self {
+        let usable_for = policy.ttl + policy.stale_while_revalidate.max(policy.stale_if_error);
+        Self {
+            policy,
             entries: Cache::builder()
-                .time_to_live(ttl)
-                .max_capacity(max_accounts)
+                .time_to_live(usable_for)
+                .max_capacity(policy.max_accounts)
                 .build(),
+            fetching: Arc::default(),
         }
     }
 
-    /// The cached snapshot, or the result of `fetch` shared by every concurrent caller.
-    /// With `refresh`, the cached entry is dropped first so this call fetches anew.
-    pub async fn get_or_fetch<F, Fut, E>(
+    /// The snapshot of `key` under the rules of the module documentation. `fetch` runs only
+    /// when no fetch of `key` is under way already.
+    pub async fn get<F, Fut>(
         &self,
         key: SnapshotKey,
         refresh: bool,
@@ -90,38 +147,108 @@ impl SnapshotCache {
     ) -> Result<(Arc<CachedSnapshot>, CacheOutcome), Arc<E>>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<DirectorySnapshot, E>>,
-        E: Send + Sync + 'static,
+        Fut: Future<Output = Result<DirectorySnapshot, E>> + Send + 'static,
     {
-        if refresh {
-            self.entries.invalidate(&key).await;
-        }
-        let fetched_here = AtomicBool::new(false);
-        let entry = self
-            .entries
-            .try_get_with(key, async {
-                // Counted here, before the fetch, so a failed fetch is still a miss.
-                fetched_here.store(true, Ordering::Relaxed);
-                metrics::counter!("directory_cache_misses_total").increment(1);
-                fetch().await.map(|s| Arc::new(CachedSnapshot::new(s)))
-            })
-            .await?;
-        let outcome = match (fetched_here.load(Ordering::Relaxed), refresh) {
-            (false, _) => CacheOutcome::Hit,
-            (true, false) => CacheOutcome::Miss,
-            (true, true) => CacheOutcome::Refreshed,
+        let cached = if refresh {
+            None
+        } else {
+            self.entries.get(&key).await
         };
-        if outcome == CacheOutcome::Hit {
-            metrics::counter!("directory_cache_hits_total").increment(1);
+        if let Some(snapshot) = &cached {
+            let age = snapshot.age();
+            if age < self.policy.ttl {
+                metrics::counter!("directory_cache_hits_total").increment(1);
+                return Ok((snapshot.clone(), CacheOutcome::Hit));
+            }
+            if age < self.policy.ttl + self.policy.stale_while_revalidate {
+                // Started and left running: the answer does not wait for it.
+                drop(self.fetch(key, fetch));
+                count_stale("stale-while-revalidate");
+                return Ok((snapshot.clone(), CacheOutcome::StaleWhileRevalidate));
+            }
         }
-        Ok((entry, outcome))
+        let (fetched, started_here) = self.fetch(key, fetch);
+        match fetched.await {
+            Ok(snapshot) => {
+                let outcome = match (refresh, started_here) {
+                    (true, _) => CacheOutcome::Refreshed,
+                    (false, true) => CacheOutcome::Miss,
+                    (false, false) => CacheOutcome::Hit,
+                };
+                if outcome == CacheOutcome::Hit {
+                    metrics::counter!("directory_cache_hits_total").increment(1);
+                }
+                Ok((snapshot, outcome))
+            }
+            Err(err) => {
+                let stale = cached
+                    .filter(|s| s.age() < self.policy.ttl + self.policy.stale_if_error)
+                    .zip(err.stale_if_error_status());
+                let Some((snapshot, jamf_status)) = stale else {
+                    return Err(err);
+                };
+                count_stale("stale-if-error");
+                Ok((snapshot, CacheOutcome::StaleIfError { jamf_status }))
+            }
+        }
     }
+
+    /// The fetch of `key` under way, or a new one running `fetch` in its own task; `true`
+    /// when this call started it. A successful fetch is stored before it is forgotten as
+    /// under way, so no caller in between finds neither.
+    fn fetch<F, Fut>(&self, key: SnapshotKey, fetch: F) -> (Fetch<E>, bool)
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<DirectorySnapshot, E>> + Send + 'static,
+    {
+        let mut fetching = self.fetching.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(under_way) = fetching.get(&key) {
+            return (under_way.clone(), false);
+        }
+        // Counted when the fetch starts, so a failed fetch is still a miss.
+        metrics::counter!("directory_cache_misses_total").increment(1);
+        let work = fetch();
+        let entries = self.entries.clone();
+        let registry = self.fetching.clone();
+        let shared: Fetch<E> = async move {
+            let result = work.await.map(|s| Arc::new(CachedSnapshot::new(s)));
+            if let Ok(snapshot) = &result {
+                entries.insert(key, snapshot.clone()).await;
+            }
+            registry
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&key);
+            result.map_err(Arc::new)
+        }
+        .boxed()
+        .shared();
+        fetching.insert(key, shared.clone());
+        tokio::spawn(shared.clone());
+        (shared, true)
+    }
+}
+
+fn count_stale(rule: &'static str) {
+    metrics::counter!("directory_cache_stale_answers_total", "rule" => rule).increment(1);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[derive(Debug, PartialEq)]
+    enum Failure {
+        JamfDown,
+        Refused,
+    }
+
+    impl FetchFailure for Failure {
+        fn stale_if_error_status(&self) -> Option<u16> {
+            (*self == Failure::JamfDown).then_some(503)
+        }
+    }
 
     fn empty() -> DirectorySnapshot {
         DirectorySnapshot {
@@ -134,31 +261,53 @@ mod tests {
         }
     }
 
+    fn cache_with(ttl_ms: u64, swr_ms: u64, sie_ms: u64) -> SnapshotCache<Failure> {
+        SnapshotCache::new(CachePolicy {
+            ttl: Duration::from_millis(ttl_ms),
+            stale_while_revalidate: Duration::from_millis(swr_ms),
+            stale_if_error: Duration::from_millis(sie_ms),
+            max_accounts: 10,
+        })
+    }
+
+    fn key(credentials: u64) -> SnapshotKey {
+        SnapshotKey {
+            account: Uuid::from_u128(1),
+            credentials,
+        }
+    }
+
+    async fn outcome(
+        cache: &SnapshotCache<Failure>,
+        key: SnapshotKey,
+        refresh: bool,
+        result: Result<(), Failure>,
+    ) -> Result<CacheOutcome, Arc<Failure>> {
+        cache
+            .get(key, refresh, || async move { result.map(|()| empty()) })
+            .await
+            .map(|(_, outcome)| outcome)
+    }
+
     #[tokio::test]
     async fn concurrent_misses_share_one_fetch_and_errors_are_not_cached() {
-        let cache = SnapshotCache::new(Duration::from_secs(60), 10);
-        let account = SnapshotKey {
-            account: Uuid::new_v4(),
-            credentials: 1,
-        };
+        let cache = cache_with(60_000, 0, 0);
         let fetches = Arc::new(AtomicUsize::new(0));
-
-        let failing = cache
-            .get_or_fetch(account, false, || async {
-                Err::<DirectorySnapshot, _>("jamf down")
-            })
-            .await;
-        assert_eq!(*failing.unwrap_err(), "jamf down");
-
+        assert_eq!(
+            *outcome(&cache, key(1), false, Err(Failure::JamfDown))
+                .await
+                .unwrap_err(),
+            Failure::JamfDown
+        );
         let calls = (0..50).map(|_| {
             let fetches = fetches.clone();
             let cache = cache.clone();
             async move {
                 cache
-                    .get_or_fetch(account, false, || async move {
+                    .get(key(1), false, || async move {
                         fetches.fetch_add(1, Ordering::SeqCst);
                         tokio::time::sleep(Duration::from_millis(20)).await;
-                        Ok::<_, ()>(empty())
+                        Ok(empty())
                     })
                     .await
                     .map(|(_, outcome)| outcome)
@@ -171,29 +320,83 @@ mod tests {
             .filter(|o| *o.as_ref().unwrap() == CacheOutcome::Miss)
             .count();
         assert_eq!(misses, 1);
-
-        let (_, outcome) = cache
-            .get_or_fetch(account, true, || async { Ok::<_, ()>(empty()) })
-            .await
-            .unwrap();
-        assert_eq!(outcome, CacheOutcome::Refreshed);
-        let (_, outcome) = cache
-            .get_or_fetch(account, false, || async { Ok::<_, ()>(empty()) })
-            .await
-            .unwrap();
-        assert_eq!(outcome, CacheOutcome::Hit);
-        let changed = SnapshotKey {
-            credentials: 2,
-            ..account
-        };
-        let (_, outcome) = cache
-            .get_or_fetch(changed, false, || async { Ok::<_, ()>(empty()) })
-            .await
-            .unwrap();
+        let refreshed = outcome(&cache, key(1), true, Ok(())).await;
+        assert_eq!(refreshed.unwrap(), CacheOutcome::Refreshed);
         assert_eq!(
-            outcome,
+            outcome(&cache, key(1), false, Ok(())).await.unwrap(),
+            CacheOutcome::Hit
+        );
+        assert_eq!(
+            outcome(&cache, key(2), false, Ok(())).await.unwrap(),
             CacheOutcome::Miss,
             "new credentials never see the old snapshot"
+        );
+    }
+
+    #[tokio::test]
+    async fn past_the_ttl_a_stale_snapshot_answers_while_one_refresh_runs() {
+        let cache = cache_with(20, 60_000, 0);
+        outcome(&cache, key(1), false, Ok(())).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let (release, gate) = tokio::sync::watch::channel(false);
+        for _ in 0..10 {
+            let fetches = fetches.clone();
+            let mut gate = gate.clone();
+            let (_, served) = cache
+                .get(key(1), false, || async move {
+                    fetches.fetch_add(1, Ordering::SeqCst);
+                    let _ = gate.wait_for(|open| *open).await;
+                    Ok(empty())
+                })
+                .await
+                .unwrap();
+            assert_eq!(served, CacheOutcome::StaleWhileRevalidate);
+        }
+        release.send(true).unwrap();
+        for _ in 0..100 {
+            if outcome(&cache, key(1), false, Ok(())).await.unwrap() == CacheOutcome::Hit {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 1, "one background refresh");
+        assert_eq!(
+            outcome(&cache, key(1), false, Ok(())).await.unwrap(),
+            CacheOutcome::Hit
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failing_refresh_answers_stale_only_for_jamf_side_failures_within_the_window() {
+        let cache = cache_with(10, 0, 60_000);
+        outcome(&cache, key(1), false, Ok(())).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(
+            outcome(&cache, key(1), false, Err(Failure::JamfDown))
+                .await
+                .unwrap(),
+            CacheOutcome::StaleIfError { jamf_status: 503 }
+        );
+        assert!(
+            outcome(&cache, key(1), false, Err(Failure::Refused))
+                .await
+                .is_err()
+        );
+        assert!(
+            outcome(&cache, key(1), true, Err(Failure::JamfDown))
+                .await
+                .is_err(),
+            "no-cache is never answered stale"
+        );
+        let short = cache_with(10, 0, 10);
+        outcome(&short, key(1), false, Ok(())).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        assert!(
+            outcome(&short, key(1), false, Err(Failure::JamfDown))
+                .await
+                .is_err(),
+            "past the window"
         );
     }
 }

@@ -7,8 +7,22 @@ use std::sync::Arc;
 use crate::accounts::{AccountError, AccountService, IntegratedAccount};
 use crate::jamf::JamfError;
 
-use super::cache::{CacheOutcome, CachedSnapshot, SnapshotCache, SnapshotKey};
+use super::cache::{CacheOutcome, CachedSnapshot, FetchFailure, SnapshotCache, SnapshotKey};
 use super::normalize::normalize_directory;
+
+impl FetchFailure for JamfError {
+    /// Jamf unreachable, too slow or failing with 5xx: a stale snapshot may stand in. Refused
+    /// credentials or privileges, and answers we could not use, must reach the caller.
+    fn stale_if_error_status(&self) -> Option<u16> {
+        match self {
+            JamfError::Upstream { status, .. } if *status >= 500 => Some(*status),
+            JamfError::Unreachable { .. }
+            | JamfError::Timeout { .. }
+            | JamfError::DeadlineExceeded { .. } => Some(504),
+            _ => None,
+        }
+    }
+}
 
 /// Why no snapshot could be served.
 #[derive(Debug, thiserror::Error)]
@@ -29,17 +43,18 @@ pub struct Served {
 
 pub struct DirectoryService {
     accounts: Arc<AccountService>,
-    cache: SnapshotCache,
+    cache: SnapshotCache<JamfError>,
 }
 
 impl DirectoryService {
-    pub fn new(accounts: Arc<AccountService>, cache: SnapshotCache) -> Self {
+    pub fn new(accounts: Arc<AccountService>, cache: SnapshotCache<JamfError>) -> Self {
         Self { accounts, cache }
     }
 
-    /// `account`'s snapshot: cached, or fetched once for all concurrent callers. `refresh`
-    /// (a caller's `Cache-Control: no-cache`) always fetches anew. Every record of every
-    /// endpoint comes from here, so a record reads the same whichever call returns it.
+    /// `account`'s snapshot, under the cache's rules (fresh, stale while a background fetch
+    /// revalidates it, stale when Jamf fails, or fetched once for all concurrent callers).
+    /// `refresh` (a caller's `Cache-Control: no-cache`) always fetches anew. Every record of
+    /// every endpoint comes from here, so a record reads the same whichever call returns it.
     pub async fn snapshot(
         &self,
         account: &IntegratedAccount,
@@ -50,27 +65,23 @@ impl DirectoryService {
             account: account.id,
             credentials: account.credentials_fingerprint(),
         };
-        let result = self
+        let accounts = self.accounts.clone();
+        let account = account.clone();
+        // The fetch may outlive this request (a background refresh), so it owns what it uses
+        // and feeds Jamf's verdict into the account's status itself, once per fetch.
+        let fetch = || async move {
+            let fetched = client.fetch_directory().await;
+            match &fetched {
+                Ok(_) => accounts.jamf_succeeded(&account).await,
+                Err(err) => accounts.jamf_failed(&account, err).await,
+            }
+            fetched.map(|raw| normalize_directory(&raw))
+        };
+        let (snapshot, outcome) = self
             .cache
-            .get_or_fetch(key, refresh, || async {
-                client
-                    .fetch_directory()
-                    .await
-                    .map(|raw| normalize_directory(&raw))
-            })
-            .await;
-        match result {
-            Ok((snapshot, outcome)) => {
-                // A cached snapshot says nothing new about the credentials.
-                if outcome != CacheOutcome::Hit {
-                    self.accounts.jamf_succeeded(account).await;
-                }
-                Ok(Served { snapshot, outcome })
-            }
-            Err(err) => {
-                self.accounts.jamf_failed(account, &err).await;
-                Err(DirectoryError::Jamf(err))
-            }
-        }
+            .get(key, refresh, fetch)
+            .await
+            .map_err(DirectoryError::Jamf)?;
+        Ok(Served { snapshot, outcome })
     }
 }

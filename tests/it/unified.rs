@@ -4,6 +4,7 @@ mod cache;
 mod failures;
 mod lists;
 mod one_truth;
+mod stale;
 
 use jamf_directory::settings::Settings;
 use jamf_sim::{SimConfig, SimServer};
@@ -73,6 +74,23 @@ impl Fixture {
             .iter()
             .map(|r| r["id"].as_str().unwrap().to_string())
             .collect()
+    }
+
+    /// The integrated account as `GET /integrated-account/{id}` shows it.
+    async fn account_json(&self) -> Value {
+        let url = self
+            .app
+            .url(&format!("/integrated-account/{}", self.account));
+        let response = self
+            .app
+            .client
+            .get(url)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.unwrap()
     }
 
     async fn json(&self, path: &str, query: &str) -> Value {

@@ -41,10 +41,9 @@ pub fn with_cache_headers(
 ) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        "cache-status",
-        HeaderValue::from_static(outcome.header_value()),
-    );
+    if let Ok(value) = HeaderValue::try_from(outcome.header_value()) {
+        headers.insert("cache-status", value);
+    }
     headers.insert(header::AGE, HeaderValue::from(age.as_secs()));
     // Directory data is per-tenant and sensitive: shared caches must not keep it.
     headers.insert(

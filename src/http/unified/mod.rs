@@ -171,9 +171,12 @@ async fn get_resource<T: Serialize>(
 
 /// List users: Jamf Pro administrator accounts (and, with `type`, API clients).
 ///
-/// Served from a snapshot cached for `cache.ttl_secs`; `Cache-Control: no-cache` forces a
-/// fresh fetch from Jamf. `Cache-Status` and `Age` tell what you got. Lists leave out
-/// `permissions` unless `include=permissions`.
+/// Served from a snapshot fresh for `cache.ttl_secs`; `Cache-Control: no-cache` forces a
+/// fresh fetch from Jamf. Past the TTL a stale snapshot answers at once while one background
+/// fetch refreshes it (`Cache-Status: jamf-directory; hit; detail=stale-while-revalidate`), or
+/// when Jamf fails on its side (`…; fwd=stale; fwd-status=<status>; detail=stale-if-error`);
+/// `no-cache` and a Jamf 401 or 403 are never answered stale. `Cache-Status` and `Age` tell
+/// what you got. Lists leave out `permissions` unless `include=permissions`.
 #[utoipa::path(get, path = "/unified/user-directory/users", tag = "user-directory",
     security(("bearer" = [])), params(UserListQuery),
     responses(

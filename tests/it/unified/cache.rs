@@ -178,6 +178,8 @@ async fn changing_or_deleting_the_account_drops_its_cached_snapshot() {
 async fn a_jamf_change_shows_after_the_ttl_and_not_before() {
     let mut settings = crate::support::test_settings();
     settings.cache.ttl_secs = 1;
+    // Past the TTL the caller waits for Jamf (no stale answers: tests/it/unified/stale.rs).
+    settings.cache.stale_while_revalidate_secs = 0;
     let f = Fixture::start_with(SimConfig::default(), settings).await;
     let mfa = |page: &Value| page["result"][0]["is_2fa_enabled"].clone();
     assert_eq!(mfa(&f.json(USERS, "limit=1").await), true);
