@@ -21,7 +21,7 @@ pub const KINDS: [&str; 6] = [
     "GET integrated-account",
     "GET users list, no-cache",
 ];
-const NO_CACHE: usize = 5;
+pub const NO_CACHE: usize = 5;
 /// Shares of the kinds other than no-cache, which take what `no_cache_share` leaves.
 const WEIGHTS: [u32; 5] = [5, 40, 25, 20, 8];
 /// Slots in the deck: shares are multiples of 0.1 %.

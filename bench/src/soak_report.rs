@@ -2,10 +2,11 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use crate::report::{thousands, time};
 use crate::soak::Soak;
-use crate::soak_mix::KINDS;
+use crate::soak_mix::{KINDS, NO_CACHE};
 use crate::tally::{NO_ANSWER, Tally, is_success};
 
 /// RSS may grow by less than this fraction between the end of the warm-up and the end.
@@ -50,7 +51,29 @@ pub fn render(soak: &Soak) -> (String, bool) {
         .iter()
         .map(|(_, b)| format!("{:.0}", mb(*b)))
         .collect();
+    // Every kind a snapshot can answer: all but no-cache, which waits for Jamf by definition.
+    let answerable = Tally::combined(
+        load.kinds
+            .iter()
+            .enumerate()
+            .filter(|(kind, _)| *kind != NO_CACHE)
+            .map(|(_, tally)| tally),
+    );
+    let answerable_p99 = answerable.percentile(99.0);
     let rows = [
+        (
+            "Latency of every request a snapshot can answer (all kinds but no-cache): p50 / p99 / max (service p99)"
+                .to_owned(),
+            format!(
+                "{} / {} / {} ({})",
+                time(answerable.percentile(50.0)),
+                time(answerable_p99),
+                time(answerable.max()),
+                time(answerable.service_percentile(99.0))
+            ),
+            "p99 < 100 ms",
+            verdict(answerable_p99 < Duration::from_millis(100)),
+        ),
         (
             "Requests answered in the window (achieved rate)".to_owned(),
             format!(

@@ -37,6 +37,16 @@ impl Tally {
         self.service_us.extend(other.service_us);
     }
 
+    /// Several kinds' answers as one, ready for percentiles.
+    pub fn combined<'a>(tallies: impl IntoIterator<Item = &'a Tally>) -> Tally {
+        let mut all = Tally::default();
+        for tally in tallies {
+            all.merge(tally.clone());
+        }
+        all.finish();
+        all
+    }
+
     fn finish(&mut self) {
         self.latencies_us.sort_unstable();
         self.service_us.sort_unstable();

@@ -19,12 +19,13 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use futures::FutureExt as _;
 use futures::future::{BoxFuture, Shared};
 use moka::future::Cache;
+use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use super::model::DirectorySnapshot;
@@ -34,11 +35,17 @@ use super::model::DirectorySnapshot;
 pub struct CachedSnapshot {
     pub snapshot: DirectorySnapshot,
     pub fetched_at: Instant,
+    /// Each user's JSON as plain lists serve it, rendered on first use: a snapshot never
+    /// changes, so warm lists copy bytes instead of serializing the same records again. One
+    /// slot per `snapshot.users` entry, in the same order; only users actually listed hold
+    /// bytes, so memory follows what callers read.
+    pub users_as_listed: Box<[OnceLock<Box<RawValue>>]>,
 }
 
 impl CachedSnapshot {
     pub fn new(snapshot: DirectorySnapshot) -> Self {
         Self {
+            users_as_listed: snapshot.users.iter().map(|_| OnceLock::new()).collect(),
             snapshot,
             fetched_at: Instant::now(),
         }

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::render::{self, Fields, Rendered};
+use super::render;
 use crate::directory::cache::CacheOutcome;
 use crate::http::error::ApiError;
 
@@ -53,23 +53,21 @@ pub fn with_cache_headers(
     response
 }
 
-/// A page of `records` in the envelope, rendered straight into the response body.
-pub fn list<T: Serialize>(
-    records: &[&T],
-    fields: Fields<'_>,
+/// A page of rendered `items` in the envelope, written straight into the response body;
+/// `capacity` is a guess of the body's size.
+pub fn list<I: Serialize>(
+    items: Vec<I>,
     next_cursor: Option<String>,
     missing_sources: Vec<String>,
+    capacity: usize,
 ) -> Result<Response, ApiError> {
     let envelope = ListEnvelope {
-        result: records
-            .iter()
-            .map(|&record| Rendered { record, fields })
-            .collect(),
-        result_count: records.len(),
+        result_count: items.len(),
+        result: items,
         next_cursor,
         prev_cursor: None,
         is_partial_response: !missing_sources.is_empty(),
         missing_sources,
     };
-    render::json(&envelope, (records.len() + 1) * RECORD_BYTES)
+    render::json(&envelope, capacity)
 }

@@ -14,10 +14,10 @@ use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use self::envelope::{ListEnvelope, with_cache_headers};
+use self::envelope::{ListEnvelope, RECORD_BYTES, with_cache_headers};
 use self::params::{ListParams, QueryKind};
 use self::query_docs::{GetQuery, ListQuery, UserListQuery};
-use self::render::{Context, Fields, single};
+use self::render::{Context, Fields, Rendered, single};
 use self::source::{not_found, wants_fresh};
 use super::caller::Caller;
 use super::error::{ApiError, ErrorBody};
@@ -74,16 +74,40 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_workspace))
 }
 
-/// Renders one page of `records` and its cursor, bound to this account, resource and filters.
-fn page<T: Serialize>(
+/// One page of a list, before rendering.
+struct Page<'a, T> {
+    items: Vec<&'a T>,
+    next_cursor: Option<String>,
+    missing_sources: Vec<String>,
+}
+
+impl<T: Serialize> Page<'_, T> {
+    /// Renders every record as `fields` asks.
+    fn render(self, fields: Fields<'_>) -> Result<Response, ApiError> {
+        let capacity = (self.items.len() + 1) * RECORD_BYTES;
+        let items = self
+            .items
+            .into_iter()
+            .map(|record| Rendered { record, fields });
+        envelope::list(
+            items.collect(),
+            self.next_cursor,
+            self.missing_sources,
+            capacity,
+        )
+    }
+}
+
+/// One page of `records` and its cursor, bound to this account, resource and filters.
+fn page<'a, T>(
     state: &AppState,
     cached: &CachedSnapshot,
     params: &ListParams,
     resource: &str,
-    records: &[T],
+    records: &'a [T],
     id_of: fn(&T) -> &str,
     keep: impl Fn(&T) -> bool,
-) -> Result<Response, ApiError> {
+) -> Result<Page<'a, T>, ApiError> {
     let scope = format!(
         "{}/{resource}/{}",
         params.common.account_id,
@@ -97,15 +121,59 @@ fn page<T: Serialize>(
         .transpose()
         .map_err(|err| ApiError::bad_request(err.to_string()))?;
     let page = query::page(records, id_of, after.as_deref(), params.limit, keep);
-    let next_cursor = page.resume_after.map(|id| cursors.encode(&scope, &id));
-    let missing = cached
-        .snapshot
-        .missing
-        .iter()
-        .map(|m| format!("{}: {}", m.source, m.reason))
-        .collect();
-    let fields = Fields::new(&params.common.view, Context::List);
-    envelope::list(&page.items, fields, next_cursor, missing)
+    Ok(Page {
+        items: page.items,
+        next_cursor: page.resume_after.map(|id| cursors.encode(&scope, &id)),
+        missing_sources: cached
+            .snapshot
+            .missing
+            .iter()
+            .map(|m| format!("{}: {}", m.source, m.reason))
+            .collect(),
+    })
+}
+
+/// Where `item`, a reference into `slice`, stands in it (a page's records borrow the
+/// snapshot's lists, so this needs no search).
+fn position_in<T>(slice: &[T], item: &T) -> Option<usize> {
+    let offset = (item as *const T as usize).checked_sub(slice.as_ptr() as usize)?;
+    let index = offset / size_of::<T>().max(1);
+    slice
+        .get(index)
+        .is_some_and(|found| std::ptr::eq(found, item))
+        .then_some(index)
+}
+
+/// A page of users. A plain list (no `include`, `truto_ignore_remote_data` or
+/// `truto_exclude_fields`) copies each user's JSON rendered once per snapshot.
+fn render_users(
+    cached: &CachedSnapshot,
+    page: Page<'_, User>,
+    fields: Fields<'_>,
+) -> Result<Response, ApiError> {
+    if !fields.is_plain_list() {
+        return page.render(fields);
+    }
+    let mut capacity = 64;
+    let mut items = Vec::with_capacity(page.items.len());
+    for user in page.items {
+        let slot = position_in(&cached.snapshot.users, user)
+            .and_then(|index| cached.users_as_listed.get(index))
+            .ok_or_else(ApiError::internal)?;
+        let json = match slot.get() {
+            Some(json) => json,
+            None => {
+                let rendered = render::raw(&Rendered {
+                    record: user,
+                    fields,
+                })?;
+                slot.get_or_init(|| rendered)
+            }
+        };
+        capacity += json.get().len() + 1;
+        items.push(&**json);
+    }
+    envelope::list(items, page.next_cursor, page.missing_sources, capacity)
 }
 
 /// Lists and single gets of groups, roles and workspaces share everything but the record.
@@ -130,6 +198,7 @@ async fn list_resource<T: Serialize>(
         wants_fresh(&headers),
     )
     .await?;
+    let fields = Fields::new(&params.common.view, Context::List);
     let body = page(
         &state,
         &cached,
@@ -138,7 +207,8 @@ async fn list_resource<T: Serialize>(
         records(&cached),
         id_of,
         |_| true,
-    )?;
+    )?
+    .render(fields)?;
     Ok(with_cache_headers(body, outcome, cached.age()))
 }
 
@@ -202,7 +272,7 @@ async fn list_users(
     )
     .await?;
     let filter: &UserFilter = &params.users;
-    let body = page(
+    let page = page(
         &state,
         &cached,
         &params,
@@ -210,6 +280,11 @@ async fn list_users(
         &cached.snapshot.users,
         |u: &User| &u.id,
         |u| filter.matches(u),
+    )?;
+    let body = render_users(
+        &cached,
+        page,
+        Fields::new(&params.common.view, Context::List),
     )?;
     Ok(with_cache_headers(body, outcome, cached.age()))
 }

@@ -9,6 +9,7 @@
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
+use serde_json::value::RawValue;
 
 use super::envelope::RECORD_BYTES;
 use super::params::View;
@@ -31,6 +32,14 @@ pub struct Fields<'a> {
 impl<'a> Fields<'a> {
     pub fn new(view: &'a View, context: Context) -> Self {
         Self { view, context }
+    }
+
+    /// A list rendered as lists render by default: no `permissions`, nothing else left out.
+    pub fn is_plain_list(&self) -> bool {
+        self.context == Context::List
+            && !self.view.include_permissions
+            && !self.view.ignore_remote_data
+            && self.view.exclude_fields.is_empty()
     }
 
     fn skips(&self, name: &str) -> bool {
@@ -63,6 +72,14 @@ impl<T: Serialize> Serialize for Rendered<'_, T> {
 pub fn single<T: Serialize>(record: &T, view: &View) -> Result<Response, ApiError> {
     let fields = Fields::new(view, Context::Single);
     json(&Rendered { record, fields }, RECORD_BYTES)
+}
+
+/// `value` as JSON text, to be copied into responses as it is.
+pub fn raw<T: Serialize>(value: &T) -> Result<Box<RawValue>, ApiError> {
+    serde_json::value::to_raw_value(value).map_err(|err| {
+        tracing::error!(%err, "a normalized record failed to serialize");
+        ApiError::internal()
+    })
 }
 
 /// `value` as a JSON response; `capacity` is a guess of the body size.
