@@ -40,6 +40,7 @@ pub async fn launch(
             stale_while_revalidate: Duration::from_secs(settings.cache.stale_while_revalidate_secs),
             stale_if_error: Duration::from_secs(settings.cache.stale_if_error_secs),
             max_accounts: settings.cache.max_accounts,
+            max_bytes: settings.cache.max_bytes,
         }),
     ));
     let cursors = Arc::new(directory::cursor::CursorCodec::new(

@@ -150,6 +150,9 @@ pub struct UpstreamSettings {
     pub deadline_secs: u64,
     pub max_retries: usize,
     pub max_response_bytes: usize,
+    /// Accounts + groups + API clients one fetch may hold; a Jamf reporting more is refused
+    /// (502) before its records are read.
+    pub max_records: usize,
     /// Allows loopback, private and plain-http Jamf URLs (tests, on-prem).
     pub allow_private_networks: bool,
 }
@@ -160,8 +163,9 @@ impl Default for UpstreamSettings {
             max_concurrency: 5,
             timeout_secs: 30,
             deadline_secs: 60,
-            max_retries: 3,
+            max_retries: 4,
             max_response_bytes: 32 * 1024 * 1024,
+            max_records: 100_000,
             allow_private_networks: false,
         }
     }
@@ -179,6 +183,9 @@ pub struct CacheSettings {
     pub stale_if_error_secs: u64,
     /// Integrated accounts whose snapshots are kept at once.
     pub max_accounts: u64,
+    /// Estimated bytes all cached snapshots may take together; the least recently used go
+    /// first.
+    pub max_bytes: u64,
 }
 
 impl Default for CacheSettings {
@@ -188,6 +195,7 @@ impl Default for CacheSettings {
             stale_while_revalidate_secs: 60,
             stale_if_error_secs: 3600,
             max_accounts: 10_000,
+            max_bytes: 512 * 1024 * 1024,
         }
     }
 }
@@ -365,6 +373,15 @@ impl Settings {
         }
         if self.cache.ttl_secs == 0 {
             return Err(SettingsError::invalid("cache.ttl_secs", "must be positive"));
+        }
+        for (key, value) in [
+            ("cache.max_accounts", self.cache.max_accounts),
+            ("cache.max_bytes", self.cache.max_bytes),
+            ("upstream.max_records", up.max_records as u64),
+        ] {
+            if value == 0 {
+                return Err(SettingsError::invalid(key, "must be positive"));
+            }
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.level)
             .map_err(|e| SettingsError::invalid("log.level", e.to_string()))?;

@@ -166,8 +166,8 @@ pub fn render(soak: &Soak) -> (String, bool) {
          - Workload: a shuffled deck of {deck} requests sent in turn; lists rotate through 9 \
          user queries (filters, `type=all`, `include=permissions`) and up to 4 pages of two of \
          them via `next_cursor` values read before the run (keyset cursors survive refreshes); \
-         no-cache lists send `Cache-Control: no-cache`, which drops the account's snapshot and \
-         refetches it from Jamf.\n",
+         no-cache lists send `Cache-Control: no-cache`, which is never answered stale: it waits for \
+         a fetch from Jamf.\n",
         n = a.instances,
         versions = a.jamf_versions.join(", "),
         tok = a.jamf_token_secs,

@@ -99,7 +99,7 @@ fn account_views(state: &SimState) -> Vec<V1Account<'_>> {
         .data
         .accounts
         .iter()
-        .map(|a| V1Account::new(a, typed))
+        .map(|a| V1Account::new(a, typed, &state.padding))
         .collect()
 }
 
@@ -121,7 +121,12 @@ async fn account(State(state): Sim, Path(id): Path<String>, headers: HeaderMap) 
         id.parse().ok().and_then(|id| state.data.account(id)),
         "Account not found",
     )?;
-    Ok(Json(V1Account::new(a, state.version().at_least(11, 25))).into_response())
+    Ok(Json(V1Account::new(
+        a,
+        state.version().at_least(11, 25),
+        &state.padding,
+    ))
+    .into_response())
 }
 
 async fn groups(State(state): Sim, RawQuery(raw): RawQuery, headers: HeaderMap) -> Answer {

@@ -95,14 +95,19 @@ pub async fn oauth_token(State(state): Sim, headers: HeaderMap, body: Bytes) -> 
     };
     let lifetime = state.config.token_lifetime_secs;
     let iat = state.clock.wall().timestamp();
-    let claims = tokens::client_claims(&state.config.client_id, &scope, iat, lifetime as i64);
+    let claims = tokens::client_claims(
+        &state.config.client_id,
+        &scope,
+        iat,
+        i64::try_from(lifetime).unwrap_or(i64::MAX),
+    );
     let token = tokens::jwt("HS256", &claims, &state.signing_key);
     state.tokens.insert(
         token.clone(),
         Principal::Client {
             client_id: state.config.client_id.clone(),
         },
-        state.clock.now() + Duration::from_secs(lifetime),
+        state.clock.expiry(Duration::from_secs(lifetime)),
     );
     // Real Jamf reports one second less than the token's exp - iat (599 for 600).
     let body = json!({

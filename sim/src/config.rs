@@ -77,6 +77,9 @@ pub struct Quirks {
     /// Paged v1 lists report a `totalCount` this much above the records they hold (records
     /// deleted while a client pages, or a broken Jamf): a client cannot complete the list.
     pub total_count_surplus: usize,
+    /// Every v1 account record carries a `padding` string of this many bytes: fat pages, as a
+    /// hostile Jamf could send them.
+    pub record_padding_bytes: usize,
 }
 
 impl Default for SimConfig {

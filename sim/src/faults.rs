@@ -30,6 +30,9 @@ pub struct Faults {
     pub fail_next: u32,
     /// 500, 502, 503 or 504. 502–504 come as a proxy's HTML page, 500 in Jamf's own style.
     pub error_status: u16,
+    /// When not empty, each injected error takes one of these statuses in turn (a broken
+    /// Jamf answering a mix of 500, 502 and 503) instead of `error_status`.
+    pub error_statuses: Vec<u16>,
     /// Matching requests hang until the faults change.
     pub hang: bool,
     /// Endpoints the error and hang faults apply to, as route templates with or without the
@@ -50,6 +53,7 @@ impl Default for Faults {
             error_rate: 0.0,
             fail_next: 0,
             error_status: 503,
+            error_statuses: Vec::new(),
             hang: false,
             endpoints: Vec::new(),
             missing_privileges: Vec::new(),
@@ -65,8 +69,11 @@ impl Faults {
         if !(0.0..=1.0).contains(&self.error_rate) {
             return Err("error_rate must be between 0 and 1".to_owned());
         }
-        if !(500..=504).contains(&self.error_status) {
-            return Err("error_status must be 500, 501, 502, 503 or 504".to_owned());
+        let statuses = std::iter::once(&self.error_status).chain(&self.error_statuses);
+        if statuses.clone().any(|status| !(500..=504).contains(status)) {
+            return Err(
+                "error_status and error_statuses must be 500, 501, 502, 503 or 504".to_owned(),
+            );
         }
         Ok(())
     }

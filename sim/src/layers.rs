@@ -74,7 +74,7 @@ pub async fn route_faults(
             hang(&state, &endpoint).await;
         }
         if state.roll_error(faults.error_rate) {
-            let status = StatusCode::from_u16(faults.error_status)
+            let status = StatusCode::from_u16(state.next_error_status(&faults))
                 .unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
             return errors::injected(Surface::of(req.uri().path()), status);
         }

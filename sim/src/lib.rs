@@ -41,6 +41,7 @@
 //! |---|---|---|
 //! | `page_size_clamp: Some(n)` | `--page-size-clamp N` | paged v1 lists (accounts, account groups, API roles and integrations) answer at most `n` records a page and count `page` in pages of `n`; `totalCount` stays the true total |
 //! | `total_count_surplus: n` | — | paged v1 lists report `totalCount` `n` above the records they hold, so no client can complete them |
+//! | `record_padding_bytes: n` | — | every v1 account record carries an `n`-byte `padding` string (fat pages) |
 //! | `v1_members_empty: true` | `--v1-members-empty` | `/api/v1/account-groups` list and detail answer `members: []` for every group |
 //! | `jamf_version` below 11.10 | `--jamf-version` | `GET /api/v3/sso` answers 404; the flat SAML-only `GET /api/v2/sso` (served at every version) reports the same posture |
 

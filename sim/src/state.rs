@@ -38,6 +38,8 @@ pub struct SimState {
     /// Shared with the listener, which resets connections while set.
     pub refusing: Arc<AtomicBool>,
     pub signing_key: [u8; 32],
+    /// The `padding` every v1 account record carries (the `record_padding_bytes` quirk).
+    pub padding: String,
 }
 
 impl SimState {
@@ -50,6 +52,7 @@ impl SimState {
             client_privileges: config.client_privileges.clone(),
         };
         SimState {
+            padding: "x".repeat(config.quirks.record_padding_bytes),
             data: Dataset::build(&config),
             fault_rng: Mutex::new(SplitMix64::new(config.seed ^ 0xFA17)),
             signing_key: random_key(),
@@ -109,6 +112,23 @@ impl SimState {
                 .unwrap_or_else(|e| e.into_inner())
                 .unit()
                 < error_rate)
+    }
+
+    /// The status of the next injected error: `error_status`, or the next of `error_statuses`
+    /// (drawn from the seeded fault sequence) when a mix is configured.
+    pub fn next_error_status(&self, faults: &Faults) -> u16 {
+        if faults.error_statuses.is_empty() {
+            return faults.error_status;
+        }
+        let draw = self
+            .fault_rng
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .unit();
+        let n = faults.error_statuses.len();
+        // `unit` is in [0, 1): the index stays in range; `min` guards the float edge.
+        let index = ((draw * n as f64) as usize).min(n - 1);
+        faults.error_statuses[index]
     }
 
     pub fn version(&self) -> JamfVersion {

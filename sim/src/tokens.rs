@@ -42,6 +42,14 @@ impl SimClock {
         Instant::now() + self.offset()
     }
 
+    /// `lifetime` from now, or a century when the configured lifetime is absurd (the
+    /// simulator may announce one to test clients; it must not overflow itself).
+    pub fn expiry(&self, lifetime: Duration) -> Instant {
+        let now = self.now();
+        now.checked_add(lifetime)
+            .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 86_400))
+    }
+
     pub fn wall(&self) -> DateTime<Utc> {
         Utc::now() + self.offset()
     }
@@ -130,7 +138,7 @@ pub fn client_claims(client_id: &str, scope: &[String], iat: i64, lifetime: i64)
         "authentication-type": "CLIENT_CREDENTIALS",
         "scope": scope,
         "iss": "https://localhost:8443",
-        "exp": iat + lifetime,
+        "exp": iat.saturating_add(lifetime),
         "iat": iat,
     })
 }

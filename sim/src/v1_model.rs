@@ -29,6 +29,9 @@ pub struct V1Account<'a> {
     /// Added in 11.25.
     #[serde(skip_serializing_if = "Option::is_none")]
     account_type: Option<&'static str>,
+    /// Not a Jamf field: the `record_padding_bytes` quirk.
+    #[serde(skip_serializing_if = "str::is_empty")]
+    padding: &'a str,
 }
 
 pub const ACCOUNT_FIELDS: &[(&str, Kind)] = &[
@@ -48,7 +51,7 @@ pub const ACCOUNT_FIELDS: &[(&str, Kind)] = &[
 ];
 
 impl<'a> V1Account<'a> {
-    pub fn new(a: &'a Account, with_account_type: bool) -> Self {
+    pub fn new(a: &'a Account, with_account_type: bool, padding: &'a str) -> Self {
         V1Account {
             num_id: a.id,
             id: a.id.to_string(),
@@ -71,6 +74,7 @@ impl<'a> V1Account<'a> {
             } else {
                 "DEFAULT"
             }),
+            padding,
         }
     }
 }

@@ -4,8 +4,10 @@
 
 use std::collections::HashMap;
 use std::hash::{Hash as _, Hasher as _};
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use futures::FutureExt as _;
 use secrecy::SecretString;
 use uuid::Uuid;
 
@@ -285,8 +287,15 @@ impl AccountService {
         &self,
         account: IntegratedAccount,
     ) -> Result<IntegratedAccount, AccountError> {
-        let client = self.build_client(&account)?;
-        self.validate_with(account, client).await
+        match self.build_client(&account) {
+            Ok(client) => self.validate_with(account, client).await,
+            Err(err) => {
+                tracing::error!(account_id = %account.id, error = %err, "could not build a Jamf client to validate with");
+                let failure = "internal error while validating; the service log has the details";
+                self.record_validation(account, None, Err(failure.to_owned()))
+                    .await
+            }
+        }
     }
 
     /// Gets a token, reads the version, probes that accounts can be read, and records the
@@ -296,39 +305,66 @@ impl AccountService {
         account: IntegratedAccount,
         client: JamfClient,
     ) -> Result<IntegratedAccount, AccountError> {
-        let key = CredentialKey::of(&account);
-        let (version, outcome) = match client.refresh_token().await {
-            Err(err) => (None, Err(err)),
-            Ok(()) => match client.version().await {
-                Err(err) => (None, Err(err)),
-                Ok(version) => (Some(version.to_string()), client.can_read_accounts().await),
-            },
+        let probe = async {
+            if let Err(err) = client.refresh_token().await {
+                return (None, Err(err.to_string()));
+            }
+            match client.version().await {
+                Err(err) => (None, Err(err.to_string())),
+                Ok(version) => (
+                    Some(version.to_string()),
+                    client.can_read_accounts().await.map_err(|e| e.to_string()),
+                ),
+            }
         };
-        let recorded = self
-            .modify(account.id, |current| {
-                if CredentialKey::of(current) != key {
-                    return Ok(false);
-                }
-                current.jamf_pro_version.clone_from(&version);
-                match &outcome {
-                    Ok(()) => {
-                        current.status = AccountStatus::Active;
-                        current.capabilities = vec![READ_ACCOUNTS.to_owned()];
-                        current.last_error = None;
-                    }
-                    Err(err) => {
-                        current.status = AccountStatus::ValidationError;
-                        current.capabilities.clear();
-                        current.last_error = Some(err.to_string());
-                    }
-                }
-                Ok(true)
-            })
-            .await?;
-        if outcome.is_ok() && CredentialKey::of(&recorded) == key {
+        // A bug in the probe must not leave the account `connecting`: it is a failure too.
+        let (version, outcome) =
+            AssertUnwindSafe(probe)
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| {
+                    tracing::error!(account_id = %account.id, "validating against Jamf panicked");
+                    let failure =
+                        "internal error while validating; the service log has the details";
+                    (None, Err(failure.to_owned()))
+                });
+        let worked = outcome.is_ok();
+        let key = CredentialKey::of(&account);
+        let recorded = self.record_validation(account, version, outcome).await?;
+        if worked && CredentialKey::of(&recorded) == key {
             self.cached_clients().insert(recorded.id, (key, client));
         }
         Ok(recorded)
+    }
+
+    /// Stores a validation's outcome: `active`, or `validation_error` with `last_error`.
+    async fn record_validation(
+        &self,
+        account: IntegratedAccount,
+        version: Option<String>,
+        outcome: Result<(), String>,
+    ) -> Result<IntegratedAccount, AccountError> {
+        let key = CredentialKey::of(&account);
+        self.modify(account.id, |current| {
+            if CredentialKey::of(current) != key {
+                return Ok(false);
+            }
+            current.jamf_pro_version.clone_from(&version);
+            match &outcome {
+                Ok(()) => {
+                    current.status = AccountStatus::Active;
+                    current.capabilities = vec![READ_ACCOUNTS.to_owned()];
+                    current.last_error = None;
+                }
+                Err(err) => {
+                    current.status = AccountStatus::ValidationError;
+                    current.capabilities.clear();
+                    current.last_error = Some(err.clone());
+                }
+            }
+            Ok(true)
+        })
+        .await
     }
 
     fn build_client(&self, account: &IntegratedAccount) -> Result<JamfClient, AccountError> {

@@ -54,6 +54,18 @@ impl CachedSnapshot {
     pub fn age(&self) -> Duration {
         self.fetched_at.elapsed()
     }
+
+    /// The snapshot's estimate plus what its users take once listed (their rendered JSON is
+    /// about their raw records and fields again).
+    pub fn estimated_bytes(&self) -> usize {
+        let rendered: usize = self
+            .snapshot
+            .users
+            .iter()
+            .map(|u| 512 + u.remote_data.get().len())
+            .sum();
+        self.snapshot.estimated_bytes() + rendered
+    }
 }
 
 /// How a request was served, for the `Cache-Status` header (RFC 9211).
@@ -111,6 +123,8 @@ pub struct CachePolicy {
     pub stale_if_error: Duration,
     /// Snapshots kept at once.
     pub max_accounts: u64,
+    /// Estimated bytes all snapshots may take together.
+    pub max_bytes: u64,
 }
 
 type Fetch<E> = Shared<BoxFuture<'static, Result<Arc<CachedSnapshot>, Arc<E>>>>;
@@ -132,13 +146,22 @@ impl<E> Clone for SnapshotCache<E> {
 }
 
 impl<E: FetchFailure + Send + Sync + 'static> SnapshotCache<E> {
+    /// Bounded by estimated bytes and by count at once: entries weigh their estimated KiB,
+    /// but at least an even share of the byte budget among `max_accounts`, so no more than
+    /// `max_accounts` fit however small they are.
     pub fn new(policy: CachePolicy) -> Self {
         let usable_for = policy.ttl + policy.stale_while_revalidate.max(policy.stale_if_error);
+        let capacity_kib = (policy.max_bytes / 1024).max(1);
+        let floor_kib = (capacity_kib / policy.max_accounts.max(1)).max(1);
         Self {
             policy,
             entries: Cache::builder()
                 .time_to_live(usable_for)
-                .max_capacity(policy.max_accounts)
+                .max_capacity(capacity_kib)
+                .weigher(move |_, snapshot: &Arc<CachedSnapshot>| {
+                    let kib = (snapshot.estimated_bytes() / 1024) as u64;
+                    u32::try_from(kib.max(floor_kib)).unwrap_or(u32::MAX)
+                })
                 .build(),
             fetching: Arc::default(),
         }
@@ -198,6 +221,23 @@ impl<E: FetchFailure + Send + Sync + 'static> SnapshotCache<E> {
                 Ok((snapshot, CacheOutcome::StaleIfError { jamf_status }))
             }
         }
+    }
+
+    /// Whether a read of `key` would be answered without a new fetch: a snapshot fresh or
+    /// within stale-while-revalidate, or a fetch under way to share.
+    pub async fn can_answer(&self, key: &SnapshotKey) -> bool {
+        let usable = self.policy.ttl + self.policy.stale_while_revalidate;
+        let servable = self
+            .entries
+            .get(key)
+            .await
+            .is_some_and(|snapshot| snapshot.age() < usable);
+        servable
+            || self
+                .fetching
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .contains_key(key)
     }
 
     /// The fetch of `key` under way, or a new one running `fetch` in its own task; `true`
@@ -274,6 +314,7 @@ mod tests {
             stale_while_revalidate: Duration::from_millis(swr_ms),
             stale_if_error: Duration::from_millis(sie_ms),
             max_accounts: 10,
+            max_bytes: 1 << 30,
         })
     }
 

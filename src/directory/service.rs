@@ -51,6 +51,12 @@ impl DirectoryService {
         Self { accounts, cache }
     }
 
+    /// Whether reading `account` now would send requests to Jamf: `refresh`, or no snapshot a
+    /// cache could answer with and no fetch under way to wait for.
+    pub async fn would_reach_jamf(&self, account: &IntegratedAccount, refresh: bool) -> bool {
+        refresh || !self.cache.can_answer(&snapshot_key(account)).await
+    }
+
     /// `account`'s snapshot, under the cache's rules (fresh, stale while a background fetch
     /// revalidates it, stale when Jamf fails, or fetched once for all concurrent callers).
     /// `refresh` (a caller's `Cache-Control: no-cache`) always fetches anew. Every record of
@@ -61,10 +67,7 @@ impl DirectoryService {
         refresh: bool,
     ) -> Result<Served, DirectoryError> {
         let client = self.accounts.jamf_client(account).await?;
-        let key = SnapshotKey {
-            account: account.id,
-            credentials: account.credentials_fingerprint(),
-        };
+        let key = snapshot_key(account);
         let accounts = self.accounts.clone();
         let account = account.clone();
         // The fetch may outlive this request (a background refresh), so it owns what it uses
@@ -83,5 +86,12 @@ impl DirectoryService {
             .await
             .map_err(DirectoryError::Jamf)?;
         Ok(Served { snapshot, outcome })
+    }
+}
+
+fn snapshot_key(account: &IntegratedAccount) -> SnapshotKey {
+    SnapshotKey {
+        account: account.id,
+        credentials: account.credentials_fingerprint(),
     }
 }

@@ -17,6 +17,7 @@ use self::body::{CreateBody, PatchBody, RefreshBody, missing_fields, parse};
 use self::render::{AccountBody, AccountList, Deleted, Refreshed, decode_cursor, encode_cursor};
 use super::caller::Caller;
 use super::error::{ApiError, ErrorBody};
+use super::rate_limit::spend_account;
 use super::state::AppState;
 use super::upstream::jamf_error;
 use crate::accounts::{
@@ -244,6 +245,8 @@ async fn update_account(
     caller.require(WRITE)?;
     let account = state.accounts.visible(&caller, account_id(&id)?).await?;
     let patch = parse::<PatchBody>(&body)?.validate()?;
+    // Re-validation reaches Jamf.
+    spend_account(&state.limits, &caller.account_spend, account.id)?;
     let updated = state.accounts.update(account.id, patch).await?;
     // A snapshot read with the old URL or credentials must not outlive them.
     Ok(Json(updated.into()))
@@ -306,6 +309,7 @@ async fn refresh_credentials(
         .filter(|id| !id.trim().is_empty())
         .ok_or_else(|| missing_fields(&["id"]))?;
     let account = state.accounts.visible(&caller, account_id(&id)?).await?;
+    spend_account(&state.limits, &caller.account_spend, account.id)?;
     state.accounts.refresh_credentials(account.id).await?;
     Ok(Json(Refreshed { success: true }))
 }

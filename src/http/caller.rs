@@ -14,6 +14,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 
 use super::error::ApiError;
+use super::rate_limit::AccountSpend;
 use super::state::AppState;
 use crate::auth::{ALL_TENANTS, Authority, Principal};
 
@@ -28,6 +29,8 @@ pub struct Caller {
     pub scopes: Vec<String>,
     /// Tenant ids this caller may see; `"*"` means all.
     pub tenants: Vec<String>,
+    /// What this request spent of an integrated account's quota (see `rate_limit`).
+    pub account_spend: AccountSpend,
 }
 
 impl Caller {
@@ -68,6 +71,7 @@ impl From<Principal> for Caller {
             client_id: p.client_id,
             scopes: p.scopes,
             tenants: p.tenants,
+            account_spend: AccountSpend::default(),
         }
     }
 }
@@ -242,6 +246,7 @@ mod tests {
             client_id: "reader".into(),
             scopes: vec!["directory:read".into()],
             tenants: vec!["acme".into(), "globex".into()],
+            account_spend: Default::default(),
         };
         assert!(caller.require("directory:read").is_ok());
         let err = caller.require("accounts:write").unwrap_err();

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -51,7 +51,7 @@ pub async fn observe(request: Request, next: Next) -> Response {
     let status = response.status().as_u16();
     let latency = started.elapsed();
     let labels = [
-        ("method", method.to_string()),
+        ("method", method_label(&method).to_owned()),
         ("route", route.clone()),
         ("status", status.to_string()),
     ];
@@ -67,6 +67,26 @@ pub async fn observe(request: Request, next: Next) -> Response {
         "request"
     );
     response
+}
+
+/// A bounded label value: the standard methods by name, anything else `other` (a caller can
+/// send any token as a method, and every distinct label value is a series kept forever).
+fn method_label(method: &Method) -> &'static str {
+    const STANDARD: [Method; 9] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::CONNECT,
+        Method::OPTIONS,
+        Method::TRACE,
+        Method::PATCH,
+    ];
+    STANDARD
+        .iter()
+        .find(|standard| *standard == method)
+        .map_or("other", Method::as_str)
 }
 
 /// Bounds the whole request; answers 504 in the envelope when the handler overruns.

@@ -1,5 +1,6 @@
-//! Caller rate limits (GCRA, via `governor`): per caller client and per integrated account on
-//! every bearer route (`guard`), per client id and per source address on `/auth/token`.
+//! Caller rate limits (GCRA, via `governor`): per caller client on every bearer route
+//! (`guard`), per integrated account on the requests that reach Jamf for it
+//! ([`spend_account`]), per client id and per source address on `/auth/token`.
 //!
 //! Every response of a limited route carries the IETF draft `RateLimit` header fields
 //! (`ratelimit-limit`, `ratelimit-remaining`, `ratelimit-reset`, in seconds) of the tightest
@@ -18,10 +19,10 @@ mod guard;
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use governor::clock::Clock as _;
 use governor::middleware::StateInformationMiddleware;
 use governor::{DefaultKeyedRateLimiter, Quota};
@@ -29,6 +30,7 @@ use uuid::Uuid;
 
 pub use self::docs::document;
 pub use self::guard::guard;
+use crate::http::error::ApiError;
 use crate::settings::LimitSettings;
 
 pub const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
@@ -109,6 +111,45 @@ impl Limiter {
         self.inner.retain_recent();
         self.inner.shrink_to_fit();
     }
+}
+
+/// What one request spent of an integrated account's quota, noted by the handler that is
+/// about to reach Jamf for the account and read by the guard for the `RateLimit` headers.
+#[derive(Debug, Clone, Default)]
+pub struct AccountSpend(Arc<Mutex<Option<Decision>>>);
+
+impl AccountSpend {
+    fn note(&self, decision: Decision) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(decision);
+    }
+
+    pub fn get(&self) -> Option<Decision> {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Spends one request of `account`'s quota for a request about to reach Jamf (a cache miss, a
+/// `no-cache` read, a credential refresh or re-validation): reads a cached snapshot can answer
+/// spend nothing. Refused with 429 when the quota is used up.
+pub fn spend_account(
+    limits: &RateLimits,
+    spend: &AccountSpend,
+    account: Uuid,
+) -> Result<(), ApiError> {
+    let decision = limits.account(account);
+    spend.note(decision);
+    if decision.denied() {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "rate limit of {} Jamf-bound requests per {} s for this integrated account exceeded; retry after {} s",
+                decision.limit,
+                decision.window.as_secs(),
+                decision.retry_after_secs()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 impl Decision {

@@ -101,8 +101,8 @@ struct TokenResponse {
 async fn token(State(state): State<AppState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let limits = &state.limits;
-    // Both quotas are spent before the secret is compared, so a flood costs map lookups, not
-    // verification work. The address is checked first, before the body is even read.
+    // The address quota is spent by every attempt, before the body is even read: a flood from
+    // one address costs map lookups, not verification work.
     let source = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
@@ -112,10 +112,18 @@ async fn token(State(state): State<AppState>, request: Request) -> Response {
     }
     let (outcome, decision) = match read_request(&parts.headers, body).await {
         Ok(request) => {
-            let by_id = request
-                .client
-                .as_ref()
-                .map(|(id, _)| limits.token_client(id));
+            let client_id = request.client.as_ref().map(|(id, _)| id.clone());
+            let outcome = state.authority.grant(request);
+            // Only failed authentications spend a client id's quota. Client ids are not
+            // secret: if every attempt counted, anyone could lock a platform out by failing
+            // with its id. A correct secret is always served (the address quota still bounds
+            // each address's attempts); wrong ones beyond the quota answer 429.
+            let by_id = match (&outcome, client_id) {
+                (Err(err), Some(id)) if err.code() == "invalid_client" => {
+                    Some(limits.token_client(&id))
+                }
+                _ => None,
+            };
             if let Some(refused) = by_id.filter(Decision::denied) {
                 return rate_limited(refused);
             }
@@ -123,7 +131,7 @@ async fn token(State(state): State<AppState>, request: Request) -> Response {
                 (Some(a), Some(b)) => Some(a.tighter(b)),
                 (a, b) => a.or(b),
             };
-            (state.authority.grant(request), decision)
+            (outcome, decision)
         }
         Err(err) => (Err(err), source),
     };

@@ -29,6 +29,7 @@ pub fn jamf_error(err: &JamfError) -> ApiError {
         | JamfError::Unreachable { .. }
         | JamfError::Parse { .. }
         | JamfError::ResponseTooLarge { .. }
+        | JamfError::TooManyRecords { .. }
         | JamfError::Refused(_) => StatusCode::BAD_GATEWAY,
     };
     let message = match err {

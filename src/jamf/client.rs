@@ -125,6 +125,18 @@ impl JamfClient {
         self.inner.transport.limits.max_concurrency
     }
 
+    /// Refuses a fetch that would hold more than `upstream.max_records` records.
+    pub(crate) fn within_record_limit(&self, reported: usize) -> Result<(), JamfError> {
+        let limit = self.inner.transport.limits.max_records;
+        if reported > limit {
+            return Err(JamfError::TooManyRecords {
+                reported: reported as u64,
+                limit,
+            });
+        }
+        Ok(())
+    }
+
     /// An authenticated GET of `path` parsed as `T`. On a 401 it gets one new token and tries
     /// once more; a second 401 is returned as [`JamfError::Unauthorized`].
     pub(crate) async fn get<T: DeserializeOwned>(

@@ -38,6 +38,8 @@ impl JamfClient {
                 self.all_pages::<ApiIntegrationRecord>(endpoints::API_CLIENTS),
             );
             let (version, accounts, groups, mut incomplete) = core?;
+            let clients = api_clients.as_ref().map_or(0, |list| list.records.len());
+            self.within_record_limit(accounts.len() + groups.len() + clients)?;
             let sites = forbidden_as_empty(sites.map(|list| list.sites), "sites", &mut incomplete)?;
             let api_roles =
                 optional(api_roles)?.map(|list| list.complete("api_roles", &mut incomplete));
@@ -101,6 +103,7 @@ impl JamfClient {
     async fn classic_core(&self) -> Result<(Vec<AccountRecord>, Vec<GroupRecord>), JamfError> {
         let endpoint = endpoints::CLASSIC_ACCOUNTS;
         let list: ClassicAccountList = self.get(endpoint, endpoint.template, &[]).await?;
+        self.within_record_limit(list.users.len() + list.groups.len())?;
         let accounts = self.bounded(list.users, |entry| async move {
             let classic = self.classic_account(&entry.id).await?;
             Ok(classic.map(|classic| AccountRecord {
@@ -139,8 +142,10 @@ impl JamfClient {
         let size = first.results.len();
         let total = first
             .total_count
-            .and_then(|n| usize::try_from(n).ok())
-            .unwrap_or(size);
+            .filter(|n| *n >= 0)
+            .map_or(size, |n| usize::try_from(n).unwrap_or(usize::MAX));
+        // Refused before reading on: a Jamf claiming a trillion records must cost one page.
+        self.within_record_limit(total)?;
         let mut records = first.results;
         if size > 0 && size < total {
             let rest: Vec<Paged<T>> = stream::iter(1..total.div_ceil(size))

@@ -52,6 +52,10 @@ pub enum JamfError {
         endpoint: &'static str,
         limit: usize,
     },
+    #[error(
+        "the Jamf instance holds {reported} accounts, groups and API clients, more than the {limit} a fetch may hold (upstream.max_records)"
+    )]
+    TooManyRecords { reported: u64, limit: usize },
     #[error("refused Jamf URL: {0}")]
     Refused(#[from] UrlRefusal),
 }

@@ -139,7 +139,8 @@ impl TokenSource {
             secret,
             obtained: started,
             issued: Instant::now(),
-            expires_at: started + lifetime,
+            // `lifetime` is clamped to a day, so this cannot overflow; checked all the same.
+            expires_at: started.checked_add(lifetime).unwrap_or(started),
         };
         let issued = bearer(state, &token);
         state.current = Some(token);
@@ -157,7 +158,21 @@ fn bearer(state: &State, token: &Token) -> Bearer {
 #[derive(Deserialize)]
 struct OAuthToken {
     access_token: SecretString,
-    expires_in: u64,
+    /// Seconds, as Jamf sends them: read as any JSON number, then clamped.
+    expires_in: f64,
+}
+
+/// Token lifetimes Jamf states are kept within [1 s, 24 h]: nothing Jamf sends (zero,
+/// negative, 2^64 − 1, NaN) may overflow a clock computation or pin a token for years.
+const MIN_TOKEN_LIFETIME: Duration = Duration::from_secs(1);
+const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+fn clamp_lifetime(seconds: f64) -> Duration {
+    if seconds.is_nan() {
+        return MIN_TOKEN_LIFETIME;
+    }
+    let max = MAX_TOKEN_LIFETIME.as_secs_f64();
+    Duration::from_secs_f64(seconds.clamp(0.0, max)).max(MIN_TOKEN_LIFETIME)
 }
 
 #[derive(Deserialize)]
@@ -191,7 +206,7 @@ async fn oauth(
         }
     };
     let parsed: OAuthToken = parse_token(endpoints::OAUTH_TOKEN, &body)?;
-    Ok((parsed.access_token, Duration::from_secs(parsed.expires_in)))
+    Ok((parsed.access_token, clamp_lifetime(parsed.expires_in)))
 }
 
 async fn basic(
@@ -252,8 +267,8 @@ fn user_token(endpoint: Endpoint, body: &[u8]) -> Result<(SecretString, Duration
         _ => None,
     }
     .ok_or_else(|| unreadable(endpoint))?;
-    let lifetime = (expires - Utc::now()).to_std().unwrap_or_default();
-    Ok((parsed.token, lifetime))
+    let seconds = expires.signed_duration_since(Utc::now()).num_milliseconds() as f64 / 1000.0;
+    Ok((parsed.token, clamp_lifetime(seconds)))
 }
 
 /// Parses a token body. The serde message is dropped: it could quote a fragment of the body,
@@ -303,6 +318,40 @@ mod tests {
         let two_seconds = token(Duration::from_secs(2));
         assert!(!two_seconds.needs_refresh(two_seconds.obtained));
         assert!(two_seconds.needs_refresh(two_seconds.obtained + Duration::from_millis(1_100)));
+    }
+
+    #[test]
+    fn lifetimes_are_clamped_at_every_extreme() {
+        let day = Duration::from_secs(86_400);
+        let cases = [
+            (u64::MAX as f64, day),
+            (f64::MAX, day),
+            (f64::INFINITY, day),
+            (86_401.0, day),
+            (599.0, Duration::from_secs(599)),
+            (0.5, Duration::from_secs(1)),
+            (0.0, Duration::from_secs(1)),
+            (-5.0, Duration::from_secs(1)),
+            (f64::NEG_INFINITY, Duration::from_secs(1)),
+            (f64::NAN, Duration::from_secs(1)),
+        ];
+        for (seconds, expected) in cases {
+            assert_eq!(clamp_lifetime(seconds), expected, "{seconds}");
+        }
+        let body = format!(r#"{{"access_token":"x","expires_in":{}}}"#, u64::MAX);
+        let parsed: OAuthToken = parse_token(endpoints::OAUTH_TOKEN, body.as_bytes()).unwrap();
+        assert_eq!(clamp_lifetime(parsed.expires_in), day);
+        for far in [
+            r#""+262142-12-31T23:59:59Z""#,
+            "9223372036854775807",
+            "-9223372036854775808",
+        ] {
+            let body = format!(r#"{{"token":"x","expires":{far}}}"#);
+            // Either unreadable or clamped: never a panic.
+            if let Ok((_, lifetime)) = user_token(endpoints::BASIC_TOKEN, body.as_bytes()) {
+                assert!((Duration::from_secs(1)..=day).contains(&lifetime), "{far}");
+            }
+        }
     }
 
     #[test]

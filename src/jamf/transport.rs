@@ -31,6 +31,7 @@ pub(crate) struct UpstreamBounds {
     pub(crate) deadline: Duration,
     pub(crate) max_retries: usize,
     pub(crate) max_response_bytes: usize,
+    pub(crate) max_records: usize,
     /// Requests in flight per instance; also how many futures a plan keeps going at once.
     pub(crate) max_concurrency: usize,
 }
@@ -42,6 +43,7 @@ impl From<&UpstreamSettings> for UpstreamBounds {
             deadline: Duration::from_secs(s.deadline_secs),
             max_retries: s.max_retries,
             max_response_bytes: s.max_response_bytes,
+            max_records: s.max_records,
             max_concurrency: s.max_concurrency.max(1),
         }
     }
@@ -106,7 +108,7 @@ impl Transport {
         url
     }
 
-    /// A GET, retried on connect errors, timeouts and 502/503/504 with jittered exponential
+    /// A GET, retried on connect errors, timeouts and 500/502/503/504 with jittered exponential
     /// backoff. Returns the body of a 2xx answer.
     pub(crate) async fn get(
         &self,
@@ -213,7 +215,7 @@ impl Transport {
     }
 }
 
-/// Maps a status to the body (2xx) or a typed error; 502/503/504 may be retried.
+/// Maps a status to the body (2xx) or a typed error; 500/502/503/504 may be retried.
 fn classify(endpoint: Endpoint, status: StatusCode, body: Vec<u8>) -> Result<Vec<u8>, Attempt> {
     if status.is_success() {
         return Ok(body);
@@ -236,9 +238,13 @@ fn classify(endpoint: Endpoint, status: StatusCode, body: Vec<u8>) -> Result<Vec
             body,
         },
     };
+    // A 500 on an idempotent GET is often a passing fault of one Jamf node: retried too.
     let retryable = matches!(
         status,
-        StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT
+        StatusCode::INTERNAL_SERVER_ERROR
+            | StatusCode::BAD_GATEWAY
+            | StatusCode::SERVICE_UNAVAILABLE
+            | StatusCode::GATEWAY_TIMEOUT
     );
     Err(Attempt { error, retryable })
 }

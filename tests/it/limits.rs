@@ -122,8 +122,18 @@ async fn every_response_counts_down_and_one_client_cannot_spend_anothers_quota()
     assert!(bad.headers().get("ratelimit-limit").is_none());
 }
 
+async fn get_fresh(app: &TestApp, token: &str, path: &str) -> Response {
+    app.client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .header("cache-control", "no-cache")
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
-async fn one_accounts_burst_leaves_other_accounts_and_other_tenants_alone() {
+async fn the_account_quota_counts_what_reaches_jamf_and_leaves_others_alone() {
     let mut settings = settings_with(LimitSettings {
         account_requests: 3,
         account_window_secs: 60,
@@ -145,23 +155,47 @@ async fn one_accounts_burst_leaves_other_accounts_and_other_tenants_alone() {
 
     // A caller who may not see the account gets the usual 404 and spends none of its quota.
     for _ in 0..5 {
-        let response = get(&app, &outsider, &users(&busy)).await;
+        let response = get_fresh(&app, &outsider, &users(&busy)).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
     }
 
-    for remaining in [2, 1, 0] {
-        let response = get(&app, &admin, &users(&busy)).await;
-        assert_eq!(response.status(), StatusCode::OK);
-        let limits = limits_of(&response);
-        // The account's quota (3) is tighter than the client's, so it is the one reported.
-        assert_eq!((limits.limit, limits.remaining), (3, remaining));
+    // The cold read reaches Jamf (spends one); warm reads are answered from the snapshot.
+    let cold = get(&app, &admin, &users(&busy)).await;
+    assert_eq!(cold.status(), StatusCode::OK);
+    assert_eq!((limits_of(&cold).limit, limits_of(&cold).remaining), (3, 2));
+    for _ in 0..10 {
+        let warm = get(&app, &admin, &users(&busy)).await;
+        assert_eq!(warm.status(), StatusCode::OK);
+        assert_eq!(
+            limits_of(&warm).limit,
+            1_000_000,
+            "only the client's quota applied"
+        );
     }
-    let refused =
-        assert_refused(get(&app, &admin, &users(&busy)).await, "integrated account").await;
+    // Every request that reaches Jamf for the account spends from the same quota: no-cache
+    // reads (under either spelling of the parameter), refresh-credentials and PATCH.
+    let fresh = get_fresh(&app, &admin, &users(&busy)).await;
+    assert_eq!(
+        (fresh.status(), limits_of(&fresh).remaining),
+        (StatusCode::OK, 1)
+    );
+    let bracketed = format!("{USERS}?integrated_account_id[]={busy}");
+    let fresh = get_fresh(&app, &admin, &bracketed).await;
+    assert_eq!(
+        (fresh.status(), limits_of(&fresh).remaining),
+        (StatusCode::OK, 0)
+    );
+    let refused = assert_refused(
+        get_fresh(&app, &admin, &users(&busy)).await,
+        "integrated account",
+    )
+    .await;
     assert!(refused.retry_after.is_some_and(|s| (1..=20).contains(&s)));
-    // Every way of naming the account hits the same quota: path and refresh body.
-    let by_path = get(&app, &admin, &format!("/integrated-account/{busy}")).await;
-    assert_refused(by_path, "integrated account").await;
+    assert_refused(
+        get_fresh(&app, &admin, &bracketed).await,
+        "integrated account",
+    )
+    .await;
     let refresh = |id: &str| {
         app.client
             .post(app.url("/integrated-account/refresh-credentials"))
@@ -170,6 +204,22 @@ async fn one_accounts_burst_leaves_other_accounts_and_other_tenants_alone() {
             .send()
     };
     assert_refused(refresh(&busy).await.unwrap(), "integrated account").await;
+    let patch = app
+        .client
+        .patch(app.url(&format!("/integrated-account/{busy}")))
+        .bearer_auth(&admin)
+        .json(&json!({"context": {"client_secret": "sim-secret"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_refused(patch, "integrated account").await;
+    // Reads a snapshot answers, and the account itself, are still served.
+    assert_eq!(
+        get(&app, &admin, &users(&busy)).await.status(),
+        StatusCode::OK
+    );
+    let account = get(&app, &admin, &format!("/integrated-account/{busy}")).await;
+    assert_eq!(account.status(), StatusCode::OK);
 
     let other = get(&app, &admin, &users(&quiet)).await;
     assert_eq!(other.status(), StatusCode::OK);
@@ -177,6 +227,44 @@ async fn one_accounts_burst_leaves_other_accounts_and_other_tenants_alone() {
     let refreshed = refresh(&quiet).await.unwrap();
     assert_eq!(refreshed.status(), StatusCode::OK);
     assert_eq!(limits_of(&refreshed).remaining, 1);
+}
+
+#[tokio::test]
+async fn under_the_default_limits_warm_reads_are_never_refused_and_fresh_reads_are() {
+    let mut settings = test_settings();
+    settings.limits = LimitSettings::default();
+    let sim = SimServer::start(SimConfig::default()).await.unwrap();
+    let app = spawn_app(settings).await;
+    let admin = access_token(&app, ADMIN_ID, ADMIN_SECRET).await;
+    let account = connect_sim(&app, &admin, &sim, "acme").await;
+    let path = format!("{USERS}?integrated_account_id={account}&limit=1");
+    assert_eq!(get(&app, &admin, &path).await.status(), StatusCode::OK);
+
+    let statuses = |fresh: bool| {
+        let calls = (0..100).map(|_| {
+            let (app, admin, path) = (&app, &admin, &path);
+            async move {
+                if fresh {
+                    get_fresh(app, admin, path).await.status()
+                } else {
+                    get(app, admin, path).await.status()
+                }
+            }
+        });
+        futures::future::join_all(calls)
+    };
+    let warm = statuses(false).await;
+    assert!(warm.iter().all(|s| *s == StatusCode::OK), "{warm:?}");
+    let fresh = statuses(true).await;
+    let refused = fresh
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    let quota = LimitSettings::default().account_requests as usize;
+    assert!(
+        refused > 0 && fresh.len() - refused <= quota,
+        "at most {quota} of 100 no-cache reads pass: {refused} refused"
+    );
 }
 
 #[tokio::test]

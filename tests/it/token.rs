@@ -359,7 +359,7 @@ impl Reply {
 }
 
 #[tokio::test]
-async fn case_14_attempts_are_limited_per_client_id_and_per_address_before_the_secret_check() {
+async fn case_14_failures_are_limited_per_client_id_and_attempts_per_address() {
     let mut settings = test_settings();
     settings.limits = jamf_directory::settings::LimitSettings {
         token_attempts: 3,
@@ -368,7 +368,8 @@ async fn case_14_attempts_are_limited_per_client_id_and_per_address_before_the_s
     };
     let app = spawn_app(settings).await;
 
-    // Per client id: three wrong secrets for "admin", each from a different address.
+    // Per client id: wrong secrets for "admin", each from a different address, spend its
+    // failure quota; beyond it, wrong secrets answer 429.
     for (n, source) in ["127.0.0.11", "127.0.0.12", "127.0.0.13"]
         .iter()
         .enumerate()
@@ -380,16 +381,19 @@ async fn case_14_attempts_are_limited_per_client_id_and_per_address_before_the_s
             (2 - n).to_string().as_str()
         );
     }
-    // The right secret from a fresh address is refused now: the secret is never compared.
-    post_from(&app, "127.0.0.14", ADMIN_ID, ADMIN_SECRET)
+    post_from(&app, "127.0.0.17", ADMIN_ID, "wrong-secret")
         .await
         .assert_rate_limited();
+    // No lockout: the right secret, from another address, is served all the same.
+    let owner = post_from(&app, "127.0.0.14", ADMIN_ID, ADMIN_SECRET).await;
+    assert_eq!(owner.status, StatusCode::OK, "{}", owner.body);
     // Another client from that address is unaffected.
     let reader = post_from(&app, "127.0.0.14", READER_ID, READER_SECRET).await;
     assert_eq!(reader.status, StatusCode::OK, "{}", reader.body);
     assert!(reader.headers.contains_key("ratelimit-limit"));
 
-    // Per address: three attempts under made-up ids exhaust 127.0.0.15 for everyone.
+    // Per address: three attempts under made-up ids exhaust 127.0.0.15 for everyone, before
+    // any secret is compared.
     for id in ["guess-1", "guess-2", "guess-3"] {
         let reply = post_from(&app, "127.0.0.15", id, "x").await;
         reply.assert_error(StatusCode::UNAUTHORIZED, "invalid_client");
@@ -399,6 +403,29 @@ async fn case_14_attempts_are_limited_per_client_id_and_per_address_before_the_s
         .assert_rate_limited();
     let elsewhere = post_from(&app, "127.0.0.16", READER_ID, READER_SECRET).await;
     assert_eq!(elsewhere.status, StatusCode::OK, "{}", elsewhere.body);
+}
+
+#[tokio::test]
+async fn a_flood_of_failures_naming_a_client_never_locks_its_owner_out() {
+    let mut settings = test_settings();
+    // The default quotas, as a deployment has them.
+    settings.limits = jamf_directory::settings::LimitSettings::default();
+    let app = spawn_app(settings).await;
+    let attempts = jamf_directory::settings::LimitSettings::default().token_attempts;
+    // An attacker at one address fails with the admin's id until the address is refused.
+    let mut refused = 0;
+    for _ in 0..attempts + 5 {
+        let reply = post_from(&app, "127.0.0.21", ADMIN_ID, "guessed-secret").await;
+        if reply.status == StatusCode::TOO_MANY_REQUESTS {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 5, "the flood from one address is limited");
+    // Meanwhile the platform, elsewhere, gets its tokens every time.
+    for _ in 0..5 {
+        let reply = post_from(&app, "127.0.0.22", ADMIN_ID, ADMIN_SECRET).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
 }
 
 #[test]

@@ -44,6 +44,29 @@ impl DirectorySnapshot {
         find(&self.workspaces, id, |workspace| &workspace.id)
     }
 
+    /// A rough upper estimate of the heap this snapshot takes, for the cache's byte bound:
+    /// the raw Jamf records dominate; shared parts (privilege lists, MFA verdicts) are
+    /// counted as a per-record constant.
+    pub fn estimated_bytes(&self) -> usize {
+        const PER_RECORD: usize = 512;
+        let users: usize = self
+            .users
+            .iter()
+            .map(|u| PER_RECORD + u.remote_data.get().len() + u.emails.len() * 64)
+            .sum();
+        let groups: usize = self
+            .groups
+            .iter()
+            .map(|g| PER_RECORD + g.remote_data.get().len() + g.members.len() * 48)
+            .sum();
+        let roles: usize = self
+            .roles
+            .iter()
+            .map(|r| PER_RECORD + r.remote_data.get().len() + r.permissions.len() * 48)
+            .sum();
+        users + groups + roles + self.workspaces.len() * PER_RECORD
+    }
+
     /// True when some optional part (SSO settings, API roles, API clients) is missing.
     pub fn is_partial(&self) -> bool {
         !self.missing.is_empty()

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crate::directory::Served;
 use crate::http::caller::Caller;
 use crate::http::error::ApiError;
+use crate::http::rate_limit::spend_account;
 use crate::http::state::AppState;
 
 /// True when the caller sent `Cache-Control: no-cache` (or `Pragma: no-cache`).
@@ -26,7 +27,8 @@ pub fn wants_fresh(headers: &HeaderMap) -> bool {
     says_no_cache(header::CACHE_CONTROL) || says_no_cache(header::PRAGMA)
 }
 
-/// The snapshot of `account_id`, when the caller may see that account.
+/// The snapshot of `account_id`, when the caller may see that account. A request that will
+/// reach Jamf spends one of the account's quota; one a cached snapshot answers does not.
 pub async fn snapshot(
     state: &AppState,
     caller: &Caller,
@@ -34,6 +36,9 @@ pub async fn snapshot(
     refresh: bool,
 ) -> Result<Served, ApiError> {
     let account = state.accounts.visible(caller, account_id).await?;
+    if state.directory.would_reach_jamf(&account, refresh).await {
+        spend_account(&state.limits, &caller.account_spend, account.id)?;
+    }
     Ok(state.directory.snapshot(&account, refresh).await?)
 }
 
