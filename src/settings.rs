@@ -49,6 +49,7 @@ pub struct Settings {
     pub cache: CacheSettings,
     pub log: LogSettings,
     pub limits: LimitSettings,
+    pub access_review: AccessReviewSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -228,6 +229,25 @@ impl Default for LimitSettings {
     }
 }
 
+/// Thresholds of the access-review findings (`/access-review/*`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccessReviewSettings {
+    /// A local admin's password older than this many days is a `password_not_rotated` finding.
+    pub password_max_age_days: u32,
+}
+
+impl Default for AccessReviewSettings {
+    fn default() -> Self {
+        Self {
+            password_max_age_days: 365,
+        }
+    }
+}
+
+/// Largest `access_review.password_max_age_days`: a hundred years, far past any policy.
+pub const MAX_PASSWORD_AGE_DAYS: u32 = 36_500;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogSettings {
@@ -360,6 +380,12 @@ impl Settings {
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.level)
             .map_err(|e| SettingsError::invalid("log.level", e.to_string()))?;
+        if !(1..=MAX_PASSWORD_AGE_DAYS).contains(&self.access_review.password_max_age_days) {
+            return Err(SettingsError::invalid(
+                "access_review.password_max_age_days",
+                format!("must be between 1 and {MAX_PASSWORD_AGE_DAYS}"),
+            ));
+        }
         self.validate_limits()
     }
 
