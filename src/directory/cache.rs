@@ -11,16 +11,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use moka::future::Cache;
 use uuid::Uuid;
 
 use super::model::DirectorySnapshot;
 
-/// A snapshot and when it was fetched (for the `Age` header).
+/// A snapshot and when it was fetched: monotonic for the `Age` header, wall-clock for
+/// evidence that states it (the access-review report).
 #[derive(Debug)]
 pub struct CachedSnapshot {
     pub snapshot: DirectorySnapshot,
     pub fetched_at: Instant,
+    pub fetched_at_utc: DateTime<Utc>,
 }
 
 impl CachedSnapshot {
@@ -28,6 +31,7 @@ impl CachedSnapshot {
         Self {
             snapshot,
             fetched_at: Instant::now(),
+            fetched_at_utc: Utc::now(),
         }
     }
 

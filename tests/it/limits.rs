@@ -159,7 +159,7 @@ async fn one_accounts_burst_leaves_other_accounts_and_other_tenants_alone() {
     let refused =
         assert_refused(get(&app, &admin, &users(&busy)).await, "integrated account").await;
     assert!(refused.retry_after.is_some_and(|s| (1..=20).contains(&s)));
-    // Every way of naming the account hits the same quota: path and refresh body.
+    // Every way of naming the account hits the same quota: path, refresh body, leavers body.
     let by_path = get(&app, &admin, &format!("/integrated-account/{busy}")).await;
     assert_refused(by_path, "integrated account").await;
     let refresh = |id: &str| {
@@ -170,6 +170,15 @@ async fn one_accounts_burst_leaves_other_accounts_and_other_tenants_alone() {
             .send()
     };
     assert_refused(refresh(&busy).await.unwrap(), "integrated account").await;
+    let leavers = app
+        .client
+        .post(app.url("/access-review/leavers"))
+        .bearer_auth(&admin)
+        .json(&json!({"people": [{"email": "a@example.com"}], "integrated_account_id": busy}))
+        .send()
+        .await
+        .unwrap();
+    assert_refused(leavers, "integrated account").await;
 
     let other = get(&app, &admin, &users(&quiet)).await;
     assert_eq!(other.status(), StatusCode::OK);

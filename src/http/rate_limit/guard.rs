@@ -7,15 +7,26 @@ use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use super::Decision;
 use crate::http::caller::Caller;
 use crate::http::error::ApiError;
+use crate::http::review::{LEAVERS_BODY_LIMIT, LEAVERS_PATH};
 use crate::http::state::AppState;
 
 const ACCOUNT_PATH: &str = "/integrated-account/{id}";
 const REFRESH_PATH: &str = "/integrated-account/refresh-credentials";
+
+/// POST routes that name their account in the JSON body: the field, and the body cap.
+fn body_named(template: &str, state: &AppState) -> Option<(&'static str, usize)> {
+    match template {
+        REFRESH_PATH => Some(("id", state.settings.server.body_limit_bytes)),
+        LEAVERS_PATH => Some(("integrated_account_id", LEAVERS_BODY_LIMIT)),
+        _ => None,
+    }
+}
 
 /// Route layer of the caller API (see `http::app`).
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -80,8 +91,27 @@ async fn visible(state: &AppState, caller: &Caller, id: Uuid) -> bool {
         .is_ok_and(|account| caller.can_see(&account.tenant_id))
 }
 
+/// The fields of a JSON body that may name an account; the rest is skipped unparsed (a
+/// leavers body holds up to 10,000 people).
+#[derive(serde::Deserialize)]
+struct NamedIn {
+    id: Option<Box<RawValue>>,
+    integrated_account_id: Option<Box<RawValue>>,
+}
+
+impl NamedIn {
+    fn string(&self, field: &str) -> Option<String> {
+        let raw = match field {
+            "id" => self.id.as_ref(),
+            _ => self.integrated_account_id.as_ref(),
+        };
+        raw.and_then(|raw| serde_json::from_str(raw.get()).ok())
+    }
+}
+
 /// The integrated account a request names: `integrated_account_id` in the query (unified
-/// API), the `{id}` of `/integrated-account/{id}`, or `id` in a refresh-credentials body.
+/// API), the `{id}` of `/integrated-account/{id}`, `id` in a refresh-credentials body, or
+/// `integrated_account_id` in a leavers body.
 /// Malformed values name nothing; the handler refuses them.
 async fn named_account(
     parts: &mut Parts,
@@ -110,19 +140,22 @@ async fn named_account(
                 .and_then(|(_, value)| uuid(value));
             Ok((named, body))
         }
-        Some(REFRESH_PATH) if parts.method == Method::POST => {
+        Some(template) if parts.method == Method::POST => {
+            let Some((field, limit)) = body_named(template, state) else {
+                return Ok((None, body));
+            };
             // The body is read here and handed on intact; the body-limit layer outside has
             // already capped it.
-            let limit = state.settings.server.body_limit_bytes;
             let bytes = to_bytes(body, limit).await.map_err(|_| {
                 ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "the request body is too large or was cut short",
                 )
             })?;
-            let named = serde_json::from_slice::<serde_json::Value>(&bytes)
+            let named = serde_json::from_slice::<NamedIn>(&bytes)
                 .ok()
-                .and_then(|v| v.get("id").and_then(|id| id.as_str()).and_then(uuid));
+                .and_then(|named| named.string(field))
+                .and_then(|id| uuid(&id));
             Ok((named, Body::from(bytes)))
         }
         _ => Ok((None, body)),

@@ -1,11 +1,12 @@
 //! The unified user-directory API (Truto's wire format): users, groups, roles and workspaces
 //! of one integrated account, served from the snapshot cache.
 
-mod envelope;
-mod params;
+// Shared with the access review (`http::review`), which serves lists of its own.
+pub(super) mod envelope;
+pub(super) mod params;
 mod query_docs;
-mod render;
-mod source;
+pub(super) mod render;
+pub(super) mod source;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
@@ -14,25 +15,26 @@ use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use self::envelope::{ListEnvelope, with_cache_headers};
+use self::envelope::ListEnvelope;
 use self::params::{ListParams, QueryKind};
 use self::query_docs::{GetQuery, ListQuery, UserListQuery};
 use self::render::{Context, Fields, single};
-use self::source::{not_found, wants_fresh};
+use self::source::not_found;
 use super::caller::Caller;
+use super::csv;
 use super::error::{ApiError, ErrorBody};
 use super::state::AppState;
-use crate::directory::Served;
 use crate::directory::cache::CachedSnapshot;
 use crate::directory::model::{Group, Role, User, Workspace};
 use crate::directory::query::{self, UserFilter};
+use crate::review;
 
 const SCOPE: &str = "directory:read";
 
-/// The error responses every unified endpoint documents.
+/// The error responses every unified endpoint documents (and the access review's).
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)] // read by the OpenAPI derive only
-enum DirectoryErrors {
+pub(super) enum DirectoryErrors {
     #[response(
         status = 400,
         description = "A parameter is missing or invalid (named in `message`); a `next_cursor` that was altered or belongs to other filters"
@@ -84,11 +86,25 @@ fn page<T: Serialize>(
     id_of: fn(&T) -> &str,
     keep: impl Fn(&T) -> bool,
 ) -> Result<Response, ApiError> {
-    let scope = format!(
-        "{}/{resource}/{}",
-        params.common.account_id,
-        params.users.canonical()
-    );
+    let filter = params.users.canonical();
+    let (items, next_cursor) = select(state, params, resource, &filter, records, id_of, keep)?;
+    let fields = Fields::new(&params.common.view, Context::List);
+    envelope::list(&items, fields, next_cursor, missing_sources(cached))
+}
+
+/// The page of `records` after the caller's cursor that `keep` selects, and the signed
+/// cursor of the next one. Cursors are bound to the account, `resource` and `filter` (a
+/// canonical rendering of the filters), so one from another query is refused.
+pub(super) fn select<'a, T>(
+    state: &AppState,
+    params: &ListParams,
+    resource: &str,
+    filter: &str,
+    records: &'a [T],
+    id_of: fn(&T) -> &str,
+    keep: impl Fn(&T) -> bool,
+) -> Result<(Vec<&'a T>, Option<String>), ApiError> {
+    let scope = format!("{}/{resource}/{filter}", params.common.account_id);
     let cursors = &state.cursors;
     let after = params
         .cursor
@@ -98,14 +114,17 @@ fn page<T: Serialize>(
         .map_err(|err| ApiError::bad_request(err.to_string()))?;
     let page = query::page(records, id_of, after.as_deref(), params.limit, keep);
     let next_cursor = page.resume_after.map(|id| cursors.encode(&scope, &id));
-    let missing = cached
+    Ok((page.items, next_cursor))
+}
+
+/// What the snapshot lacks, as the envelope's `missing_sources` says it.
+pub(super) fn missing_sources(cached: &CachedSnapshot) -> Vec<String> {
+    cached
         .snapshot
         .missing
         .iter()
         .map(|m| format!("{}: {}", m.source, m.reason))
-        .collect();
-    let fields = Fields::new(&params.common.view, Context::List);
-    envelope::list(&page.items, fields, next_cursor, missing)
+        .collect()
 }
 
 /// Lists and single gets of groups, roles and workspaces share everything but the record.
@@ -120,26 +139,18 @@ async fn list_resource<T: Serialize>(
 ) -> Result<Response, ApiError> {
     caller.require(SCOPE)?;
     let params = params::parse(query.as_deref(), QueryKind::OtherList)?;
-    let Served {
-        snapshot: cached,
-        outcome,
-    } = source::snapshot(
-        &state,
-        &caller,
-        params.common.account_id,
-        wants_fresh(&headers),
-    )
-    .await?;
+    let source = source::snapshot(&state, &caller, params.common.account_id, &headers).await?;
+    let cached = &source.cached;
     let body = page(
         &state,
-        &cached,
+        cached,
         &params,
         resource,
-        records(&cached),
+        records(cached),
         id_of,
         |_| true,
     )?;
-    Ok(with_cache_headers(body, outcome, cached.age()))
+    Ok(source.respond(body))
 }
 
 #[allow(clippy::too_many_arguments)] // one argument per varying piece; all call sites are below
@@ -154,19 +165,11 @@ async fn get_resource<T: Serialize>(
 ) -> Result<Response, ApiError> {
     caller.require(SCOPE)?;
     let params = params::parse(query.as_deref(), QueryKind::Get)?;
-    let Served {
-        snapshot: cached,
-        outcome,
-    } = source::snapshot(
-        &state,
-        &caller,
-        params.common.account_id,
-        wants_fresh(&headers),
-    )
-    .await?;
-    let record = find(&cached, &id).ok_or_else(|| not_found(kind, &id))?;
+    let source = source::snapshot(&state, &caller, params.common.account_id, &headers).await?;
+    let cached = &source.cached;
+    let record = find(cached, &id).ok_or_else(|| not_found(kind, &id))?;
     let body = single(&record, &params.common.view)?;
-    Ok(with_cache_headers(body, outcome, cached.age()))
+    Ok(source.respond(body))
 }
 
 /// List users: Jamf Pro administrator accounts (and, with `type`, API clients).
@@ -174,10 +177,18 @@ async fn get_resource<T: Serialize>(
 /// Served from a snapshot cached for `cache.ttl_secs`; `Cache-Control: no-cache` forces a
 /// fresh fetch from Jamf. `Cache-Status` and `Age` tell what you got. Lists leave out
 /// `permissions` unless `include=permissions`.
+///
+/// With `Accept: text/csv` the answer is the whole filtered list as one CSV attachment (RFC
+/// 4180; columns in the README's "Access review"): `limit` and `next_cursor` are ignored there.
 #[utoipa::path(get, path = "/unified/user-directory/users", tag = "user-directory",
     security(("bearer" = [])), params(UserListQuery),
     responses(
-        (status = 200, description = "A page of users", body = ListEnvelope<User>),
+        (status = 200, description = "A page of users; with `Accept: text/csv`, every user the filters select as CSV",
+            content(
+                (ListEnvelope<User> = "application/json"),
+                (String = "text/csv", example = json!("id,type,username,name,first_name,last_name,emails,status,...\r\n1,admin,admin,Jane Doe,Jane,Doe,jane.doe@example.com,active,...\r\n")),
+            ),
+            headers(("Content-Disposition" = String, description = "CSV only: `attachment; filename=\"jamf-users-<tenant>-<YYYY-MM-DD>.csv\"` (the snapshot's fetch date, UTC)"))),
         DirectoryErrors,
     ))]
 async fn list_users(
@@ -188,27 +199,29 @@ async fn list_users(
 ) -> Result<Response, ApiError> {
     caller.require(SCOPE)?;
     let params = params::parse(query.as_deref(), QueryKind::UserList)?;
-    let Served {
-        snapshot: cached,
-        outcome,
-    } = source::snapshot(
-        &state,
-        &caller,
-        params.common.account_id,
-        wants_fresh(&headers),
-    )
-    .await?;
+    let source = source::snapshot(&state, &caller, params.common.account_id, &headers).await?;
+    let cached = &source.cached;
     let filter: &UserFilter = &params.users;
-    let body = page(
-        &state,
-        &cached,
-        &params,
-        "users",
-        &cached.snapshot.users,
-        |u: &User| &u.id,
-        |u| filter.matches(u),
-    )?;
-    Ok(with_cache_headers(body, outcome, cached.age()))
+    let body = if csv::wants_csv(&headers) {
+        let users = cached.snapshot.users.iter().filter(|u| filter.matches(u));
+        csv::attachment(
+            review::csv::users(users),
+            "users",
+            &source.account.tenant_id,
+            cached.fetched_at_utc,
+        )?
+    } else {
+        page(
+            &state,
+            cached,
+            &params,
+            "users",
+            &cached.snapshot.users,
+            |u: &User| &u.id,
+            |u| filter.matches(u),
+        )?
+    };
+    Ok(source.respond(body))
 }
 
 /// Get one user with full detail, including `permissions`.
