@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Swagger UI in a real browser: starts `jamf-directory demo` on a free loopback port, then
-# tests/browser/swagger-ui.test.mjs drives Debian's headless Chromium with playwright-core:
-# every operation of /openapi.json is listed, Authorize takes a token from /auth/token, and
-# "Try it out" on the users list answers 200 with users. Screenshots: target/browser-test/.
+# Swagger UI and the access-review report in a real browser: starts `jamf-directory demo` on a
+# free loopback port, then drives Debian's headless Chromium with playwright-core:
+# tests/browser/swagger-ui.test.mjs (every operation of /openapi.json is listed, Authorize takes
+# a token from /auth/token, "Try it out" on the users list answers 200 with users) and
+# tests/browser/report.test.mjs (the report loads with a bearer token, self-contained, with its
+# digest, charts and print layout). Screenshots: target/browser-test/ (report.png among them).
 # Installs what it needs: Debian's chromium (apt) and playwright-core (npm ci, no browser
 # download). Needs no network at test time beyond loopback.
 set -euo pipefail
@@ -42,6 +44,7 @@ export ACCOUNT_ID=$(banner 'Integrated account id')
   || { cat "$OUT/demo.log"; die "could not read the demo banner"; }
 echo "demo at $BASE_URL (client $CLIENT_ID, integrated account $ACCOUNT_ID)"
 
-step "browser: Swagger UI test (node --test tests/browser/swagger-ui.test.mjs)"
-OUT_DIR=$OUT CHROMIUM=/usr/bin/chromium node --test --test-reporter=spec tests/browser/swagger-ui.test.mjs
+step "browser: Swagger UI and report tests (node --test tests/browser/*.test.mjs)"
+OUT_DIR=$OUT CHROMIUM=/usr/bin/chromium node --test --test-reporter=spec \
+  tests/browser/swagger-ui.test.mjs tests/browser/report.test.mjs
 ls -l "$OUT"/*.png

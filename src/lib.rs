@@ -9,6 +9,7 @@ pub mod demo;
 pub mod directory;
 pub mod http;
 pub mod jamf;
+pub mod review;
 pub mod settings;
 pub mod telemetry;
 

@@ -49,6 +49,7 @@ pub struct Settings {
     pub cache: CacheSettings,
     pub log: LogSettings,
     pub limits: LimitSettings,
+    pub access_review: AccessReviewSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -208,10 +209,12 @@ pub struct LimitSettings {
     /// Requests per caller client (bearer-authenticated routes) per `client_window_secs`.
     pub client_requests: u32,
     pub client_window_secs: u64,
-    /// Requests naming one integrated account per `account_window_secs`, all callers together.
+    /// Requests that reach Jamf for one integrated account per `account_window_secs`, all
+    /// callers together.
     pub account_requests: u32,
     pub account_window_secs: u64,
-    /// `POST /auth/token` attempts per client id, and separately per source address.
+    /// `POST /auth/token`: attempts per source address, and failed authentications per
+    /// client id.
     pub token_attempts: u32,
     pub token_window_secs: u64,
 }
@@ -243,6 +246,25 @@ impl Default for LimitSettings {
         }
     }
 }
+
+/// Thresholds of the access-review findings (`/access-review/*`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccessReviewSettings {
+    /// A local admin's password older than this many days is a `password_not_rotated` finding.
+    pub password_max_age_days: u32,
+}
+
+impl Default for AccessReviewSettings {
+    fn default() -> Self {
+        Self {
+            password_max_age_days: 365,
+        }
+    }
+}
+
+/// Largest `access_review.password_max_age_days`: a hundred years, far past any policy.
+pub const MAX_PASSWORD_AGE_DAYS: u32 = 36_500;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -385,6 +407,12 @@ impl Settings {
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.level)
             .map_err(|e| SettingsError::invalid("log.level", e.to_string()))?;
+        if !(1..=MAX_PASSWORD_AGE_DAYS).contains(&self.access_review.password_max_age_days) {
+            return Err(SettingsError::invalid(
+                "access_review.password_max_age_days",
+                format!("must be between 1 and {MAX_PASSWORD_AGE_DAYS}"),
+            ));
+        }
         self.validate_limits()
     }
 

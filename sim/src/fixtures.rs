@@ -1,5 +1,5 @@
 //! The fixed, seed-independent part of the tenant: every edge case the normalizer must
-//! handle has a stable id here (accounts 1..=20, groups 1..=6, sites 1..=3).
+//! handle has a stable id here (accounts 1..=23, groups 1..=6, sites 1..=3).
 
 use std::sync::Arc;
 
@@ -12,7 +12,7 @@ use super::data::{
 };
 use super::privileges::{self, LOCKOUT_THRESHOLD, Privileges};
 
-pub const FIXED_ACCOUNTS: usize = 20;
+pub const FIXED_ACCOUNTS: usize = 23;
 
 pub fn sites() -> Vec<Site> {
     ["Eau Claire", "Austin", "Minneapolis"]
@@ -144,7 +144,7 @@ fn group_access(account: &mut Account, groups: &[i64]) {
     account.group_ids = groups.to_vec();
 }
 
-/// Accounts 1..=20; see the module docs of `sim` for what each one exercises.
+/// Accounts 1..=23; see the module docs of `sim` for what each one exercises.
 pub fn accounts() -> Vec<Account> {
     let a = base_account;
     let mut out = vec![
@@ -193,6 +193,14 @@ pub fn accounts() -> Vec<Account> {
         ),
         a(19, "bob.jones", "Bob Jones", "bob.jones@example.com"),
         a(20, "rd.ops", "R&D <Ops> Team", "rd-ops@example.com"),
+        a(21, "build.bot", "Build Bot", ""),
+        a(
+            22,
+            "conan.obrien",
+            "O'Brien, Conan \"Coco\"",
+            "conan.obrien@example.com",
+        ),
+        a(23, "calc.sum", "=SUM(A1:A9)", "calc.sum@example.com"),
     ];
     // 2: Auditor, Disabled (not locked).
     set(&mut out[1], PrivilegeSet::Auditor);
@@ -257,6 +265,11 @@ pub fn accounts() -> Vec<Account> {
     out[18].failed_login_attempts = LOCKOUT_THRESHOLD - 1;
     // 20: XML-special characters; two groups.
     group_access(&mut out[19], &[6, 5]);
+    // 21: no email at all (a shared or robot login nobody can be tied to).
+    // 22: a comma and double quotes in the name (CSV quoting).
+    set(&mut out[21], PrivilegeSet::Auditor);
+    // 23: a name a spreadsheet would run as a formula (CSV injection).
+    set(&mut out[22], PrivilegeSet::Auditor);
     out
 }
 

@@ -4,7 +4,7 @@
 //! Start one in-process with [`SimServer::start`], drive faults and read counters through
 //! [`SimControl`] (or over HTTP under `/__sim`).
 //!
-//! The fixed edge cases (same for every seed; filler accounts from id 21 vary by seed):
+//! The fixed edge cases (same for every seed; filler accounts from id 24 vary by seed):
 //!
 //! | id | username | what it exercises |
 //! |---|---|---|
@@ -27,6 +27,9 @@
 //! | 18 | `dana.scully` | directory user in the LDAP-backed group 4 |
 //! | 19 | `bob.jones` | `force_password_change`, failed logins below the threshold |
 //! | 20 | `rd.ops` | XML-special characters in the name; groups 6 and 5 |
+//! | 21 | `build.bot` | no email at all (neither `email` nor `email_address`) |
+//! | 22 | `conan.obrien` | Auditor; a comma and double quotes in the name: `O'Brien, Conan "Coco"` |
+//! | 23 | `calc.sum` | Auditor; a name starting with `=` (`=SUM(A1:A9)`, a spreadsheet formula) |
 //!
 //! Groups: 1 Helpdesk (Full, Custom), 2 Austin Site Admins (Site, Administrator),
 //! 3 Auditors (Full, Auditor; Classic members filled), 4 Directory Admins (LDAP-backed),

@@ -22,6 +22,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use futures::FutureExt as _;
 use futures::future::{BoxFuture, Shared};
 use moka::future::Cache;
@@ -30,11 +31,13 @@ use uuid::Uuid;
 
 use super::model::DirectorySnapshot;
 
-/// A snapshot and when it was fetched (for the `Age` header and staleness).
+/// A snapshot and when it was fetched: monotonic for the `Age` header and staleness,
+/// wall-clock for evidence that states it (the access-review report).
 #[derive(Debug)]
 pub struct CachedSnapshot {
     pub snapshot: DirectorySnapshot,
     pub fetched_at: Instant,
+    pub fetched_at_utc: DateTime<Utc>,
     /// Each user's JSON as plain lists serve it, rendered on first use: a snapshot never
     /// changes, so warm lists copy bytes instead of serializing the same records again. One
     /// slot per `snapshot.users` entry, in the same order; only users actually listed hold
@@ -48,6 +51,7 @@ impl CachedSnapshot {
             users_as_listed: snapshot.users.iter().map(|_| OnceLock::new()).collect(),
             snapshot,
             fetched_at: Instant::now(),
+            fetched_at_utc: Utc::now(),
         }
     }
 

@@ -13,8 +13,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use self::body::{CreateBody, PatchBody, RefreshBody, missing_fields, parse};
+use self::body::{CreateBody, PatchBody, RefreshBody};
 use self::render::{AccountBody, AccountList, Deleted, Refreshed, decode_cursor, encode_cursor};
+use super::body::{missing_fields, parse};
 use super::caller::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::rate_limit::spend_account;

@@ -13,7 +13,8 @@ use super::error::{ErrorBody, OAuthErrorBody};
         description = "A unified user-directory API over Jamf Pro administrator accounts, in Truto's \
 unified wire format. Obtain a bearer token at `POST /auth/token` (OAuth 2.0 client credentials), \
 connect a Jamf Pro instance at `POST /integrated-account`, then read normalized users, groups, \
-roles and workspaces under `/unified/user-directory/*?integrated_account_id=…`.\n\n\
+roles and workspaces under `/unified/user-directory/*?integrated_account_id=…`, and the access \
+review (findings, leavers, CSV evidence, the report page) under `/access-review/*`.\n\n\
 Errors (except on `/auth/token`, which speaks RFC 6749) use the envelope \
 `{statusCode, error, message}`; when Jamf caused the error, `truto_is_remote_error: true` and \
 `raw_response` are added.",
@@ -25,6 +26,7 @@ Errors (except on `/auth/token`, which speaks RFC 6749) use the envelope \
         (name = "auth", description = "Caller tokens (OAuth 2.0 client credentials)"),
         (name = "integrated-accounts", description = "Connected Jamf Pro instances"),
         (name = "user-directory", description = "Normalized Jamf Pro administrators, groups, roles and sites"),
+        (name = "access-review", description = "Findings, leavers, CSV evidence and the report page, from the same snapshot"),
         (name = "operations", description = "Health probes and metrics"),
     )
 )]

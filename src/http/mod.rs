@@ -1,13 +1,16 @@
 //! HTTP: router assembly and the layer stack, in one place.
 
 mod accounts;
+mod body;
 pub mod caller;
+mod csv;
 pub mod docs;
 pub mod error;
 mod health;
 mod metrics;
 mod observe;
 pub mod rate_limit;
+mod review;
 pub mod state;
 mod token;
 mod unified;
@@ -20,18 +23,21 @@ use axum::http::{HeaderName, header};
 use axum::middleware;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
+use self::body::BodyLimits;
 use self::error::ApiError;
 pub use self::state::AppState;
 use crate::settings::ServerSettings;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Routes whose bodies may exceed `server.body_limit_bytes`, with their own cap.
+const LARGE_BODY_ROUTES: &[(&str, usize)] = &[(review::LEAVERS_PATH, review::LEAVERS_BODY_LIMIT)];
 
 /// Every documented route, with its OpenAPI description attached: the open routes, and apart
 /// from them the bearer routes, so `app` can put the caller rate limit on those alone.
@@ -42,7 +48,8 @@ fn api() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
         .merge(token::routes());
     let callers = OpenApiRouter::new()
         .merge(accounts::routes())
-        .merge(unified::routes());
+        .merge(unified::routes())
+        .merge(review::routes());
     (open, callers)
 }
 
@@ -89,7 +96,13 @@ fn with_layers(router: Router, server: &ServerSettings) -> Router {
         .layer(middleware::from_fn(observe::envelope_errors))
         .layer(CatchPanicLayer::custom(observe::panic_response))
         .layer(middleware::from_fn_with_state(timeout, observe::deadline))
-        .layer(RequestBodyLimitLayer::new(server.body_limit_bytes));
+        .layer(middleware::from_fn_with_state(
+            BodyLimits {
+                default: server.body_limit_bytes,
+                routes: LARGE_BODY_ROUTES,
+            },
+            body::limit,
+        ));
     router
         .route_layer(middleware::from_fn(observe::route_template))
         .fallback(not_found)

@@ -73,7 +73,8 @@ struct TokenResponse {
 /// Every response carries `Cache-Control: no-store` and `Pragma: no-cache`. Errors are RFC 6749
 /// §5.2 bodies; an unknown client, a wrong secret and a disabled client all answer the same
 /// 401 `invalid_client`. Methods other than POST answer 400 `invalid_request`. Attempts are
-/// rate limited per client id and per source address before the secret is checked (`429`).
+/// rate limited per source address before the secret is checked, and failed authentications
+/// per client id (`429`); a correct secret is never refused by the client id's quota.
 #[utoipa::path(post, path = "/auth/token", tag = "auth",
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded",
         example = json!({"grant_type": "client_credentials", "client_id": "compliance-platform",

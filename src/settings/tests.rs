@@ -92,6 +92,25 @@ fn limits_have_defaults_load_from_toml_and_name_bad_keys() {
 }
 
 #[test]
+fn password_max_age_has_a_default_loads_and_is_bounded() {
+    let s = load(&format!("[auth]\nsigning_key = \"{KEY}\"")).unwrap();
+    assert_eq!(s.access_review.password_max_age_days, 365);
+    let with = |days: &str| {
+        load(&format!(
+            "[auth]\nsigning_key = \"{KEY}\"\n[access_review]\npassword_max_age_days = {days}"
+        ))
+    };
+    assert_eq!(with("90").unwrap().access_review.password_max_age_days, 90);
+    for bad in ["0", "36501"] {
+        let err = with(bad).unwrap_err().to_string();
+        assert!(
+            err.contains("access_review.password_max_age_days"),
+            "{bad} gave {err:?}"
+        );
+    }
+}
+
+#[test]
 fn unknown_keys_are_refused_with_their_name() {
     let err = load(&format!(
         "[auth]\nsigning_key = \"{KEY}\"\n[server]\nlisten_port = 1"

@@ -1,35 +1,16 @@
 // Swagger UI of a running jamf-directory, in Debian's headless Chromium, driven by
-// playwright-core. Run by .ci/browser-test.sh, which starts `jamf-directory demo` and passes:
-//   BASE_URL        e.g. http://127.0.0.1:40123
-//   CLIENT_ID       caller client id (demo banner)
-//   CLIENT_SECRET   caller client secret (demo banner)
-//   ACCOUNT_ID      integrated account id (demo banner)
-//   OUT_DIR         where screenshots go (default target/browser-test)
-//   CHROMIUM        browser binary (default /usr/bin/chromium)
+// playwright-core. Run by .ci/browser-test.sh, which starts `jamf-directory demo` and passes
+// the settings lib.mjs lists.
 // Uses node's test runner: `node --test swagger-ui.test.mjs` or `node swagger-ui.test.mjs`.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { ACCOUNT_ID, BASE_URL, OUT_DIR, callerToken, launch } from './lib.mjs';
 
-const env = (name, fallback) => {
-  const value = process.env[name] ?? fallback;
-  if (value === undefined || value === '') throw new Error(`set ${name}`);
-  return value;
-};
-const BASE_URL = env('BASE_URL').replace(/\/$/, '');
-const CLIENT_ID = env('CLIENT_ID');
-const CLIENT_SECRET = env('CLIENT_SECRET');
-const ACCOUNT_ID = env('ACCOUNT_ID');
-const OUT_DIR = path.resolve(env('OUT_DIR', 'target/browser-test'));
-const CHROMIUM = env('CHROMIUM', '/usr/bin/chromium');
 const USERS_PATH = '/unified/user-directory/users';
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** `METHOD /path` of every operation in an OpenAPI document. */
 function operationsOf(doc) {
@@ -40,45 +21,8 @@ function operationsOf(doc) {
   return ops.sort();
 }
 
-async function callerToken() {
-  const basic = Buffer.from(`${encodeURIComponent(CLIENT_ID)}:${encodeURIComponent(CLIENT_SECRET)}`).toString('base64');
-  const res = await fetch(`${BASE_URL}/auth/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'grant_type=client_credentials',
-  });
-  const body = await res.json();
-  assert.equal(res.status, 200, `/auth/token answered ${res.status}: ${JSON.stringify(body)}`);
-  assert.equal(body.token_type, 'Bearer');
-  return body.access_token;
-}
-
 test('Swagger UI lists every operation, authorizes and runs "Try it out" on the users list', async (t) => {
-  mkdirSync(OUT_DIR, { recursive: true });
-  const profile = mkdtempSync(path.join(tmpdir(), 'jamf-directory-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1400, height: 1000 },
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  });
-  t.after(async () => {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
-  });
-
-  // No network beyond loopback: everything else is refused and recorded. The UI is vendored,
-  // so a request leaving the machine is a bug.
-  const offLoopback = [];
-  await context.route('**/*', (route) => {
-    const url = new URL(route.request().url());
-    if (['data:', 'blob:'].includes(url.protocol) || LOOPBACK.has(url.hostname)) return route.continue();
-    offLoopback.push(url.href);
-    return route.abort('blockedbyclient');
-  });
+  const { context, offLoopback } = await launch(t);
   const page = context.pages()[0] ?? (await context.newPage());
   const consoleErrors = [];
   page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); });

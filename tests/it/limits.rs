@@ -220,6 +220,19 @@ async fn the_account_quota_counts_what_reaches_jamf_and_leaves_others_alone() {
     );
     let account = get(&app, &admin, &format!("/integrated-account/{busy}")).await;
     assert_eq!(account.status(), StatusCode::OK);
+    let leavers = app
+        .client
+        .post(app.url("/access-review/leavers"))
+        .bearer_auth(&admin)
+        .json(&json!({"people": [{"email": "a@example.com"}], "integrated_account_id": busy}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        leavers.status(),
+        StatusCode::OK,
+        "a leavers check the snapshot answers"
+    );
 
     let other = get(&app, &admin, &users(&quiet)).await;
     assert_eq!(other.status(), StatusCode::OK);

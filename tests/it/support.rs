@@ -1,8 +1,10 @@
 //! Shared test harness: starts the real service through `launch` on 127.0.0.1:0.
 
 use jamf_directory::settings::{CallerClient, LimitSettings, Settings};
-use jamf_sim::SimServer;
+use jamf_sim::{SimConfig, SimServer};
+use reqwest::StatusCode;
 use secrecy::SecretString;
+use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -230,4 +232,131 @@ pub fn ran_in_own_process(name: &str) -> bool {
         .expect("run the test binary");
     assert!(status.success(), "{name} failed in its own process");
     true
+}
+
+/// A service with one integrated account connected to a fresh simulator.
+pub struct Fixture {
+    pub app: TestApp,
+    pub sim: SimServer,
+    pub token: String,
+    pub account: String,
+}
+
+impl Fixture {
+    pub async fn start(sim_config: SimConfig) -> Self {
+        Self::start_with(sim_config, test_settings()).await
+    }
+
+    pub async fn start_with(sim_config: SimConfig, settings: Settings) -> Self {
+        let sim = SimServer::start(sim_config).await.expect("simulator");
+        let app = spawn_app(settings).await;
+        let token = bearer(&app).await;
+        let account = connect_sim(&app, &token, &sim, "acme").await;
+        sim.control().reset_stats();
+        Self {
+            app,
+            sim,
+            token,
+            account,
+        }
+    }
+
+    pub async fn get(&self, path: &str, query: &str) -> reqwest::Response {
+        self.get_with(path, query, &[]).await
+    }
+
+    pub async fn get_with(
+        &self,
+        path: &str,
+        query: &str,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let sep = if query.is_empty() { "" } else { "&" };
+        let mut request = self
+            .app
+            .client
+            .get(self.app.url(&format!(
+                "{path}?integrated_account_id={}{sep}{query}",
+                self.account
+            )))
+            .bearer_auth(&self.token);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Asserts that each query of `cases` is refused at `path` with a 400 naming its parameter.
+    pub async fn assert_refused(&self, path: &str, cases: &[(&str, &str)]) {
+        for (query, name) in cases {
+            let response = self.get(path, query).await;
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
+            let body: Value = response.json().await.unwrap();
+            assert!(
+                body["message"].as_str().unwrap().contains(name),
+                "{query}: {body}"
+            );
+        }
+    }
+
+    /// The ids of [`Self::all_records`], in the order served.
+    pub async fn all_ids(&self, path: &str, query: &str, limit: usize) -> Vec<String> {
+        let records = self.all_records(path, query, limit).await;
+        records
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// The integrated account as `GET /integrated-account/{id}` shows it.
+    pub async fn account_json(&self) -> Value {
+        let url = self
+            .app
+            .url(&format!("/integrated-account/{}", self.account));
+        let response = self
+            .app
+            .client
+            .get(url)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::OK);
+        response.json().await.unwrap()
+    }
+
+    pub async fn json(&self, path: &str, query: &str) -> Value {
+        let response = self.get(path, query).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}?{query}");
+        response.json().await.unwrap()
+    }
+
+    /// Every record the list at `path` yields for `query`, walking all pages of `limit`.
+    pub async fn all_records(&self, path: &str, query: &str, limit: usize) -> Vec<Value> {
+        let mut ids = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut q = format!("limit={limit}&{query}");
+            if let Some(c) = &cursor {
+                q.push_str(&format!("&next_cursor={c}"));
+            }
+            let page = self.json(path, q.trim_end_matches('&')).await;
+            assert_eq!(
+                page["result_count"].as_u64().unwrap() as usize,
+                page["result"].as_array().unwrap().len()
+            );
+            assert!(page["prev_cursor"].is_null());
+            ids.extend(page["result"].as_array().unwrap().iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_string()),
+                None => break,
+            }
+        }
+        ids
+    }
+}
+
+/// A token of the "admin" caller (every scope, all tenants).
+pub async fn bearer(app: &TestApp) -> String {
+    access_token(app, ADMIN_ID, ADMIN_SECRET).await
 }

@@ -69,7 +69,7 @@ async fn a_thousand_accounts_with_a_detail_call_each() {
         data.groups.len() > 6 && data.sites.len() > 3,
         "more groups and sites at scale"
     );
-    let group_access = data.accounts[20..]
+    let group_access = data.accounts[23..]
         .iter()
         .filter(|a| a.access_level == AccessLevel::Group)
         .count();

@@ -4,10 +4,10 @@
 
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use utoipa::ToSchema;
 
 use crate::accounts::{AccountPatch, AuthMethod, Credentials};
+use crate::http::body::missing_fields;
 use crate::http::error::ApiError;
 
 const MAX_IDENTITY_LEN: usize = 256;
@@ -66,44 +66,6 @@ pub struct RefreshBody {
     /// The integrated account id.
     #[schema(value_type = String, format = Uuid, required = true)]
     pub id: Option<String>,
-}
-
-/// Parses a JSON body. serde's messages are kept only for unknown and missing fields: a type
-/// error would quote the offending value, which may be a secret.
-pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        let text = e.to_string();
-        let message = if text.starts_with("unknown field") || text.starts_with("unknown variant") {
-            format!("invalid body: {text}")
-        } else if e.is_data() {
-            format!(
-                "invalid body: a field has the wrong type or value (line {}, column {})",
-                e.line(),
-                e.column()
-            )
-        } else {
-            format!(
-                "malformed JSON body (line {}, column {})",
-                e.line(),
-                e.column()
-            )
-        };
-        ApiError::bad_request(message)
-    })
-}
-
-/// 400 naming every missing or empty required field (Truto's insight shape).
-pub fn missing_fields(names: &[&str]) -> ApiError {
-    ApiError::bad_request(format!(
-        "missing required body field(s): {}",
-        names.join(", ")
-    ))
-    .with_insight(serde_json::json!({
-        "missing_required_body_fields": {
-            "description": "These body fields are required.",
-            "value": names,
-        }
-    }))
 }
 
 impl CreateBody {
@@ -314,6 +276,7 @@ fn jamf_cloud_url(company: &str) -> Result<String, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::body::parse;
 
     fn create(json: serde_json::Value) -> Result<(String, Credentials), ApiError> {
         parse::<CreateBody>(json.to_string().as_bytes())?.validate()

@@ -15,11 +15,13 @@ const TOKEN_PATH: &str = "/auth/token";
 
 const OVERVIEW: &str = "\n\nRate limits (GCRA, per replica; `[limits]` in the configuration): \
 each caller client may make `client_requests` requests per `client_window_secs` (default 500 per \
-10 s) on the bearer-authenticated endpoints, and requests naming one integrated account \
-(`integrated_account_id`, `/integrated-account/{id}`, refresh-credentials) share \
-`account_requests` per `account_window_secs` (default 50 per 10 s) across callers. \
-`POST /auth/token` allows `token_attempts` per `token_window_secs` (default 20 per 60 s) per \
-client id and, separately, per source address (an IPv6 /64). Responses of limited endpoints \
+10 s) on the bearer-authenticated endpoints, and requests that reach Jamf for one integrated \
+account (a read no cached snapshot can answer, a `Cache-Control: no-cache` read, \
+refresh-credentials, PATCH) share `account_requests` per `account_window_secs` (default 50 per \
+10 s) across callers; reads a cached snapshot answers spend none of it. `POST /auth/token` \
+allows `token_attempts` per `token_window_secs` (default 20 per 60 s) per source address (an \
+IPv6 /64) for every attempt, and as many failed authentications per client id (a correct \
+secret is never refused by the client id's quota). Responses of limited endpoints \
 carry `ratelimit-limit`, `ratelimit-remaining` and `ratelimit-reset` (IETF draft RateLimit \
 header fields, seconds) for the tightest quota that applied, on errors as on successes \
 (requests refused for a missing or bad bearer token spend no quota and carry none); a refusal \
@@ -32,15 +34,6 @@ pub fn document(doc: &mut OpenApi) {
         .get_or_insert_with(String::new)
         .push_str(OVERVIEW);
     for (path, item) in doc.paths.paths.iter_mut() {
-        let kind = if path == TOKEN_PATH {
-            Kind::Token
-        } else if path.starts_with("/unified/") || path.starts_with("/integrated-account/") {
-            Kind::Account
-        } else if path == "/integrated-account" {
-            Kind::Client
-        } else {
-            continue;
-        };
         for operation in [
             &mut item.get,
             &mut item.put,
@@ -51,6 +44,14 @@ pub fn document(doc: &mut OpenApi) {
         .into_iter()
         .flatten()
         {
+            // Every bearer route passes the guard; which quota applies depends on the path.
+            let bearer = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+            let kind = match path.as_str() {
+                TOKEN_PATH => Kind::Token,
+                "/integrated-account" if bearer => Kind::Client,
+                _ if bearer => Kind::Account,
+                _ => continue,
+            };
             limit(operation, kind);
         }
     }

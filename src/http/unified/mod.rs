@@ -1,11 +1,12 @@
 //! The unified user-directory API (Truto's wire format): users, groups, roles and workspaces
 //! of one integrated account, served from the snapshot cache.
 
-mod envelope;
-mod params;
+// Shared with the access review (`http::review`), which serves lists of its own.
+pub(super) mod envelope;
+pub(super) mod params;
 mod query_docs;
-mod render;
-mod source;
+pub(super) mod render;
+pub(super) mod source;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
@@ -14,25 +15,26 @@ use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use self::envelope::{ListEnvelope, RECORD_BYTES, with_cache_headers};
+use self::envelope::{ListEnvelope, RECORD_BYTES};
 use self::params::{ListParams, QueryKind};
 use self::query_docs::{GetQuery, ListQuery, UserListQuery};
 use self::render::{Context, Fields, Rendered, single};
-use self::source::{not_found, wants_fresh};
+use self::source::not_found;
 use super::caller::Caller;
+use super::csv;
 use super::error::{ApiError, ErrorBody};
 use super::state::AppState;
-use crate::directory::Served;
 use crate::directory::cache::CachedSnapshot;
 use crate::directory::model::{Group, Role, User, Workspace};
 use crate::directory::query::{self, UserFilter};
+use crate::review;
 
 const SCOPE: &str = "directory:read";
 
-/// The error responses every unified endpoint documents.
+/// The error responses every unified endpoint documents (and the access review's).
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)] // read by the OpenAPI derive only
-enum DirectoryErrors {
+pub(super) enum DirectoryErrors {
     #[response(
         status = 400,
         description = "A parameter is missing or invalid (named in `message`); a `next_cursor` that was altered or belongs to other filters"
@@ -74,63 +76,76 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_workspace))
 }
 
-/// One page of a list, before rendering.
-struct Page<'a, T> {
-    items: Vec<&'a T>,
-    next_cursor: Option<String>,
-    missing_sources: Vec<String>,
-}
-
-impl<T: Serialize> Page<'_, T> {
-    /// Renders every record as `fields` asks.
-    fn render(self, fields: Fields<'_>) -> Result<Response, ApiError> {
-        let capacity = (self.items.len() + 1) * RECORD_BYTES;
-        let items = self
-            .items
-            .into_iter()
-            .map(|record| Rendered { record, fields });
-        envelope::list(
-            items.collect(),
-            self.next_cursor,
-            self.missing_sources,
-            capacity,
-        )
-    }
-}
-
-/// One page of `records` and its cursor, bound to this account, resource and filters.
-fn page<'a, T>(
+/// Renders one page of `records` and its cursor, bound to this account, resource and filters.
+fn page<T: Serialize>(
     state: &AppState,
     cached: &CachedSnapshot,
     params: &ListParams,
     resource: &str,
-    records: &'a [T],
+    records: &[T],
     id_of: fn(&T) -> &str,
     keep: impl Fn(&T) -> bool,
-) -> Result<Page<'a, T>, ApiError> {
-    let scope = format!(
-        "{}/{resource}/{}",
-        params.common.account_id,
-        params.users.canonical()
-    );
-    let cursors = &state.cursors;
-    let after = params
-        .cursor
-        .as_deref()
-        .map(|c| cursors.decode(&scope, c))
-        .transpose()
-        .map_err(|err| ApiError::bad_request(err.to_string()))?;
-    let page = query::page(records, id_of, after.as_deref(), params.limit, keep);
-    Ok(Page {
-        items: page.items,
-        next_cursor: page.resume_after.map(|id| cursors.encode(&scope, &id)),
-        missing_sources: cached
-            .snapshot
-            .missing
-            .iter()
-            .map(|m| format!("{}: {}", m.source, m.reason))
-            .collect(),
-    })
+) -> Result<Response, ApiError> {
+    let filter = params.users.canonical();
+    let (items, next_cursor) = select(state, params, resource, &filter, records, id_of, keep)?;
+    let fields = Fields::new(&params.common.view, Context::List);
+    render_page(&items, fields, next_cursor, missing_sources(cached))
+}
+
+/// A page of records, each rendered as `fields` asks, in the list envelope.
+pub(super) fn render_page<T: Serialize>(
+    items: &[&T],
+    fields: Fields<'_>,
+    next_cursor: Option<String>,
+    missing_sources: Vec<String>,
+) -> Result<Response, ApiError> {
+    let capacity = (items.len() + 1) * RECORD_BYTES;
+    let rendered = items.iter().map(|&record| Rendered { record, fields });
+    envelope::list(rendered.collect(), next_cursor, missing_sources, capacity)
+}
+
+/// A page of users. A plain list (no `include`, `truto_ignore_remote_data` or
+/// `truto_exclude_fields`) copies each user's JSON rendered once per snapshot.
+fn user_page(
+    state: &AppState,
+    cached: &CachedSnapshot,
+    params: &ListParams,
+    filter: &UserFilter,
+) -> Result<Response, ApiError> {
+    let users = &cached.snapshot.users;
+    let (items, next_cursor) = select(
+        state,
+        params,
+        "users",
+        &params.users.canonical(),
+        users,
+        |u: &User| &u.id,
+        |u| filter.matches(u),
+    )?;
+    let fields = Fields::new(&params.common.view, Context::List);
+    if !fields.is_plain_list() {
+        return render_page(&items, fields, next_cursor, missing_sources(cached));
+    }
+    let mut capacity = 64;
+    let mut rendered = Vec::with_capacity(items.len());
+    for user in items {
+        let slot = position_in(users, user)
+            .and_then(|index| cached.users_as_listed.get(index))
+            .ok_or_else(ApiError::internal)?;
+        let json = match slot.get() {
+            Some(json) => json,
+            None => {
+                let json = render::raw(&Rendered {
+                    record: user,
+                    fields,
+                })?;
+                slot.get_or_init(|| json)
+            }
+        };
+        capacity += json.get().len() + 1;
+        rendered.push(&**json);
+    }
+    envelope::list(rendered, next_cursor, missing_sources(cached), capacity)
 }
 
 /// Where `item`, a reference into `slice`, stands in it (a page's records borrow the
@@ -144,36 +159,39 @@ fn position_in<T>(slice: &[T], item: &T) -> Option<usize> {
         .then_some(index)
 }
 
-/// A page of users. A plain list (no `include`, `truto_ignore_remote_data` or
-/// `truto_exclude_fields`) copies each user's JSON rendered once per snapshot.
-fn render_users(
-    cached: &CachedSnapshot,
-    page: Page<'_, User>,
-    fields: Fields<'_>,
-) -> Result<Response, ApiError> {
-    if !fields.is_plain_list() {
-        return page.render(fields);
-    }
-    let mut capacity = 64;
-    let mut items = Vec::with_capacity(page.items.len());
-    for user in page.items {
-        let slot = position_in(&cached.snapshot.users, user)
-            .and_then(|index| cached.users_as_listed.get(index))
-            .ok_or_else(ApiError::internal)?;
-        let json = match slot.get() {
-            Some(json) => json,
-            None => {
-                let rendered = render::raw(&Rendered {
-                    record: user,
-                    fields,
-                })?;
-                slot.get_or_init(|| rendered)
-            }
-        };
-        capacity += json.get().len() + 1;
-        items.push(&**json);
-    }
-    envelope::list(items, page.next_cursor, page.missing_sources, capacity)
+/// The page of `records` after the caller's cursor that `keep` selects, and the signed
+/// cursor of the next one. Cursors are bound to the account, `resource` and `filter` (a
+/// canonical rendering of the filters), so one from another query is refused.
+pub(super) fn select<'a, T>(
+    state: &AppState,
+    params: &ListParams,
+    resource: &str,
+    filter: &str,
+    records: &'a [T],
+    id_of: fn(&T) -> &str,
+    keep: impl Fn(&T) -> bool,
+) -> Result<(Vec<&'a T>, Option<String>), ApiError> {
+    let scope = format!("{}/{resource}/{filter}", params.common.account_id);
+    let cursors = &state.cursors;
+    let after = params
+        .cursor
+        .as_deref()
+        .map(|c| cursors.decode(&scope, c))
+        .transpose()
+        .map_err(|err| ApiError::bad_request(err.to_string()))?;
+    let page = query::page(records, id_of, after.as_deref(), params.limit, keep);
+    let next_cursor = page.resume_after.map(|id| cursors.encode(&scope, &id));
+    Ok((page.items, next_cursor))
+}
+
+/// What the snapshot lacks, as the envelope's `missing_sources` says it.
+pub(super) fn missing_sources(cached: &CachedSnapshot) -> Vec<String> {
+    cached
+        .snapshot
+        .missing
+        .iter()
+        .map(|m| format!("{}: {}", m.source, m.reason))
+        .collect()
 }
 
 /// Lists and single gets of groups, roles and workspaces share everything but the record.
@@ -188,28 +206,18 @@ async fn list_resource<T: Serialize>(
 ) -> Result<Response, ApiError> {
     caller.require(SCOPE)?;
     let params = params::parse(query.as_deref(), QueryKind::OtherList)?;
-    let Served {
-        snapshot: cached,
-        outcome,
-    } = source::snapshot(
-        &state,
-        &caller,
-        params.common.account_id,
-        wants_fresh(&headers),
-    )
-    .await?;
-    let fields = Fields::new(&params.common.view, Context::List);
+    let source = source::snapshot(&state, &caller, params.common.account_id, &headers).await?;
+    let cached = &source.cached;
     let body = page(
         &state,
-        &cached,
+        cached,
         &params,
         resource,
-        records(&cached),
+        records(cached),
         id_of,
         |_| true,
-    )?
-    .render(fields)?;
-    Ok(with_cache_headers(body, outcome, cached.age()))
+    )?;
+    Ok(source.respond(body))
 }
 
 #[allow(clippy::too_many_arguments)] // one argument per varying piece; all call sites are below
@@ -224,19 +232,11 @@ async fn get_resource<T: Serialize>(
 ) -> Result<Response, ApiError> {
     caller.require(SCOPE)?;
     let params = params::parse(query.as_deref(), QueryKind::Get)?;
-    let Served {
-        snapshot: cached,
-        outcome,
-    } = source::snapshot(
-        &state,
-        &caller,
-        params.common.account_id,
-        wants_fresh(&headers),
-    )
-    .await?;
-    let record = find(&cached, &id).ok_or_else(|| not_found(kind, &id))?;
+    let source = source::snapshot(&state, &caller, params.common.account_id, &headers).await?;
+    let cached = &source.cached;
+    let record = find(cached, &id).ok_or_else(|| not_found(kind, &id))?;
     let body = single(&record, &params.common.view)?;
-    Ok(with_cache_headers(body, outcome, cached.age()))
+    Ok(source.respond(body))
 }
 
 /// List users: Jamf Pro administrator accounts (and, with `type`, API clients).
@@ -247,10 +247,18 @@ async fn get_resource<T: Serialize>(
 /// when Jamf fails on its side (`…; fwd=stale; fwd-status=<status>; detail=stale-if-error`);
 /// `no-cache` and a Jamf 401 or 403 are never answered stale. `Cache-Status` and `Age` tell
 /// what you got. Lists leave out `permissions` unless `include=permissions`.
+///
+/// With `Accept: text/csv` the answer is the whole filtered list as one CSV attachment (RFC
+/// 4180; columns in the README's "Access review"): `limit` and `next_cursor` are ignored there.
 #[utoipa::path(get, path = "/unified/user-directory/users", tag = "user-directory",
     security(("bearer" = [])), params(UserListQuery),
     responses(
-        (status = 200, description = "A page of users", body = ListEnvelope<User>),
+        (status = 200, description = "A page of users; with `Accept: text/csv`, every user the filters select as CSV",
+            content(
+                (ListEnvelope<User> = "application/json"),
+                (String = "text/csv", example = json!("id,type,username,name,first_name,last_name,emails,status,...\r\n1,admin,admin,Jane Doe,Jane,Doe,jane.doe@example.com,active,...\r\n")),
+            ),
+            headers(("Content-Disposition" = String, description = "CSV only: `attachment; filename=\"jamf-users-<tenant>-<YYYY-MM-DD>.csv\"` (the snapshot's fetch date, UTC)"))),
         DirectoryErrors,
     ))]
 async fn list_users(
@@ -261,32 +269,21 @@ async fn list_users(
 ) -> Result<Response, ApiError> {
     caller.require(SCOPE)?;
     let params = params::parse(query.as_deref(), QueryKind::UserList)?;
-    let Served {
-        snapshot: cached,
-        outcome,
-    } = source::snapshot(
-        &state,
-        &caller,
-        params.common.account_id,
-        wants_fresh(&headers),
-    )
-    .await?;
+    let source = source::snapshot(&state, &caller, params.common.account_id, &headers).await?;
+    let cached = &source.cached;
     let filter: &UserFilter = &params.users;
-    let page = page(
-        &state,
-        &cached,
-        &params,
-        "users",
-        &cached.snapshot.users,
-        |u: &User| &u.id,
-        |u| filter.matches(u),
-    )?;
-    let body = render_users(
-        &cached,
-        page,
-        Fields::new(&params.common.view, Context::List),
-    )?;
-    Ok(with_cache_headers(body, outcome, cached.age()))
+    let body = if csv::wants_csv(&headers) {
+        let users = cached.snapshot.users.iter().filter(|u| filter.matches(u));
+        csv::attachment(
+            review::csv::users(users),
+            "users",
+            &source.account.tenant_id,
+            cached.fetched_at_utc,
+        )?
+    } else {
+        user_page(&state, cached, &params, filter)?
+    };
+    Ok(source.respond(body))
 }
 
 /// Get one user with full detail, including `permissions`.

@@ -67,7 +67,8 @@ fn accepted(endpoint: QueryKind, name: &str) -> bool {
         || (endpoint == QueryKind::UserList && USER_FILTERS.contains(&name))
 }
 
-fn invalid(name: &str, message: impl std::fmt::Display) -> ApiError {
+/// A 400 naming the query parameter `name`.
+pub fn invalid(name: &str, message: impl std::fmt::Display) -> ApiError {
     ApiError::bad_request(format!("query parameter `{name}`: {message}"))
 }
 
@@ -90,6 +91,17 @@ fn non_empty(name: &str, value: String) -> Result<String, ApiError> {
 /// Parses `query` for `endpoint`. Unknown parameters are refused (a typo must not silently
 /// widen an access review), except other `truto_*` parameters, which Truto clients may send.
 pub fn parse(query: Option<&str>, endpoint: QueryKind) -> Result<ListParams, ApiError> {
+    parse_with(query, endpoint, &[], |_, _| Ok(()))
+}
+
+/// [`parse`] for a list with filters of its own (the access-review findings): `filters` names
+/// them, and `set` takes each one's value, once, refusing bad ones.
+pub fn parse_with(
+    query: Option<&str>,
+    endpoint: QueryKind,
+    filters: &[&str],
+    mut set: impl FnMut(&str, String) -> Result<(), ApiError>,
+) -> Result<ListParams, ApiError> {
     let mut account_id = None;
     let mut view = View::default();
     let mut limit = DEFAULT_LIMIT;
@@ -100,7 +112,8 @@ pub fn parse(query: Option<&str>, endpoint: QueryKind) -> Result<ListParams, Api
     for (raw_name, value) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
         let name = raw_name.strip_suffix("[]").unwrap_or(&raw_name).to_string();
         let value = value.into_owned();
-        if !accepted(endpoint, &name) {
+        let own_filter = filters.contains(&name.as_str());
+        if !own_filter && !accepted(endpoint, &name) {
             if name.starts_with("truto_") {
                 continue;
             }
@@ -111,6 +124,10 @@ pub fn parse(query: Option<&str>, endpoint: QueryKind) -> Result<ListParams, Api
                 return Err(invalid(&name, "given more than once"));
             }
             seen.push(name.clone());
+        }
+        if own_filter {
+            set(&name, value)?;
+            continue;
         }
         match name.as_str() {
             "integrated_account_id" => {

@@ -4,7 +4,8 @@ use jamf_sim::{Availability, Faults, SimConfig};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use super::{Fixture, USERS, token_for};
+use super::{Fixture, USERS};
+use crate::support::access_token;
 use crate::support::{caller, test_settings};
 
 #[tokio::test]
@@ -36,7 +37,7 @@ async fn accounts_are_tenant_scoped_and_scopes_enforced() {
             .starts_with("Bearer")
     );
 
-    let other_tenant = token_for(&f.app, "globex-reader", "globex-secret-123").await;
+    let other_tenant = access_token(&f.app, "globex-reader", "globex-secret-123").await;
     for path in [
         "users",
         "users/1",
@@ -100,7 +101,7 @@ async fn accounts_are_tenant_scoped_and_scopes_enforced() {
         .unwrap();
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 
-    let no_scope = token_for(&f.app, "acme-accounts", "acme-secret-1234").await;
+    let no_scope = access_token(&f.app, "acme-accounts", "acme-secret-1234").await;
     let forbidden = f
         .app
         .client

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::{Fixture, USERS};
 use crate::support::connect_sim;
 
-/// The simulator's 20 fixed edge cases plus generated accounts.
+/// The simulator's 23 fixed edge cases plus generated accounts.
 const ACCOUNTS: usize = 60;
 /// v1 plan (11.27+), Classic plan with `/api/v3/sso`, Classic plan with only `/api/v2/sso`.
 const V1: &str = "11.30.1";

@@ -1,0 +1,160 @@
+//! `POST /access-review/leavers`: which people who left still hold Jamf access.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::SCOPE;
+use crate::http::body::{missing_fields, parse};
+use crate::http::caller::Caller;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::state::AppState;
+use crate::http::unified::DirectoryErrors;
+use crate::http::unified::render;
+use crate::http::unified::source;
+use crate::review::leavers::{self, LeaversReport, MAX_PEOPLE, Person};
+
+pub const LEAVERS_PATH: &str = "/access-review/leavers";
+
+/// Body limit of this route: 10,000 people with long emails and usernames fit; the global
+/// `server.body_limit_bytes` (64 KiB by default) would not.
+pub const LEAVERS_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// A guess of one answered person's size, so the body is rarely reallocated.
+const RESULT_BYTES: usize = 256;
+
+/// `POST /access-review/leavers`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeaversBody {
+    /// The integrated account (connected Jamf Pro instance) to check.
+    // Optional for serde only, so a missing field is named in Truto's insight shape.
+    #[schema(value_type = String, format = Uuid, required = true, example = "6f1d2c3b-1111-4222-8333-944455556666")]
+    integrated_account_id: Option<String>,
+    /// 1 to 10,000 people who left, each with an email, a username or both.
+    #[schema(value_type = Vec<Person>, required = true, min_items = 1, max_items = 10000)]
+    people: Option<Vec<Person>>,
+}
+
+/// Check leavers: is Jamf access removed for the people who left?
+///
+/// Each person is matched to Jamf Pro accounts by any of the account's emails and by username
+/// (trimmed, case-insensitive); API clients never match. A person is `access_remains` when a
+/// match is not `inactive`, `access_removed` when every match is `inactive`, `not_found`
+/// without a match. Answers keep the order sent. `summary.directory_groups_not_checked` lists
+/// the LDAP-backed account groups, through which people may hold access without a Jamf account.
+/// The body may be up to 2 MiB (the other routes take `server.body_limit_bytes`).
+#[utoipa::path(post, path = "/access-review/leavers", tag = "access-review",
+    security(("bearer" = [])),
+    request_body(content = LeaversBody, description = "At most 2 MiB", example = json!({
+        "integrated_account_id": "6f1d2c3b-1111-4222-8333-944455556666",
+        "people": [{"email": "pat.morgan@example.com"}, {"username": "rachel.green"}, {"email": "gone@example.com", "username": "gone"}]
+    })),
+    responses(
+        (status = 200, description = "One verdict per person, in the order sent, and a summary", body = LeaversReport),
+        (status = 413, description = "The body exceeds 2 MiB", body = ErrorBody),
+        DirectoryErrors,
+    ))]
+pub async fn check_leavers(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    caller.require(SCOPE)?;
+    let (account_id, people) = validate(parse::<LeaversBody>(&body)?)?;
+    let source = source::snapshot(&state, &caller, account_id, &headers).await?;
+    let capacity = people.len() * RESULT_BYTES;
+    let report = leavers::check(&source.cached.snapshot, people);
+    let body = render::json(&report, capacity)?;
+    Ok(source.respond(body))
+}
+
+fn validate(body: LeaversBody) -> Result<(Uuid, Vec<Person>), ApiError> {
+    let (account_id, people) = match (body.integrated_account_id, body.people) {
+        (Some(id), Some(people)) => (id, people),
+        (id, people) => {
+            let mut missing = Vec::new();
+            if id.is_none() {
+                missing.push("integrated_account_id");
+            }
+            if people.is_none() {
+                missing.push("people");
+            }
+            return Err(missing_fields(&missing));
+        }
+    };
+    let account_id = Uuid::parse_str(account_id.trim()).map_err(|_| {
+        ApiError::bad_request("`integrated_account_id` must be an integrated account id (a UUID)")
+    })?;
+    if people.is_empty() || people.len() > MAX_PEOPLE {
+        return Err(ApiError::bad_request(format!(
+            "`people` must list 1 to {MAX_PEOPLE} people; it lists {}",
+            people.len()
+        )));
+    }
+    if let Some(index) = people.iter().position(|p| !p.is_identified()) {
+        return Err(ApiError::bad_request(format!(
+            "`people[{index}]` needs an email or a username"
+        )));
+    }
+    Ok((account_id, people))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn check(body: serde_json::Value) -> Result<(Uuid, Vec<Person>), ApiError> {
+        validate(parse::<LeaversBody>(body.to_string().as_bytes())?)
+    }
+
+    #[test]
+    fn bad_bodies_say_what_is_wrong() {
+        let id = "6f1d2c3b-1111-4222-8333-944455556666";
+        let many: Vec<_> = (0..=MAX_PEOPLE)
+            .map(|i| json!({"username": format!("u{i}")}))
+            .collect();
+        let cases = [
+            (json!({}), "integrated_account_id, people"),
+            (json!({"integrated_account_id": id}), "people"),
+            (
+                json!({"integrated_account_id": "x", "people": [{"email": "a"}]}),
+                "UUID",
+            ),
+            (
+                json!({"integrated_account_id": id, "people": []}),
+                "1 to 10000",
+            ),
+            (
+                json!({"integrated_account_id": id, "people": many}),
+                "it lists 10001",
+            ),
+            (
+                json!({"integrated_account_id": id, "people": [{"email": "a"}, {"email": "a"}, {"username": "b"}, {"email": " ", "username": ""}]}),
+                "`people[3]`",
+            ),
+            (
+                json!({"integrated_account_id": id, "people": [{"name": "a"}]}),
+                "unknown field `name`",
+            ),
+        ];
+        for (body, expected) in cases {
+            let err = check(body.clone()).unwrap_err();
+            assert_eq!(err.status(), axum::http::StatusCode::BAD_REQUEST);
+            assert!(
+                err.message().contains(expected),
+                "{body}: {}",
+                err.message()
+            );
+        }
+        let (_, people) =
+            check(json!({"integrated_account_id": id, "people": [{"email": "a@b.c"}]})).unwrap();
+        assert_eq!(people.len(), 1);
+    }
+}

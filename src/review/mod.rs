@@ -1,0 +1,12 @@
+//! The access review, served: findings, leavers, CSV evidence and the report page. Pure
+//! functions over one [`DirectorySnapshot`](crate::directory::model::DirectorySnapshot); they
+//! do no Jamf I/O of their own, and know nothing of HTTP (`http::review` serves them).
+
+pub mod csv;
+pub mod digest;
+pub mod findings;
+pub mod leavers;
+pub mod report;
+
+#[cfg(test)]
+mod test_users;
