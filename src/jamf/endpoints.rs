@@ -37,3 +37,24 @@ pub const SSO_V2: Endpoint = endpoint("/api/v2/sso", Some("Read SSO Settings"));
 pub const API_ROLES: Endpoint = endpoint("/api/v1/api-roles", Some("Read API Roles"));
 pub const API_CLIENTS: Endpoint =
     endpoint("/api/v1/api-integrations", Some("Read API Integrations"));
+
+/// Every endpoint above: a template or privilege read back from elsewhere (a failure another
+/// replica shared) is matched to its `'static` text here.
+pub const ALL: [Endpoint; 16] = [
+    OAUTH_TOKEN,
+    OAUTH_TOKEN_LEGACY,
+    BASIC_TOKEN,
+    KEEP_ALIVE,
+    VERSION,
+    V1_ACCOUNTS,
+    V1_GROUPS,
+    CLASSIC_ACCOUNTS,
+    CLASSIC_ACCOUNT,
+    CLASSIC_GROUP,
+    SITES,
+    SSO,
+    SSO_V2,
+    API_ROLES,
+    API_CLIENTS,
+    endpoint("(a Jamf endpoint)", None),
+];
