@@ -185,7 +185,7 @@ async fn timed_fetch(
         deadline_secs: 3_600,
         ..UpstreamSettings::default()
     };
-    let hub = JamfHub::new(&settings)?;
+    let hub = JamfHub::new(&settings, None)?;
     let config = sim.control().config();
     let credentials = JamfCredentials::OAuth {
         client_id: config.client_id.clone(),

@@ -9,6 +9,7 @@ mod foundation;
 mod jamf_client;
 mod limits;
 mod metrics;
+mod replicas;
 mod review;
 mod secrets;
 mod support;

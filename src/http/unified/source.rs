@@ -53,7 +53,7 @@ pub async fn snapshot(
     let account = state.accounts.visible(caller, account_id).await?;
     let refresh = wants_fresh(headers);
     if state.directory.would_reach_jamf(&account, refresh).await {
-        spend_account(&state.limits, &caller.account_spend, account.id)?;
+        spend_account(&state.limits, &caller.account_spend, account.id).await?;
     }
     let Served { snapshot, outcome } = state.directory.snapshot(&account, refresh).await?;
     Ok(Sourced {
