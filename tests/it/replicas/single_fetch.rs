@@ -32,7 +32,11 @@ async fn cold_reads_spread_over_three_replicas_fetch_the_directory_once() {
         1,
         "one directory fetch for 150 callers on 3 replicas: {stats:?}"
     );
-    assert_eq!(stats.count("GET /api/v1/jamf-pro-version"), 1, "{stats:?}");
+    assert_eq!(
+        stats.count("GET /api/v3/sso"),
+        1,
+        "read once per fetch: {stats:?}"
+    );
     let misses = responses
         .iter()
         .filter(|r| {
