@@ -8,6 +8,8 @@ mod permissions;
 mod remote;
 mod shared;
 mod snapshot;
+#[cfg(test)]
+pub(crate) mod test_users;
 
 pub use access::{
     AccessLevel, GroupRef, Mfa, MfaEvidence, MfaStatus, Permission, RoleRef, Via, ViaKind,

@@ -250,8 +250,8 @@ fn users(out: &mut String, users: &[User]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::directory::model::test_users::{admin, api_client, at, snapshot};
     use crate::review::findings::{self, Policy};
-    use crate::review::test_users::{admin, api_client, at, snapshot};
 
     fn page(users: Vec<User>) -> String {
         let snapshot = snapshot(users);

@@ -6,6 +6,7 @@ mod demo;
 mod durability;
 mod faults;
 mod foundation;
+mod hostile_jamf;
 mod jamf_client;
 mod limits;
 mod metrics;
