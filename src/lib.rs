@@ -36,13 +36,13 @@ pub async fn launch(
     let accounts = Arc::new(accounts::account_service(&settings).await?);
     let directory = Arc::new(directory::DirectoryService::new(
         accounts.clone(),
-        directory::cache::SnapshotCache::new(directory::cache::CachePolicy {
+        directory::cache::CachePolicy {
             ttl: Duration::from_secs(settings.cache.ttl_secs),
             stale_while_revalidate: Duration::from_secs(settings.cache.stale_while_revalidate_secs),
             stale_if_error: Duration::from_secs(settings.cache.stale_if_error_secs),
             max_accounts: settings.cache.max_accounts,
             max_bytes: settings.cache.max_bytes,
-        }),
+        },
     ));
     let cursors = Arc::new(directory::cursor::CursorCodec::new(
         settings.signing_key()?.expose_secret(),

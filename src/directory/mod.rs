@@ -8,4 +8,4 @@ pub mod normalize;
 pub mod query;
 mod service;
 
-pub use service::{DirectoryError, DirectoryService, Served};
+pub use service::{DirectoryError, DirectoryService, Served, SnapshotKind};

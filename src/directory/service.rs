@@ -7,8 +7,10 @@ use std::sync::Arc;
 use crate::accounts::{AccountError, AccountService, IntegratedAccount};
 use crate::jamf::JamfError;
 
-use super::cache::{CacheOutcome, CachedSnapshot, FetchFailure, SnapshotCache, SnapshotKey};
-use super::normalize::normalize_directory;
+use super::cache::{
+    CacheOutcome, CachePolicy, CachedSnapshot, FetchFailure, SnapshotCache, SnapshotKey,
+};
+use super::normalize::{normalize_directory, normalize_inventory};
 
 impl FetchFailure for JamfError {
     /// Jamf unreachable, too slow or failing with 5xx: a stale snapshot may stand in. Refused
@@ -41,29 +43,59 @@ pub struct Served {
     pub outcome: CacheOutcome,
 }
 
+/// Which snapshot of an integrated account: the identities that can administer Jamf (admins
+/// and API clients, with groups, roles and sites), or the inventory users, fetched only when
+/// asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotKind {
+    Directory,
+    Inventory,
+}
+
 pub struct DirectoryService {
     accounts: Arc<AccountService>,
-    cache: SnapshotCache<JamfError>,
+    directory: SnapshotCache<JamfError>,
+    inventory: SnapshotCache<JamfError>,
 }
 
 impl DirectoryService {
-    pub fn new(accounts: Arc<AccountService>, cache: SnapshotCache<JamfError>) -> Self {
-        Self { accounts, cache }
+    /// Two caches under one policy, so inventory snapshots never evict or delay the
+    /// directory's.
+    pub fn new(accounts: Arc<AccountService>, policy: CachePolicy) -> Self {
+        Self {
+            accounts,
+            directory: SnapshotCache::new(policy),
+            inventory: SnapshotCache::new(policy),
+        }
+    }
+
+    fn cache(&self, kind: SnapshotKind) -> &SnapshotCache<JamfError> {
+        match kind {
+            SnapshotKind::Directory => &self.directory,
+            SnapshotKind::Inventory => &self.inventory,
+        }
     }
 
     /// Whether reading `account` now would send requests to Jamf: `refresh`, or no snapshot a
     /// cache could answer with and no fetch under way to wait for.
-    pub async fn would_reach_jamf(&self, account: &IntegratedAccount, refresh: bool) -> bool {
-        refresh || !self.cache.can_answer(&snapshot_key(account)).await
+    pub async fn would_reach_jamf(
+        &self,
+        account: &IntegratedAccount,
+        kind: SnapshotKind,
+        refresh: bool,
+    ) -> bool {
+        refresh || !self.cache(kind).can_answer(&snapshot_key(account)).await
     }
 
-    /// `account`'s snapshot, under the cache's rules (fresh, stale while a background fetch
-    /// revalidates it, stale when Jamf fails, or fetched once for all concurrent callers).
-    /// `refresh` (a caller's `Cache-Control: no-cache`) always fetches anew. Every record of
-    /// every endpoint comes from here, so a record reads the same whichever call returns it.
+    /// `account`'s snapshot of `kind`, under the cache's rules (fresh, stale while a
+    /// background fetch revalidates it, stale when Jamf fails, or fetched once for all
+    /// concurrent callers). `refresh` (a caller's `Cache-Control: no-cache`) always fetches
+    /// anew. Every record of every endpoint comes from here, so a record reads the same
+    /// whichever call returns it.
     pub async fn snapshot(
         &self,
         account: &IntegratedAccount,
+        kind: SnapshotKind,
         refresh: bool,
     ) -> Result<Served, DirectoryError> {
         let client = self.accounts.jamf_client(account).await?;
@@ -73,15 +105,24 @@ impl DirectoryService {
         // The fetch may outlive this request (a background refresh), so it owns what it uses
         // and feeds Jamf's verdict into the account's status itself, once per fetch.
         let fetch = || async move {
-            let fetched = client.fetch_directory().await;
+            let fetched = match kind {
+                SnapshotKind::Directory => client
+                    .fetch_directory()
+                    .await
+                    .map(|raw| normalize_directory(&raw)),
+                SnapshotKind::Inventory => client
+                    .fetch_inventory()
+                    .await
+                    .map(|raw| normalize_inventory(&raw)),
+            };
             match &fetched {
                 Ok(_) => accounts.jamf_succeeded(&account).await,
                 Err(err) => accounts.jamf_failed(&account, err).await,
             }
-            fetched.map(|raw| normalize_directory(&raw))
+            fetched
         };
         let (snapshot, outcome) = self
-            .cache
+            .cache(kind)
             .get(key, refresh, fetch)
             .await
             .map_err(DirectoryError::Jamf)?;

@@ -37,3 +37,15 @@ pub const SSO_V2: Endpoint = endpoint("/api/v2/sso", Some("Read SSO Settings"));
 pub const API_ROLES: Endpoint = endpoint("/api/v1/api-roles", Some("Read API Roles"));
 pub const API_CLIENTS: Endpoint =
     endpoint("/api/v1/api-integrations", Some("Read API Integrations"));
+
+/// Inventory users (Jamf Pro API from 11.30) and their groups (Classic only).
+pub const V1_USERS: Endpoint = endpoint("/api/v1/users", Some("Read Users"));
+pub const CLASSIC_USERS: Endpoint = endpoint("/JSSResource/users", Some("Read Users"));
+pub const CLASSIC_USER: Endpoint = endpoint("/JSSResource/users/id/{id}", Some("Read Users"));
+pub const USER_GROUPS: Endpoint =
+    endpoint("/JSSResource/usergroups", Some("Read Static User Groups"));
+/// A smart group needs "Read Smart User Groups", a static one "Read Static User Groups".
+pub const USER_GROUP: Endpoint = endpoint(
+    "/JSSResource/usergroups/id/{id}",
+    Some("Read Static User Groups / Read Smart User Groups"),
+);

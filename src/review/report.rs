@@ -207,11 +207,7 @@ fn users(out: &mut String, users: &[User]) {
         .map(|u| {
             vec![
                 u.id.clone(),
-                match u.user_type {
-                    UserType::Admin => "admin",
-                    UserType::ServiceAccount => "service-account",
-                }
-                .to_owned(),
+                u.user_type.as_str().to_owned(),
                 u.username.clone().unwrap_or_default(),
                 u.name.clone().unwrap_or_default(),
                 joined(u.emails.iter().map(|e| e.email.as_str()).collect()),
