@@ -124,15 +124,11 @@ pub struct CallerClient {
     /// Hex SHA-256 of the client secret, from `jamf-directory hash-secret`.
     pub client_secret_sha256: String,
     pub scopes: Vec<String>,
-    /// Tenant ids this client may see; `"*"` means all.
-    #[serde(default = "all_tenants")]
+    /// Tenant ids this client may see; `"*"` means all. Required: a client that forgot it
+    /// must not silently see every tenant.
     pub tenants: Vec<String>,
     #[serde(default = "enabled")]
     pub enabled: bool,
-}
-
-fn all_tenants() -> Vec<String> {
-    vec!["*".into()]
 }
 
 fn enabled() -> bool {

@@ -41,13 +41,13 @@ fn invalid_inputs_name_their_key() {
         ),
         (
             &format!(
-                "[auth]\nsigning_key = \"{KEY}\"\n[[auth.clients]]\nclient_id = \"a\"\nclient_secret_sha256 = \"xyz\"\nscopes = []"
+                "[auth]\nsigning_key = \"{KEY}\"\n[[auth.clients]]\nclient_id = \"a\"\nclient_secret_sha256 = \"xyz\"\nscopes = []\ntenants = [\"*\"]"
             ),
             "auth.clients.client_secret_sha256",
         ),
         (
             &format!(
-                "[auth]\nsigning_key = \"{KEY}\"\n[[auth.clients]]\nclient_id = \"a\"\nclient_secret_sha256 = \"{}\"\nscopes = [\"admin\"]",
+                "[auth]\nsigning_key = \"{KEY}\"\n[[auth.clients]]\nclient_id = \"a\"\nclient_secret_sha256 = \"{}\"\nscopes = [\"admin\"]\ntenants = [\"*\"]",
                 "0".repeat(64)
             ),
             "auth.clients.scopes",
@@ -138,4 +138,66 @@ fn key_and_key_file_together_are_refused() {
         assert!(err.contains("auth.signing_key_file"), "{err}");
         Ok(())
     });
+}
+
+/// A `[[auth.clients]]` entry as TOML; `tenants` is the whole line, or empty to leave it out.
+fn client_toml(id: &str, tenants: &str) -> String {
+    format!(
+        "[[auth.clients]]\nclient_id = \"{id}\"\nclient_secret_sha256 = \"{}\"\nscopes = [\"directory:read\"]\n{tenants}\n",
+        "0".repeat(64)
+    )
+}
+
+#[test]
+fn every_client_must_list_its_tenants() {
+    figment::Jail::expect_with(|jail| {
+        jail.create_file(
+            "jamf-directory.toml",
+            &format!(
+                "[auth]\nsigning_key = \"{KEY}\"\n{}{}",
+                client_toml("all", "tenants = [\"*\"]"),
+                client_toml("forgetful", "")
+            ),
+        )?;
+        let err = Settings::load(None).unwrap_err().to_string();
+        assert!(
+            err.contains("missing field `tenants`") && err.contains("auth.clients.1"),
+            "{err}"
+        );
+
+        // The form deployments use: the clients as one environment variable.
+        jail.create_file(
+            "jamf-directory.toml",
+            &format!("[auth]\nsigning_key = \"{KEY}\""),
+        )?;
+        jail.set_env(
+            "JAMF_DIRECTORY__AUTH__CLIENTS",
+            format!(
+                "[{{client_id=\"a\", client_secret_sha256=\"{}\", scopes=[]}}]",
+                "0".repeat(64)
+            ),
+        );
+        // figment names environment keys in capitals: `AUTH.CLIENTS.0`.
+        let err = Settings::load(None).unwrap_err().to_string().to_lowercase();
+        assert!(
+            err.contains("missing field `tenants`") && err.contains("auth.clients.0"),
+            "{err}"
+        );
+        Ok(())
+    });
+    let s = load(&format!(
+        "[auth]\nsigning_key = \"{KEY}\"\n{}{}",
+        client_toml("all", "tenants = [\"*\"]"),
+        client_toml("acme-only", "tenants = [\"acme\"]")
+    ))
+    .unwrap();
+    assert_eq!(s.auth.clients[0].tenants, ["*"]);
+    assert_eq!(s.auth.clients[1].tenants, ["acme"]);
+    let err = load(&format!(
+        "[auth]\nsigning_key = \"{KEY}\"\n{}",
+        client_toml("none", "tenants = []")
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("auth.clients.tenants"), "{err}");
 }
