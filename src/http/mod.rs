@@ -8,6 +8,7 @@ mod health;
 mod metrics;
 mod observe;
 pub mod rate_limit;
+mod request_id;
 pub mod state;
 mod token;
 mod unified;
@@ -16,7 +17,7 @@ mod upstream;
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::{HeaderName, header};
+use axum::http::header;
 use axum::middleware;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -28,10 +29,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
 use self::error::ApiError;
+use self::request_id::REQUEST_ID;
 pub use self::state::AppState;
 use crate::settings::ServerSettings;
-
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Every documented route, with its OpenAPI description attached: the open routes, and apart
 /// from them the bearer routes, so `app` can put the caller rate limit on those alone.
@@ -73,12 +73,13 @@ pub fn app(state: AppState) -> Router {
     with_layers(router, &settings.server)
 }
 
-/// The layer stack around any router, listed outermost first: the request id exists before
-/// anything logs; the observer sees the final status of everything inside it, including
+/// The layer stack around any router, listed outermost first: the request id is checked, and
+/// exists, before anything logs; the observer sees the final status of everything inside it, including
 /// panics, timeouts and rewritten framework errors.
 fn with_layers(router: Router, server: &ServerSettings) -> Router {
     let timeout = Duration::from_secs(server.request_timeout_secs);
     let layers = ServiceBuilder::new()
+        .map_request(request_id::keep_only_valid)
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetSensitiveRequestHeadersLayer::new([
