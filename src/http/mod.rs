@@ -9,6 +9,7 @@ mod metrics;
 mod observe;
 pub mod rate_limit;
 mod request_id;
+pub(crate) mod serve;
 pub mod state;
 mod token;
 mod unified;

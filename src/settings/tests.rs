@@ -18,6 +18,8 @@ fn defaults_need_only_a_signing_key() {
     assert_eq!(s.cache.ttl_secs, 60);
     assert_eq!(s.auth.token_ttl_secs, 900);
     assert_eq!(s.server.listen.port(), 8080);
+    assert_eq!(s.server.header_timeout_secs, 10);
+    assert_eq!(s.server.max_connections, 1024);
     assert_eq!(s.signing_key().unwrap().expose_secret().len(), 32);
 }
 
@@ -30,6 +32,18 @@ fn invalid_inputs_name_their_key() {
         (
             &format!("[auth]\nsigning_key = \"{KEY}\"\n[upstream]\nmax_concurrency = 0"),
             "upstream.max_concurrency",
+        ),
+        (
+            &format!("[auth]\nsigning_key = \"{KEY}\"\n[server]\nheader_timeout_secs = 0"),
+            "server.header_timeout_secs",
+        ),
+        (
+            &format!("[auth]\nsigning_key = \"{KEY}\"\n[server]\nmax_connections = 0"),
+            "server.max_connections",
+        ),
+        (
+            &format!("[auth]\nsigning_key = \"{KEY}\"\n[server]\nmax_connections = 1000001"),
+            "server.max_connections",
         ),
         (
             &format!("[auth]\nsigning_key = \"{KEY}\"\n[storage]\ndatabase_url = \"mysql://x\""),
@@ -89,6 +103,16 @@ fn limits_have_defaults_load_from_toml_and_name_bad_keys() {
         .to_string();
         assert!(err.contains(key), "{line:?} gave {err:?}, expected {key}");
     }
+}
+
+#[test]
+fn connection_limits_load_from_toml() {
+    let s = load(&format!(
+        "[auth]\nsigning_key = \"{KEY}\"\n[server]\nheader_timeout_secs = 3\nmax_connections = 7"
+    ))
+    .unwrap();
+    assert_eq!(s.server.header_timeout_secs, 3);
+    assert_eq!(s.server.max_connections, 7);
 }
 
 #[test]

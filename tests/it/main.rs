@@ -10,6 +10,7 @@ mod jamf_client;
 mod limits;
 mod metrics;
 mod secrets;
+mod slow_clients;
 mod support;
 mod token;
 mod unified;
