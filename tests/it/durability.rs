@@ -102,6 +102,7 @@ signing_key = "{signing_key}"
 client_id = "{CLIENT_ID}"
 client_secret_sha256 = "{hash}"
 scopes = ["accounts:read", "accounts:write"]
+tenants = ["*"]
 [upstream]
 allow_private_networks = true
 [log]

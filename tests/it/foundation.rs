@@ -50,6 +50,46 @@ async fn request_ids_are_generated_or_echoed() {
 }
 
 #[tokio::test]
+async fn request_ids_longer_than_128_or_not_visible_ascii_are_replaced() {
+    let app = spawn_app(test_settings()).await;
+    let answered_id = |sent: reqwest::header::HeaderValue| {
+        let request = app
+            .client
+            .get(app.url("/health/live"))
+            .header("x-request-id", sent);
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            response.headers()["x-request-id"].as_bytes().to_vec()
+        }
+    };
+    let longest = "r".repeat(128);
+    assert_eq!(
+        answered_id(longest.parse().unwrap()).await,
+        longest.as_bytes(),
+        "128 visible characters are kept"
+    );
+    let replaced = [
+        "x".repeat(10_000).into_bytes(),
+        "y".repeat(129).into_bytes(),
+        b"two words".to_vec(),
+        b"tab\there".to_vec(),
+        b"caf\xc3\xa9".to_vec(),
+    ];
+    for sent in replaced {
+        let answered = answered_id(reqwest::header::HeaderValue::from_bytes(&sent).unwrap()).await;
+        assert_ne!(answered, sent);
+        assert!(
+            (1..=128).contains(&answered.len())
+                && answered.iter().all(|b| (0x21..=0x7e).contains(b)),
+            "{:?} replaced by {:?}",
+            String::from_utf8_lossy(&sent),
+            String::from_utf8_lossy(&answered)
+        );
+    }
+}
+
+#[tokio::test]
 async fn unknown_routes_and_methods_get_the_envelope() {
     let app = spawn_app(test_settings()).await;
     let missing = app

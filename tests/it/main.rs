@@ -12,6 +12,7 @@ mod limits;
 mod metrics;
 mod review;
 mod secrets;
+mod slow_clients;
 mod support;
 mod token;
 mod unified;
