@@ -12,7 +12,11 @@ use super::privileges;
 pub struct SimConfig {
     /// Number of administrator accounts in the dataset.
     pub accounts: usize,
-    /// Seed of the generated filler data (the edge-case accounts are seed-independent).
+    /// Number of inventory users (people devices are assigned to), fixed edge cases
+    /// included.
+    pub inventory_users: usize,
+    /// Seed of the generated filler data (the edge-case accounts and inventory users are
+    /// seed-independent).
     pub seed: u64,
     /// Delay added to every request before it is handled.
     pub latency: Duration,
@@ -86,6 +90,7 @@ impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
             accounts: 50,
+            inventory_users: 30,
             seed: 1,
             latency: Duration::ZERO,
             client_id: "sim-client".to_owned(),

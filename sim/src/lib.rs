@@ -37,6 +37,34 @@
 //! 2, 4 and 5 answer `members: []` in Classic detail; v1 `members` is filled unless the
 //! `v1_members_empty` quirk is on.
 //!
+//! Inventory users (`/JSSResource/users`, `/api/v1/users`: the people devices are assigned
+//! to, not console accounts), fixed for every seed; filler users from id 12 vary by seed
+//! and fill up to [`SimConfig::inventory_users`]:
+//!
+//! | id | username (Classic `name`) | what it exercises |
+//! |---|---|---|
+//! | 1 | `jane.appleseed` | plain: site 1, one static group (1), phone and position set |
+//! | 2 | `mo.ibrahim` | a static group (1) and a smart one (2, position `Manager`) |
+//! | 3 | `alex.smith` | empty `email`, populated `email_address` |
+//! | 4 | `kim.lee` | `email` differs from `email_address` only in case |
+//! | 5 | `sam.jones` | `email` padded with whitespace |
+//! | 6 | `jpublic` | LDAP user (`ldap_server` Corp AD); in group 1 |
+//! | 7 | `pat.morgan` | two sites (1 and 2); in group 3 (a site's group) |
+//! | 8 | `shared.ipad` | no site |
+//! | 9 | `svc.scanner` | empty `full_name` |
+//! | 10 | `O'Brien, Conan <R&D>` | XML-special characters and a comma in the name; full name `Conan "Coco" O'Brien & Co.` |
+//! | 11 | `robin.solo` | in no group |
+//!
+//! Ids 3, 4, 5 and 6 share their mailboxes with administrator accounts 10, 11, 12 and 6 (the
+//! same people). Users 3, 4, 5 and 8..=11 are in no group; only user 2 has position
+//! `Manager` among the fixed ones.
+//!
+//! User groups: 1 Engineering (static; fixed members 1, 2, 6), 2 Managers (smart: exactly
+//! the users whose position is `Manager`), 3 Austin Loaners (static, site 2; fixed member
+//! 7), 4 Former Staff (static, always empty); then one "Department N" per 100 users (every
+//! third smart and limited to a site). Filler users join groups 1, 3 and the departments
+//! at random (seeded).
+//!
 //! Quirks of real tenants, each behind a switch ([`Quirks`] in [`SimConfig::quirks`], or
 //! the version):
 //!
@@ -76,7 +104,8 @@ mod v1_model;
 pub use config::{JamfVersion, Quirks, SimConfig, SsoConfig};
 pub use control::SimControl;
 pub use data::{
-    AccessLevel, Account, ApiIntegration, ApiRole, Dataset, Group, LdapServer, PrivilegeSet, Site,
+    AccessLevel, Account, ApiIntegration, ApiRole, Dataset, Group, InventoryUser, LdapServer,
+    PrivilegeSet, Site, UserGroup,
 };
 pub use faults::{Availability, Faults};
 pub use privileges::{LOCKOUT_THRESHOLD, Privileges};

@@ -26,6 +26,9 @@ struct Cli {
     /// Number of administrator accounts.
     #[arg(long, default_value_t = 50)]
     accounts: usize,
+    /// Number of inventory users (people devices are assigned to), edge cases included.
+    #[arg(long, default_value_t = 30)]
+    inventory_users: usize,
     /// Latency added to every request, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
@@ -78,6 +81,7 @@ impl Cli {
         let defaults = SimConfig::default();
         SimConfig {
             accounts: self.accounts,
+            inventory_users: self.inventory_users,
             seed: self.seed,
             latency: Duration::from_millis(self.latency_ms),
             client_id: self.client_id,
