@@ -80,6 +80,7 @@ mod api_v1;
 mod auth;
 mod classic;
 mod classic_render;
+mod classic_users;
 mod config;
 mod control;
 mod data;
