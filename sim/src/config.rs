@@ -28,8 +28,8 @@ pub struct SimConfig {
     /// Privileges of the client's API role ("Sim Client Role", id 1).
     pub client_privileges: Vec<String>,
     /// Reported by `/api/v1/jamf-pro-version`; gates `/api/v3/sso` (11.10+; `/api/v2/sso` is
-    /// served at every version), `/api/v1/accounts` (11.23+) and `/api/v1/account-groups`
-    /// (11.27+). A build suffix `-t<millis>` is added if absent.
+    /// served at every version), `/api/v1/accounts` (11.23+), `/api/v1/users` (11.26+) and
+    /// `/api/v1/account-groups` (11.27+). A build suffix `-t<millis>` is added if absent.
     pub jamf_version: String,
     /// `accessTokenLifetimeSeconds` of the API client (OAuth tokens).
     pub token_lifetime_secs: u64,
@@ -71,9 +71,9 @@ impl Default for SsoConfig {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Quirks {
     /// Silent cap on `page-size` of the paged v1 lists (accounts, account groups, API roles,
-    /// API integrations): a larger request is answered with pages of this size, `page`
-    /// counts in pages of this size, and `totalCount` stays the true total. Values below 1
-    /// count as 1.
+    /// API integrations, inventory users): a larger request is answered with pages of this
+    /// size, `page` counts in pages of this size, and `totalCount` stays the true total
+    /// (`/api/v1/users` echoes the capped size as `pageSize`). Values below 1 count as 1.
     pub page_size_clamp: Option<usize>,
     /// `/api/v1/account-groups` (list and detail) answer `members: []` for every group, as
     /// Classic group detail does for some; membership is then only on the account side.

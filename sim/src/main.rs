@@ -40,7 +40,8 @@ struct Cli {
     #[arg(long, default_value = "sim-secret", env = "JAMF_SIM_CLIENT_SECRET")]
     client_secret: String,
     /// Reported Jamf Pro version; below 11.10 there is no /api/v3/sso (only /api/v2/sso),
-    /// below 11.23 no /api/v1/accounts, below 11.27 no /api/v1/account-groups.
+    /// below 11.23 no /api/v1/accounts, below 11.26 no /api/v1/users, below 11.27 no
+    /// /api/v1/account-groups.
     #[arg(long, default_value = "11.30.1")]
     jamf_version: String,
     /// Lifetime of OAuth client tokens.

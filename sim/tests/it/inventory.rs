@@ -1,7 +1,10 @@
-//! Inventory users and user groups: Classic `/users` and `/usergroups` (JSON and XML),
-//! privileges, fixed edge cases and seeded data.
+//! Inventory users and user groups: Classic `/users` and `/usergroups` (JSON and XML), the
+//! Jamf Pro API `/v1/users` with its own envelope, paging quirks, version gating, privileges,
+//! fixed edge cases and seeded data.
 
-use jamf_sim::SimConfig;
+use std::collections::BTreeSet;
+
+use jamf_sim::{Quirks, SimConfig};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -23,6 +26,15 @@ async fn xml(sim: &Sim, token: &str, path: &str) -> String {
     assert_eq!(resp.status(), StatusCode::OK, "{path}");
     assert!(content_type(&resp).starts_with("text/xml"), "{path}");
     resp.text().await.unwrap()
+}
+
+fn result_ids(body: &Value) -> Vec<i64> {
+    body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().parse().unwrap())
+        .collect()
 }
 
 #[tokio::test]
@@ -166,6 +178,282 @@ async fn classic_user_groups_list_and_detail() {
     }
 }
 
+#[tokio::test]
+async fn v1_users_envelope_records_and_detail() {
+    let sim = Sim::default().await;
+    let token = sim.token().await;
+    let body = sim.json("/api/v1/users", &token).await;
+    let keys: BTreeSet<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        BTreeSet::from([
+            "page",
+            "pageSize",
+            "totalCount",
+            "totalPages",
+            "hasNext",
+            "hasPrevious",
+            "results"
+        ])
+    );
+    assert_eq!(
+        (
+            &body["page"],
+            &body["pageSize"],
+            &body["totalCount"],
+            &body["totalPages"],
+            &body["hasNext"],
+            &body["hasPrevious"]
+        ),
+        (
+            &json!(0),
+            &json!(100),
+            &json!(30),
+            &json!(1),
+            &json!(false),
+            &json!(false)
+        )
+    );
+    let ids = result_ids(&body);
+    assert_eq!(ids.len(), 30);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "default sort id:asc");
+    let kim = json!({"id": "4", "username": "kim.lee", "realname": "Kim Lee",
+        "email": "kim.lee@example.com", "phone": "", "position": "",
+        "enableCustomPhotoUrl": false, "customPhotoUrl": "", "managedAppleId": ""});
+    assert_eq!(body["results"][3], kim);
+    assert_eq!(sim.json("/api/v1/users/4", &token).await, kim);
+    let alex = sim.json("/api/v1/users/3", &token).await;
+    assert_eq!(
+        alex["email"], "alex.smith@example.com",
+        "Classic email_address"
+    );
+    let padded = sim.json("/api/v1/users/5", &token).await;
+    assert_eq!(padded["email"], "sam.jones@example.com");
+    let first = sim.json("/api/v1/users/1", &token).await;
+    assert_eq!(
+        (first["phone"].as_str(), first["position"].as_str()),
+        (Some("715-555-0101"), Some("Engineer"))
+    );
+    let resp = sim.get("/api/v1/users/9999", &token, true).await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let err: Value = resp.json().await.unwrap();
+    assert_eq!(err["httpStatus"], 404);
+
+    let sorted = sim
+        .json("/api/v1/users?sort=username:desc&page-size=3", &token)
+        .await;
+    let names: Vec<&str> = sorted["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["username"].as_str().unwrap())
+        .collect();
+    assert!(
+        names
+            .windows(2)
+            .all(|w| w[0].to_lowercase() >= w[1].to_lowercase())
+    );
+    assert_eq!(
+        (
+            &sorted["pageSize"],
+            &sorted["totalPages"],
+            &sorted["hasNext"]
+        ),
+        (&json!(3), &json!(10), &json!(true))
+    );
+    let managers = sim
+        .json("/api/v1/users?filter=position%3D%3Dmanager", &token)
+        .await;
+    assert!(result_ids(&managers).contains(&2));
+    assert!(
+        managers["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["position"] == "Manager")
+    );
+}
+
+#[tokio::test]
+async fn v1_users_page_size_limits() {
+    let sim = Sim::default().await;
+    let token = sim.token().await;
+    let full = sim.json("/api/v1/users?page-size=1000", &token).await;
+    assert_eq!(full["pageSize"], 1000);
+    for query in ["page-size=1001", "page-size=2000", "page-size=0", "page=-1"] {
+        let resp = sim
+            .get(&format!("/api/v1/users?{query}"), &token, true)
+            .await;
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(resp.json::<Value>().await.unwrap()["httpStatus"], 400);
+    }
+    let past = sim.json("/api/v1/users?page=5&page-size=10", &token).await;
+    assert_eq!(
+        past,
+        json!({"page": 5, "pageSize": 10, "totalCount": 30, "totalPages": 3,
+               "hasNext": false, "hasPrevious": true, "results": []})
+    );
+}
+
+/// Pages `/api/v1/users` asking for `page_size` until an empty page (or `hasNext` false when
+/// `trust_has_next`); returns every page body.
+async fn walk(sim: &Sim, token: &str, page_size: usize, trust_has_next: bool) -> Vec<Value> {
+    let mut pages = Vec::new();
+    for page in 0..1000 {
+        let body = sim
+            .json(
+                &format!("/api/v1/users?page={page}&page-size={page_size}"),
+                token,
+            )
+            .await;
+        let done = body["results"].as_array().unwrap().is_empty()
+            || (trust_has_next && body["hasNext"] == false);
+        pages.push(body);
+        if done {
+            return pages;
+        }
+    }
+    unreachable!("pages are finite")
+}
+
+fn all_ids(pages: &[Value]) -> Vec<i64> {
+    pages.iter().flat_map(result_ids).collect()
+}
+
+#[tokio::test]
+async fn v1_users_paging_yields_every_user_once_with_and_without_the_clamp() {
+    let config = SimConfig {
+        inventory_users: 250,
+        ..SimConfig::default()
+    };
+    let expected: Vec<i64> = {
+        let sim = Sim::start(config.clone()).await;
+        sim.ctl()
+            .dataset()
+            .inventory_users
+            .iter()
+            .map(|u| u.id)
+            .collect()
+    };
+    assert_eq!(expected.len(), 250);
+
+    let plain = Sim::start(config.clone()).await;
+    let token = plain.token().await;
+    let pages = walk(&plain, &token, 60, true).await;
+    assert_eq!(pages.len(), 5, "250 = 4 * 60 + 10");
+    assert!(
+        pages
+            .iter()
+            .all(|p| p["totalCount"] == 250 && p["pageSize"] == 60 && p["totalPages"] == 5)
+    );
+    assert_eq!(all_ids(&pages), expected);
+    assert_eq!(pages[4]["hasNext"], false);
+    assert_eq!(pages[3]["hasNext"], true);
+    let whole = walk(&plain, &token, 1000, true).await;
+    assert_eq!(whole.len(), 1);
+    assert_eq!(all_ids(&whole), expected);
+
+    let clamped = Sim::start(SimConfig {
+        quirks: Quirks {
+            page_size_clamp: Some(40),
+            ..Quirks::default()
+        },
+        ..config.clone()
+    })
+    .await;
+    let token = clamped.token().await;
+    let pages = walk(&clamped, &token, 1000, false).await;
+    let sizes: Vec<usize> = pages
+        .iter()
+        .map(|p| p["results"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(sizes, [40, 40, 40, 40, 40, 40, 10, 0]);
+    assert!(
+        pages
+            .iter()
+            .all(|p| p["totalCount"] == 250 && p["pageSize"] == 40 && p["totalPages"] == 7)
+    );
+    assert_eq!(all_ids(&pages), expected, "every user exactly once");
+    // Trusting hasNext reaches the end too: it counts in clamped pages.
+    assert_eq!(all_ids(&walk(&clamped, &token, 1000, true).await), expected);
+    // Below the clamp the requested size stands.
+    let small = clamped
+        .json("/api/v1/users?page=1&page-size=7", &token)
+        .await;
+    assert_eq!(result_ids(&small), expected[7..14]);
+
+    let surplus = Sim::start(SimConfig {
+        quirks: Quirks {
+            total_count_surplus: 5,
+            ..Quirks::default()
+        },
+        ..config
+    })
+    .await;
+    let token = surplus.token().await;
+    let last = surplus
+        .json("/api/v1/users?page=4&page-size=50", &token)
+        .await;
+    assert_eq!(
+        (&last["totalCount"], &last["totalPages"], &last["hasNext"]),
+        (&json!(255), &json!(6), &json!(true))
+    );
+    assert_eq!(last["results"].as_array().unwrap().len(), 50);
+    let beyond = surplus
+        .json("/api/v1/users?page=5&page-size=50", &token)
+        .await;
+    assert_eq!(beyond["results"], json!([]));
+    assert_eq!(beyond["hasNext"], false);
+}
+
+#[tokio::test]
+async fn v1_users_appear_in_11_26() {
+    let sim = Sim::start(SimConfig {
+        jamf_version: "11.25.2".into(),
+        ..SimConfig::default()
+    })
+    .await;
+    let token = sim.token().await;
+    for path in ["/api/v1/users", "/api/v1/users/1"] {
+        let resp = sim.get(path, &token, true).await;
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{path}");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(
+            (&body["httpStatus"], &body["errors"][0]["code"]),
+            (&json!(404), &json!("NOT_FOUND"))
+        );
+    }
+    for path in [
+        "/JSSResource/users",
+        "/JSSResource/users/id/1",
+        "/JSSResource/usergroups",
+        "/JSSResource/usergroups/id/2",
+    ] {
+        assert_eq!(
+            sim.get(path, &token, true).await.status(),
+            StatusCode::OK,
+            "{path}: Classic at every version"
+        );
+    }
+    sim.ctl().set_jamf_version("11.26.0");
+    assert_eq!(sim.json("/api/v1/users", &token).await["totalCount"], 30);
+    sim.ctl().set_jamf_version("11.30.1");
+    assert_eq!(sim.json("/api/v1/users/1", &token).await["id"], "1");
+    let stats = sim.ctl().stats();
+    assert_eq!(stats.by_endpoint_status["GET /api/v1/users 404"], 1);
+    assert_eq!(stats.by_endpoint_status["GET /api/v1/users 200"], 1);
+    assert_eq!(stats.by_endpoint_status["GET /api/v1/users/{id} 404"], 1);
+    assert_eq!(stats.count("GET /JSSResource/users"), 1);
+    assert_eq!(stats.count("GET /JSSResource/users/id/{id}"), 1);
+    assert_eq!(stats.count("GET /JSSResource/usergroups"), 1);
+    assert_eq!(stats.count("GET /JSSResource/usergroups/id/{id}"), 1);
+}
+
 fn without(privilege: &str) -> Vec<String> {
     let mut all = all_reads();
     assert!(
@@ -188,7 +476,12 @@ async fn each_missing_privilege_answers_403() {
     let forbidden = StatusCode::FORBIDDEN;
 
     sim.ctl().set_client_privileges(without("Read User"));
-    for path in ["/JSSResource/users", "/JSSResource/users/id/1"] {
+    for path in [
+        "/JSSResource/users",
+        "/JSSResource/users/id/1",
+        "/api/v1/users",
+        "/api/v1/users/1",
+    ] {
         assert_eq!(status(&sim, &token, path).await, forbidden, "{path}");
     }
     let resp = sim.get("/JSSResource/users", &token, true).await;
@@ -198,6 +491,8 @@ async fn each_missing_privilege_answers_403() {
             .unwrap()
             .contains("refusing to fulfill it")
     );
+    let resp = sim.get("/api/v1/users", &token, true).await;
+    assert_eq!(resp.json::<Value>().await.unwrap()["httpStatus"], 403);
     assert_eq!(status(&sim, &token, "/JSSResource/usergroups").await, ok);
 
     sim.ctl()
@@ -250,6 +545,7 @@ async fn each_missing_privilege_answers_403() {
         "/JSSResource/users",
         "/JSSResource/usergroups/id/1",
         "/JSSResource/usergroups/id/2",
+        "/api/v1/users",
     ] {
         assert_eq!(status(&sim, &token, path).await, ok, "{path}");
     }
@@ -340,6 +636,7 @@ async fn snapshot(seed: u64) -> Vec<String> {
     for path in [
         "/JSSResource/users",
         "/JSSResource/usergroups",
+        "/api/v1/users?page-size=1000",
         "/JSSResource/usergroups/id/1",
         "/JSSResource/usergroups/id/5",
     ] {
@@ -384,4 +681,67 @@ async fn inventory_data_is_deterministic_per_seed() {
             .iter()
             .all(|g| g.member_ids.is_empty())
     );
+}
+
+#[tokio::test]
+async fn classic_and_v1_agree_on_every_user() {
+    let sim = Sim::start(SimConfig {
+        inventory_users: 400,
+        ..SimConfig::default()
+    })
+    .await;
+    let token = sim.token().await;
+    let v1 = sim.json("/api/v1/users?page-size=1000", &token).await;
+    let classic = sim.json("/JSSResource/users", &token).await;
+    let mut from_classic: Vec<(i64, String)> = classic["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["id"].as_i64().unwrap(),
+                u["name"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    from_classic.sort();
+    let from_v1: Vec<(i64, String)> = v1["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["id"].as_str().unwrap().parse().unwrap(),
+                u["username"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(from_classic, from_v1);
+    let data = sim.ctl().dataset();
+    assert!(data.user_groups.len() >= 8, "departments at scale");
+    for (u, r) in data
+        .inventory_users
+        .iter()
+        .zip(v1["results"].as_array().unwrap())
+    {
+        assert_eq!(r["realname"], u.full_name.as_str());
+        assert_eq!(r["email"], u.email_address.as_str());
+        assert_eq!(r["phone"], u.phone_number.as_str());
+        assert_eq!(r["position"], u.position.as_str());
+    }
+    for u in data.inventory_users.iter().step_by(37) {
+        let c = classic_user(&sim, &token, u.id).await;
+        assert_eq!(c["email"], u.email.as_str());
+        assert_eq!(c["email_address"], u.email_address.as_str());
+        assert_eq!(
+            c["sites"].as_array().unwrap().len(),
+            u.site_ids.len(),
+            "{c}"
+        );
+        assert_eq!(
+            c["user_groups"]["size"],
+            data.user_groups_of(u.id).count(),
+            "{c}"
+        );
+    }
 }
