@@ -6,6 +6,7 @@ mod classic;
 mod control;
 mod data;
 mod faults;
+mod inventory;
 mod v1;
 
 use jamf_sim::{SimConfig, SimControl, SimServer};
