@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::Config;
 use crate::fetch::PlanRun;
+use crate::inventory::InventoryRun;
 use crate::report::{Kind, Report, Verdict, mib, thousands, time};
 use crate::scenarios::{Memory, Stampede, Warm};
 
@@ -82,6 +83,43 @@ pub fn request_count(report: &mut Report, run: &PlanRun) {
             observed == planned
                 && sequential == planned
                 && run.concurrent.peak_in_flight <= run.bound.concurrency as u64,
+        ),
+        Kind::Count,
+    );
+}
+
+/// Row 6: an end-user fetch: calls against the formula, wall time against the bound.
+pub fn end_user_fetch(report: &mut Report, run: &InventoryRun) {
+    let name = run.name();
+    let b = &run.bound;
+    let over_bound = ratio(run.fetched.wall, b.time());
+    report.row(
+        "6",
+        format!(
+            "End-user fetch, {name} plan ({}), {} inventory users in {} user groups: wall / lower bound",
+            run.version, run.users, run.groups
+        ),
+        format!(
+            "{} / ({} rounds × {}) = {over_bound:.2}×",
+            time(run.fetched.wall),
+            b.rounds(),
+            time(b.latency),
+        ),
+        "≤ 1.2×",
+        Verdict::of(over_bound <= MAX_BOUND_RATIO),
+        Kind::Timing,
+    );
+    report.row(
+        "6",
+        format!("End-user fetch, {name} plan: simulator count vs `planned_inventory_requests`"),
+        format!(
+            "{} vs {} (peak in flight {} with c = {})",
+            run.fetched.requests, run.planned, run.fetched.peak_in_flight, b.concurrency
+        ),
+        "equal; peak ≤ c",
+        Verdict::of(
+            run.fetched.requests == run.planned as u64
+                && run.fetched.peak_in_flight <= b.concurrency as u64,
         ),
         Kind::Count,
     );

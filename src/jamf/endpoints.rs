@@ -38,10 +38,10 @@ pub const API_ROLES: Endpoint = endpoint("/api/v1/api-roles", Some("Read API Rol
 pub const API_CLIENTS: Endpoint =
     endpoint("/api/v1/api-integrations", Some("Read API Integrations"));
 
-/// Inventory users (Jamf Pro API from 11.30) and their groups (Classic only).
-pub const V1_USERS: Endpoint = endpoint("/api/v1/users", Some("Read Users"));
-pub const CLASSIC_USERS: Endpoint = endpoint("/JSSResource/users", Some("Read Users"));
-pub const CLASSIC_USER: Endpoint = endpoint("/JSSResource/users/id/{id}", Some("Read Users"));
+/// Inventory users (Jamf Pro API from 11.26) and their groups (Classic only).
+pub const V1_USERS: Endpoint = endpoint("/api/v1/users", Some("Read User"));
+pub const CLASSIC_USERS: Endpoint = endpoint("/JSSResource/users", Some("Read User"));
+pub const CLASSIC_USER: Endpoint = endpoint("/JSSResource/users/id/{id}", Some("Read User"));
 pub const USER_GROUPS: Endpoint =
     endpoint("/JSSResource/usergroups", Some("Read Static User Groups"));
 /// A smart group needs "Read Smart User Groups", a static one "Read Static User Groups".

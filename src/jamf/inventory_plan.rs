@@ -1,9 +1,13 @@
 //! The inventory plan: the calls of `fetch_inventory`, made only when a caller asks for
 //! inventory users (`type=end-user`), never for the admin directory.
 //!
-//! * Jamf Pro **11.30+**: page `/api/v1/users` ([`USERS_PAGE_SIZE`] per page, the most it
-//!   accepts; further pages by the size Jamf actually returns, until `totalCount`).
-//! * Older: Classic `/JSSResource/users`, then one `/JSSResource/users/id/{id}` per user.
+//! * Jamf Pro **11.26+**: page `/api/v1/users` ([`USERS_PAGE_SIZE`] per page, the most it
+//!   accepts; further pages by the size Jamf actually returns, until `totalCount`) for the list.
+//! * Older: Classic `/JSSResource/users` for the list.
+//!
+//! Then one Classic `/JSSResource/users/id/{id}` per user on both: the Jamf Pro API's `User`
+//! has one email, no LDAP server and no sites, so only the Classic detail gives the facts a
+//! record needs, and both plans build the same record from it.
 //!
 //! Both, concurrently: `/JSSResource/usergroups` and one `/JSSResource/usergroups/id/{id}` per
 //! group, whose `users` give the memberships (static and smart groups alike). A 403 on users
@@ -23,15 +27,16 @@ use super::records::{
 pub const USERS_PAGE_SIZE: usize = 1000;
 
 /// GETs one `fetch_inventory` makes when nothing fails, with `pages(n) = max(1, ⌈n / 1000⌉)`:
-/// v1 `pages(users) + 1 + groups`; Classic `1 + users + 1 + groups` (the `1` after the users
-/// is the user-group list). Not counted: the version GET (once per client) and token POSTs.
+/// v1 `pages(users) + users + 1 + groups`; Classic `1 + users + 1 + groups` (the `1` after
+/// the users is the user-group list). Not counted: the version GET (once per client) and token
+/// POSTs.
 pub fn planned_inventory_requests(v1: bool, users: usize, groups: usize) -> usize {
-    let users = if v1 {
+    let list = if v1 {
         users.div_ceil(USERS_PAGE_SIZE).max(1)
     } else {
-        1 + users
+        1
     };
-    users + 1 + groups
+    list + users + 1 + groups
 }
 
 impl JamfClient {
@@ -50,7 +55,6 @@ impl JamfClient {
                 }
                 Err(err) => forbidden_as_empty(Err(err), "inventory_users", &mut incomplete)?,
             };
-            self.within_record_limit(users.len())?;
             let groups = forbidden_as_empty(groups, "user_groups", &mut incomplete)?;
             Ok(JamfInventory {
                 users,
@@ -66,28 +70,37 @@ impl JamfClient {
         &self,
         v1: bool,
     ) -> Result<(Vec<InventoryRecord>, Option<IncompleteList>), JamfError> {
-        if v1 {
-            let mut short = Vec::new();
-            let users = self
-                .all_pages::<WithRaw<V1User>>(endpoints::V1_USERS, USERS_PAGE_SIZE)
+        let mut short = Vec::new();
+        let listed: Vec<(String, Option<WithRaw<V1User>>)> = if v1 {
+            self.all_pages::<WithRaw<V1User>>(endpoints::V1_USERS, USERS_PAGE_SIZE)
                 .await?
-                .complete("inventory_users", &mut short);
-            let users = users.into_iter().map(InventoryRecord::V1).collect();
-            return Ok((users, short.pop()));
-        }
-        let endpoint = endpoints::CLASSIC_USERS;
-        let list: ClassicUserList = self.get(endpoint, endpoint.template, &[]).await?;
-        self.within_record_limit(list.users.len())?;
+                .complete("inventory_users", &mut short)
+                .into_iter()
+                .map(|user| (user.parsed.id.clone(), Some(user)))
+                .collect()
+        } else {
+            let endpoint = endpoints::CLASSIC_USERS;
+            let list: ClassicUserList = self.get(endpoint, endpoint.template, &[]).await?;
+            list.users
+                .into_iter()
+                .map(|entry| (entry.id, None))
+                .collect()
+        };
+        self.within_record_limit(listed.len())?;
         let users = self
-            .bounded(list.users, |entry| async move {
-                let Some(path) = id_path("/JSSResource/users/id/", &entry.id) else {
+            .bounded(listed, |(id, v1)| async move {
+                let Some(path) = id_path("/JSSResource/users/id/", &id) else {
                     return Ok(None);
                 };
                 let detail = self.get::<ClassicUserDetail>(endpoints::CLASSIC_USER, &path, &[]);
-                Ok(absent_if_not_found(detail.await)?.map(|d| InventoryRecord::Classic(d.user)))
+                // Gone since the list: not a user any more.
+                Ok(absent_if_not_found(detail.await)?.map(|d| InventoryRecord {
+                    v1,
+                    classic: d.user,
+                }))
             })
             .await?;
-        Ok((users, None))
+        Ok((users, short.pop()))
     }
 
     /// Every user group with its members (one detail call per group).

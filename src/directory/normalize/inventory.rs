@@ -1,6 +1,6 @@
-//! Inventory users → users of `type: "end-user"`. Both Jamf APIs carry the same facts (name,
-//! both emails, LDAP server, sites), so both plans yield the same record; memberships come
-//! from the user groups' member lists.
+//! Inventory users → users of `type: "end-user"`, from each user's Classic detail (the only
+//! record with both emails, the LDAP server and the sites), so both plans yield the same
+//! record; memberships come from the user groups' member lists.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +10,7 @@ use crate::directory::model::{
     DirectorySnapshot, GroupRef, MissingSource, Permissions, RemoteData, Shared, User, UserStatus,
     UserType, WorkspaceRef, compare_ids,
 };
-use crate::jamf::records::{InventoryRecord, JamfInventory, JamfRef, is_assigned_id};
+use crate::jamf::records::{InventoryRecord, JamfInventory};
 
 use super::fields::{full_name, normalize_emails, split_name};
 use super::mfa;
@@ -64,58 +64,17 @@ pub fn normalize_inventory(inventory: &JamfInventory) -> DirectorySnapshot {
     }
 }
 
-/// The facts of one user, whichever API gave them.
-struct Facts<'a> {
-    id: &'a str,
-    username: Option<&'a str>,
-    full_name: Option<&'a str>,
-    emails: [Option<&'a str>; 2],
-    ldap_server: Option<&'a str>,
-    sites: &'a [JamfRef],
-    raw: &'a Value,
-}
-
-fn facts(record: &InventoryRecord) -> Facts<'_> {
-    match record {
-        InventoryRecord::V1(v1) => Facts {
-            id: &v1.parsed.id,
-            username: v1.parsed.username.as_deref(),
-            full_name: v1.parsed.realname.as_deref(),
-            emails: [
-                v1.parsed.email.as_deref(),
-                v1.parsed.email_address.as_deref(),
-            ],
-            ldap_server: v1.parsed.ldap_server_id.as_deref(),
-            sites: &v1.parsed.sites,
-            raw: &v1.raw,
-        },
-        InventoryRecord::Classic(classic) => Facts {
-            id: &classic.parsed.id,
-            username: classic.parsed.name.as_deref(),
-            full_name: classic.parsed.full_name.as_deref(),
-            emails: [
-                classic.parsed.email.as_deref(),
-                classic.parsed.email_address.as_deref(),
-            ],
-            ldap_server: classic
-                .parsed
-                .ldap_server
-                .as_ref()
-                .and_then(|server| server.id.as_deref()),
-            sites: &classic.parsed.sites,
-            raw: &classic.raw,
-        },
-    }
-}
-
 fn end_user(record: &InventoryRecord, memberships: &BTreeMap<&str, Vec<GroupRef>>) -> User {
-    let facts = facts(record);
-    let name = full_name(facts.full_name);
+    let user = &record.classic.parsed;
+    let name = full_name(user.full_name.as_deref());
     let (first_name, last_name) = split_name(name.as_deref());
-    let mut groups = memberships.get(facts.id).cloned().unwrap_or_default();
+    let mut groups = memberships
+        .get(user.id.as_str())
+        .cloned()
+        .unwrap_or_default();
     groups.sort_by(|a, b| compare_ids(&a.id, &b.id));
     groups.dedup_by(|a, b| a.id == b.id);
-    let mut workspaces: Vec<WorkspaceRef> = facts
+    let mut workspaces: Vec<WorkspaceRef> = user
         .sites
         .iter()
         .filter_map(|site| {
@@ -129,17 +88,22 @@ fn end_user(record: &InventoryRecord, memberships: &BTreeMap<&str, Vec<GroupRef>
     workspaces.sort_by(|a, b| compare_ids(&a.id, &b.id));
     workspaces.dedup_by(|a, b| a.id == b.id);
     User {
-        id: end_user_id(facts.id),
+        id: end_user_id(&user.id),
         user_type: UserType::EndUser,
-        username: facts
-            .username
+        username: user
+            .name
+            .as_deref()
             .map(str::trim)
             .filter(|u| !u.is_empty())
             .map(str::to_owned),
         name,
         first_name,
         last_name,
-        emails: normalize_emails(facts.emails.into_iter().flatten()),
+        emails: normalize_emails(
+            [user.email.as_deref(), user.email_address.as_deref()]
+                .into_iter()
+                .flatten(),
+        ),
         status: UserStatus::Unknown,
         status_detail: Some(STATUS_DETAIL.to_owned()),
         roles: Shared::new(Vec::new()),
@@ -149,16 +113,24 @@ fn end_user(record: &InventoryRecord, memberships: &BTreeMap<&str, Vec<GroupRef>
         permissions: Permissions::default(),
         is_2fa_enabled: None,
         mfa: Shared::new(mfa::inventory_user_mfa()),
-        is_directory_user: Some(facts.ldap_server.is_some_and(is_assigned_id)),
+        is_directory_user: Some(
+            user.ldap_server
+                .as_ref()
+                .is_some_and(|server| server.assigned_id().is_some()),
+        ),
         password_change_required: None,
         last_password_change_at: None,
         last_login_at: None,
         created_at: None,
         updated_at: None,
-        remote_data: RemoteData::new(&Value::Object(Map::from_iter([(
-            "inventory_user".to_owned(),
-            facts.raw.clone(),
-        )]))),
+        remote_data: RemoteData::new(&Value::Object(Map::from_iter(
+            [
+                ("inventory_user", Some(&record.classic.raw)),
+                ("v1_user", record.v1.as_ref().map(|v1| &v1.raw)),
+            ]
+            .into_iter()
+            .filter_map(|(key, raw)| Some((key.to_owned(), raw?.clone()))),
+        ))),
     }
 }
 
@@ -167,14 +139,13 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::jamf::records::{ClassicUser, ClassicUserGroup, V1User, WithRaw};
-
-    fn v1(raw: Value) -> InventoryRecord {
-        InventoryRecord::V1(WithRaw::<V1User>::from_value(raw).unwrap())
-    }
+    use crate::jamf::records::{ClassicUser, ClassicUserGroup, WithRaw};
 
     fn classic(raw: Value) -> InventoryRecord {
-        InventoryRecord::Classic(WithRaw::<ClassicUser>::from_value(raw).unwrap())
+        InventoryRecord {
+            v1: None,
+            classic: WithRaw::<ClassicUser>::from_value(raw).unwrap(),
+        }
     }
 
     fn groups() -> Vec<ClassicUserGroup> {
@@ -195,24 +166,13 @@ mod tests {
     }
 
     #[test]
-    fn both_apis_give_the_same_end_user() {
-        let from_v1 = only(vec![v1(json!({
-            "id": "5", "username": " hruby ", "realname": "Heriberto Truby",
-            "email": "", "emailAddress": "H.Truby@Example.com ", "ldapServerId": "2",
-            "sites": [{"id": "3", "name": "Minneapolis"}, {"id": "1", "name": "Eau Claire"}]
-        }))]);
-        let from_classic = only(vec![classic(json!({
+    fn the_classic_detail_gives_every_field() {
+        let user = only(vec![classic(json!({
             "id": 5, "name": " hruby ", "full_name": "Heriberto Truby",
             "email": "", "email_address": "H.Truby@Example.com ",
             "ldap_server": {"id": 2, "name": "Corp AD"},
-            "sites": [{"id": 1, "name": "Eau Claire"}, {"id": 3, "name": "Minneapolis"}]
+            "sites": [{"id": 3, "name": "Minneapolis"}, {"id": 1, "name": "Eau Claire"}]
         }))]);
-        let comparable = |mut user: User| {
-            user.remote_data = RemoteData::new(&Value::Null);
-            user
-        };
-        assert_eq!(comparable(from_v1.clone()), comparable(from_classic));
-        let user = from_v1;
         assert_eq!(user.id, "end-user-5");
         assert_eq!(user.user_type, UserType::EndUser);
         assert_eq!(user.username.as_deref(), Some("hruby"));

@@ -31,7 +31,7 @@ pub struct UserListQuery {
     workspace_id: Option<String>,
     /// `admin` (default): console accounts; `service-account`: API clients; `all`: both;
     /// `end-user`: inventory users (the people devices are assigned to, with no console
-    /// access), fetched from Jamf only when asked for (API role privileges "Read Users",
+    /// access), fetched from Jamf only when asked for (API role privileges "Read User",
     /// "Read Static User Groups", "Read Smart User Groups").
     #[param(rename = "type", pattern = "^(admin|service-account|all|end-user)$")]
     user_type: Option<String>,

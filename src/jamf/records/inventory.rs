@@ -1,6 +1,7 @@
 //! Inventory users (the people devices are assigned to, not console accounts) and their user
 //! groups: Classic `/JSSResource/users`, `/JSSResource/usergroups`, and the Jamf Pro API's
-//! `/api/v1/users` (whose record shape is inferred: the schema names only its envelope).
+//! `/api/v1/users`, whose `User` record has one email, no LDAP server and no sites (schemas
+//! 11.26.1 to 11.30.1): the Classic detail is what carries a user's facts on both plans.
 
 use serde::Deserialize;
 
@@ -47,24 +48,12 @@ pub struct ClassicUser {
 }
 
 /// One result of `GET /api/v1/users` (envelope `{page, pageSize, totalCount, totalPages,
-/// hasNext, hasPrevious, results}`; only `totalCount` and `results` are read).
+/// hasNext, hasPrevious, results}`; only `totalCount` and `results` are read). Only its id is
+/// used; the record itself is kept for `remote_data`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct V1User {
     #[serde(deserialize_with = "lenient::id")]
     pub id: String,
-    #[serde(default, deserialize_with = "lenient::opt_string")]
-    pub username: Option<String>,
-    #[serde(default, deserialize_with = "lenient::opt_string")]
-    pub realname: Option<String>,
-    #[serde(default, deserialize_with = "lenient::opt_string")]
-    pub email: Option<String>,
-    #[serde(default, deserialize_with = "lenient::opt_string")]
-    pub email_address: Option<String>,
-    #[serde(default, deserialize_with = "lenient::opt_id")]
-    pub ldap_server_id: Option<String>,
-    #[serde(default, deserialize_with = "lenient::list")]
-    pub sites: Vec<JamfRef>,
 }
 
 /// `GET /JSSResource/usergroups`: ids and names, unpaged.
@@ -99,11 +88,12 @@ pub struct ClassicUserGroup {
     pub users: Vec<ClassicUserEntry>,
 }
 
-/// One inventory user as a plan read it: the Jamf Pro API record or the Classic detail.
+/// One inventory user as a plan read it: its Classic detail, and the Jamf Pro API record it
+/// was listed by on 11.26+.
 #[derive(Debug, Clone, PartialEq)]
-pub enum InventoryRecord {
-    V1(WithRaw<V1User>),
-    Classic(WithRaw<ClassicUser>),
+pub struct InventoryRecord {
+    pub v1: Option<WithRaw<V1User>>,
+    pub classic: WithRaw<ClassicUser>,
 }
 
 /// What an inventory fetch read: users, their groups, and what could not be read (a 403 on

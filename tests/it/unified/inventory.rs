@@ -41,7 +41,7 @@ async fn end_users_of(f: &Fixture, account: &str) -> BTreeMap<String, Value> {
         .app
         .client
         .get(f.app.url(&format!(
-            "{USERS}?integrated_account_id={account}&type=end-user&limit=1000"
+            "{USERS}?integrated_account_id={account}&type=end-user&include=permissions&limit=1000"
         )))
         .bearer_auth(&f.token)
         .send()
@@ -49,7 +49,11 @@ async fn end_users_of(f: &Fixture, account: &str) -> BTreeMap<String, Value> {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let page: Value = response.json().await.unwrap();
-    assert_eq!(page["is_partial_response"], false, "{}", page["missing_sources"]);
+    assert_eq!(
+        page["is_partial_response"], false,
+        "{}",
+        page["missing_sources"]
+    );
     page["result"]
         .as_array()
         .unwrap()
@@ -90,7 +94,14 @@ async fn every_inventory_user_reads_the_same_on_both_plans_and_every_path() {
     let in_two_groups = dataset
         .inventory_users
         .iter()
-        .find(|u| dataset.user_groups.iter().filter(|g| g.member_ids.contains(&u.id)).count() >= 2)
+        .find(|u| {
+            dataset
+                .user_groups
+                .iter()
+                .filter(|g| g.member_ids.contains(&u.id))
+                .count()
+                >= 2
+        })
         .expect("a user in two groups");
     let user = &from_v1[&format!("end-user-{}", in_two_groups.id)];
     assert_eq!(user["type"], "end-user");
@@ -103,6 +114,26 @@ async fn every_inventory_user_reads_the_same_on_both_plans_and_every_path() {
     assert_eq!(user["mfa"]["evidence"][0]["fact"], "console_access");
     assert_eq!(user["groups"].as_array().unwrap().len(), 2, "{user}");
     assert!(user["remote_data"]["inventory_user"].is_object());
+    // The simulator's fixed edge cases: emails by the usual rules, LDAP, sites, no group.
+    let emails = |id: &str| from_v1[id]["emails"].clone();
+    assert_eq!(emails("end-user-3")[0]["email"], "alex.smith@example.com");
+    assert_eq!(
+        emails("end-user-4").as_array().unwrap().len(),
+        1,
+        "case duplicates"
+    );
+    assert_eq!(emails("end-user-5")[0]["email"], "sam.jones@example.com");
+    assert_eq!(from_v1["end-user-6"]["is_directory_user"], true);
+    assert_eq!(
+        from_v1["end-user-7"]["workspaces"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(from_v1["end-user-8"]["workspaces"], serde_json::json!([]));
+    assert_eq!(from_v1["end-user-9"]["name"], Value::Null);
+    assert_eq!(from_v1["end-user-11"]["groups"], serde_json::json!([]));
 
     // Every path returns the list's record: a cold get (a newly connected account has no
     // snapshot yet) and a warm one.
@@ -112,14 +143,21 @@ async fn every_inventory_user_reads_the_same_on_both_plans_and_every_path() {
             let response = f
                 .app
                 .client
-                .get(f.app.url(&format!("{USERS}/{id}?integrated_account_id={account}")))
+                .get(
+                    f.app
+                        .url(&format!("{USERS}/{id}?integrated_account_id={account}")),
+                )
                 .bearer_auth(&f.token)
                 .send()
                 .await
                 .unwrap();
             assert_eq!(response.status(), StatusCode::OK, "{id}");
             let single: Value = response.json().await.unwrap();
-            assert_eq!(without_remote_data(single), without_remote_data(record.clone()), "{id}");
+            assert_eq!(
+                without_remote_data(single),
+                without_remote_data(record.clone()),
+                "{id}"
+            );
         }
     }
 
@@ -129,7 +167,13 @@ async fn every_inventory_user_reads_the_same_on_both_plans_and_every_path() {
     f.sim.control().reset_stats();
     let from_classic = end_users_of(&f, &classic_account).await;
     assert_eq!(f.sim.control().stats().count("GET /api/v1/users"), 0);
-    assert!(f.sim.control().stats().count("GET /JSSResource/users/id/{id}") > 0);
+    assert!(
+        f.sim
+            .control()
+            .stats()
+            .count("GET /JSSResource/users/id/{id}")
+            > 0
+    );
     assert_eq!(
         from_v1.keys().collect::<Vec<_>>(),
         from_classic.keys().collect::<Vec<_>>()
@@ -159,14 +203,16 @@ async fn a_page_size_clamp_on_users_loses_no_one() {
 async fn a_403_on_users_leaves_the_end_user_list_partial_and_admins_complete() {
     let f = Fixture::start(config(V1, Quirks::default())).await;
     let faults = Faults {
-        missing_privileges: vec!["Read Users".into()],
+        missing_privileges: vec!["Read User".into()],
         ..Faults::default()
     };
     f.sim.control().set_faults(faults).unwrap();
     let end_users = f.json(USERS, "type=end-user").await;
     assert_eq!(end_users["is_partial_response"], true, "{end_users}");
     assert!(
-        end_users["missing_sources"].to_string().contains("inventory_users"),
+        end_users["missing_sources"]
+            .to_string()
+            .contains("inventory_users"),
         "{end_users}"
     );
     let admins = f.json(USERS, "limit=1000").await;
