@@ -113,11 +113,21 @@ pub trait FetchFailure {
     fn stale_if_error_status(&self) -> Option<u16>;
 }
 
-/// Whose snapshot: an integrated account, read with one set of its credentials.
+/// Which snapshot of an integrated account: the identities that can administer Jamf (admins
+/// and API clients, with groups, roles and sites), or the inventory users, fetched only when
+/// asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SnapshotKind {
+    Directory,
+    Inventory,
+}
+
+/// Whose snapshot: an integrated account, read with one set of its credentials, and which.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SnapshotKey {
     pub account: Uuid,
     pub credentials: u64,
+    pub kind: SnapshotKind,
 }
 
 /// How long snapshots are fresh, and how long past that they may stand in.
@@ -329,6 +339,7 @@ mod tests {
         SnapshotKey {
             account: Uuid::from_u128(1),
             credentials,
+            kind: SnapshotKind::Directory,
         }
     }
 

@@ -9,6 +9,7 @@ use crate::jamf::JamfError;
 
 use super::cache::{
     CacheOutcome, CachePolicy, CachedSnapshot, FetchFailure, SnapshotCache, SnapshotKey,
+    SnapshotKind,
 };
 use super::normalize::{normalize_directory, normalize_inventory};
 
@@ -43,36 +44,17 @@ pub struct Served {
     pub outcome: CacheOutcome,
 }
 
-/// Which snapshot of an integrated account: the identities that can administer Jamf (admins
-/// and API clients, with groups, roles and sites), or the inventory users, fetched only when
-/// asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SnapshotKind {
-    Directory,
-    Inventory,
-}
-
 pub struct DirectoryService {
     accounts: Arc<AccountService>,
-    directory: SnapshotCache<JamfError>,
-    inventory: SnapshotCache<JamfError>,
+    /// Both kinds of snapshot, under one count and byte budget.
+    cache: SnapshotCache<JamfError>,
 }
 
 impl DirectoryService {
-    /// Two caches under one policy, so inventory snapshots never evict or delay the
-    /// directory's.
     pub fn new(accounts: Arc<AccountService>, policy: CachePolicy) -> Self {
         Self {
             accounts,
-            directory: SnapshotCache::new(policy),
-            inventory: SnapshotCache::new(policy),
-        }
-    }
-
-    fn cache(&self, kind: SnapshotKind) -> &SnapshotCache<JamfError> {
-        match kind {
-            SnapshotKind::Directory => &self.directory,
-            SnapshotKind::Inventory => &self.inventory,
+            cache: SnapshotCache::new(policy),
         }
     }
 
@@ -84,7 +66,7 @@ impl DirectoryService {
         kind: SnapshotKind,
         refresh: bool,
     ) -> bool {
-        refresh || !self.cache(kind).can_answer(&snapshot_key(account)).await
+        refresh || !self.cache.can_answer(&snapshot_key(account, kind)).await
     }
 
     /// `account`'s snapshot of `kind`, under the cache's rules (fresh, stale while a
@@ -99,7 +81,7 @@ impl DirectoryService {
         refresh: bool,
     ) -> Result<Served, DirectoryError> {
         let client = self.accounts.jamf_client(account).await?;
-        let key = snapshot_key(account);
+        let key = snapshot_key(account, kind);
         let accounts = self.accounts.clone();
         let account = account.clone();
         // The fetch may outlive this request (a background refresh), so it owns what it uses
@@ -122,7 +104,7 @@ impl DirectoryService {
             fetched
         };
         let (snapshot, outcome) = self
-            .cache(kind)
+            .cache
             .get(key, refresh, fetch)
             .await
             .map_err(DirectoryError::Jamf)?;
@@ -130,9 +112,10 @@ impl DirectoryService {
     }
 }
 
-fn snapshot_key(account: &IntegratedAccount) -> SnapshotKey {
+fn snapshot_key(account: &IntegratedAccount, kind: SnapshotKind) -> SnapshotKey {
     SnapshotKey {
         account: account.id,
         credentials: account.credentials_fingerprint(),
+        kind,
     }
 }
