@@ -1,16 +1,20 @@
 //! Hostile and slow connections against the real accept loop: request heads that never
-//! finish, the cap on open connections, and shutdown with such connections open.
+//! finish, answers that take longer than the header timeout, the cap on open connections, and
+//! shutdown with such connections open.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use jamf_directory::settings::ServerSettings;
+use jamf_sim::{SimConfig, SimServer};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
-use crate::support::{TestApp, spawn_app, test_settings};
+use crate::support::{
+    ADMIN_ID, ADMIN_SECRET, TestApp, access_token, connect_sim, spawn_app, test_settings,
+};
 
 const SLOW_CLIENTS: usize = 200;
 /// Bound on waits that should end at once, so a regression fails instead of hanging.
@@ -208,5 +212,25 @@ async fn connections_beyond_max_connections_wait_for_a_free_slot() {
         answer.as_deref(),
         Ok("HTTP/1.1 200 OK"),
         "answered once a slot freed"
+    );
+}
+
+/// The header timeout bounds the wait for a request head, not for the answer: creating an
+/// integrated account makes three Jamf calls, 700 ms each here, and is answered.
+#[tokio::test]
+async fn answers_slower_than_the_header_timeout_are_not_cut() {
+    let sim = SimServer::start(SimConfig {
+        latency: Duration::from_millis(700),
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator");
+    let (app, _) = start(1, ServerSettings::default().max_connections).await;
+    let token = access_token(&app, ADMIN_ID, ADMIN_SECRET).await;
+    let started = Instant::now();
+    connect_sim(&app, &token, &sim, "acme").await;
+    assert!(
+        started.elapsed() > Duration::from_secs(1),
+        "the request outlived the header timeout"
     );
 }
