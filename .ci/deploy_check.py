@@ -3,8 +3,8 @@
 
 kubernetes-validate checks the manifests against the Kubernetes schemas; this checks what the
 schemas cannot: the promises the deployment makes (replicas, probes, non-root, read-only root,
-no service-account token, limits, secrets wired to the `*_file` keys, the concurrency budget
-divided by the replica count) and that the compose file is complete and consistent with
+no service-account token, limits, secrets wired to the `*_file` keys, Redis shared by the
+replicas, the concurrency budget and its fallback within Jamf's limit) and that the compose file is complete and consistent with
 .env.example. Prints one line per check and `deploy checks: N passed, M failed`.
 
 With --emit-runtime DIR it also writes what .ci/validate-deploy.sh needs to run the real
@@ -104,6 +104,11 @@ def check_kubernetes(emit):
     check("database_url comes from the Secret", ref.get("key") in secret_keys, ref)
     clients_ref = env.get("JAMF_DIRECTORY__AUTH__CLIENTS", {}).get("valueFrom", {}).get("secretKeyRef", {})
     check("auth.clients come from the Secret", clients_ref.get("key") in secret_keys, clients_ref)
+    redis_ref = env.get("JAMF_DIRECTORY__REDIS__URL", {}).get("valueFrom", {}).get("secretKeyRef", {})
+    check("redis.url comes from the Secret (shared by the replicas)", redis_ref.get("key") in secret_keys, redis_ref)
+    check("the ConfigMap defines no redis.url (it may carry a password)", "url" not in cfg.get("redis", {}))
+    check("the Secret example's Redis URL is redis:// or rediss://",
+          re.match(r"rediss?://", str(secret.get("stringData", {}).get(redis_ref.get("key"), ""))))
     check("the ConfigMap defines no auth.clients (the env var would replace them)", "clients" not in cfg.get("auth", {}))
     clients_value = secret.get("stringData", {}).get(clients_ref.get("key"), "")
     try:
@@ -118,8 +123,11 @@ def check_kubernetes(emit):
     check("no secret value in the ConfigMap",
           not any(k in cfg.get("auth", {}) for k in ("signing_key",)) and "encryption_key" not in cfg.get("storage", {}))
     mc = cfg.get("upstream", {}).get("max_concurrency", 5)
-    check(f"upstream.max_concurrency ({mc}) x replicas ({replicas}) <= {JAMF_MAX_CONCURRENCY}",
-          mc * replicas <= JAMF_MAX_CONCURRENCY)
+    check(f"upstream.max_concurrency ({mc}), one budget shared through Redis, <= {JAMF_MAX_CONCURRENCY}",
+          mc <= JAMF_MAX_CONCURRENCY)
+    fallback = cfg.get("redis", {}).get("fallback_concurrency", 1)
+    check(f"redis.fallback_concurrency ({fallback}) x replicas ({replicas}) <= {JAMF_MAX_CONCURRENCY}",
+          fallback * replicas <= JAMF_MAX_CONCURRENCY)
     _, svc = docs[("Service", "jamf-directory")]
     check("Service selects the Deployment's pods and targets its port",
           svc["spec"]["selector"].items() <= spec["template"]["metadata"]["labels"].items()
@@ -162,8 +170,8 @@ def check_compose(emit, env_values):
     print("docker-compose.yml and .env.example")
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose.get("services", {})
-    check("services: jamf-directory, postgres, jamf-sim",
-          {"jamf-directory", "postgres", "jamf-sim"} <= set(services), list(services))
+    check("services: jamf-directory, postgres, redis, jamf-sim",
+          {"jamf-directory", "postgres", "redis", "jamf-sim"} <= set(services), list(services))
     for name, svc in services.items():
         hc = svc.get("healthcheck", {})
         check(f"{name}: health check defined", isinstance(hc.get("test"), list) and hc["test"][0] in ("CMD", "CMD-SHELL"))
@@ -172,13 +180,24 @@ def check_compose(emit, env_values):
           app.get("build", {}).get("dockerfile") == "Dockerfile" and sim.get("build") == app.get("build")
           and app.get("image") == sim.get("image"))
     deps = app.get("depends_on", {})
-    check("jamf-directory waits for healthy postgres and jamf-sim",
-          all(deps.get(d, {}).get("condition") == "service_healthy" for d in ("postgres", "jamf-sim")), deps)
+    check("jamf-directory waits for healthy postgres, redis and jamf-sim",
+          all(deps.get(d, {}).get("condition") == "service_healthy" for d in ("postgres", "redis", "jamf-sim")), deps)
+    replicas = app.get("deploy", {}).get("replicas", 1)
+    check("jamf-directory runs 2 replicas", replicas == 2, replicas)
+    (port,) = app.get("ports", [""])
+    check("each replica gets a host port (a range as wide as the replicas)",
+          re.fullmatch(r"127\.0\.0\.1:\$\{[A-Z_]+:-(\d+)\}-\$\{[A-Z_]+:-(\d+)\}:8080", port) is not None, port)
     check("jamf-sim runs the jamf-sim binary, bound to 0.0.0.0",
           sim.get("entrypoint") == ["/usr/local/bin/jamf-sim"] and "0.0.0.0" in sim.get("command", []))
     env = app.get("environment", {})
     check("jamf-directory uses PostgreSQL on the postgres service",
           str(env.get("JAMF_DIRECTORY__STORAGE__DATABASE_URL", "")).startswith("postgres://") and "@postgres:5432/" in env["JAMF_DIRECTORY__STORAGE__DATABASE_URL"])
+    redis_url = str(env.get("JAMF_DIRECTORY__REDIS__URL", ""))
+    check("jamf-directory shares the redis service", redis_url.startswith("redis://") and "@redis:6379" in redis_url, redis_url)
+    mc = int(env.get("JAMF_DIRECTORY__UPSTREAM__MAX_CONCURRENCY", 5))
+    fallback = int(env.get("JAMF_DIRECTORY__REDIS__FALLBACK_CONCURRENCY", 1))
+    check(f"Jamf budget {mc} shared, fallback {fallback} x {replicas} replicas, both <= {JAMF_MAX_CONCURRENCY}",
+          mc <= JAMF_MAX_CONCURRENCY and fallback * replicas <= JAMF_MAX_CONCURRENCY)
     check("keys set: signing key, encryption key, at least one caller client",
           {"JAMF_DIRECTORY__AUTH__SIGNING_KEY", "JAMF_DIRECTORY__STORAGE__ENCRYPTION_KEY", "JAMF_DIRECTORY__AUTH__CLIENTS"} <= set(env))
     dockerfile = (ROOT / "Dockerfile").read_text()

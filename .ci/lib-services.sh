@@ -73,6 +73,26 @@ ensure_postgres() {
   pg_isready -h 127.0.0.1 -p 5432 -q
 }
 
+# ensure_redis_server: the redis-server binary (Debian package; the integration tests and these
+# checks start their own servers on free ports).
+ensure_redis_server() {
+  command -v redis-server >/dev/null && return 0
+  apt-get install -y -qq redis-server >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
+  command -v redis-server >/dev/null
+}
+
+# start_redis LOGFILE PASSWORD: a redis-server of this script's own on a free port, no
+# persistence; sets REDIS_PORT.
+start_redis() {
+  REDIS_PORT=$(free_port)
+  start_bg "$1" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --requirepass "$2"
+  for _ in $(seq 1 100); do
+    REDISCLI_AUTH=$2 redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 # fresh_database NAME: drops and creates NAME on the local PostgreSQL.
 fresh_database() {
   PGOPTIONS=--client-min-messages=warning psql -h 127.0.0.1 -U postgres -d postgres -qX -v ON_ERROR_STOP=1 \

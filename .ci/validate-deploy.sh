@@ -3,10 +3,12 @@
 #  1. deploy/kubernetes/*.yaml against the Kubernetes schemas (kubernetes-validate from PyPI,
 #     which bundles its schemas: works offline), strict (unknown fields are errors);
 #  2. the promises the manifests and docker-compose.yml make (.ci/deploy_check.py);
-#  3. the same settings with the real binaries and the local PostgreSQL: the ConfigMap's TOML
-#     with secrets mounted as files, as two replicas sharing the database and signing key, and
-#     the compose environment with jamf-sim, including the compose health-check commands.
-# Needs: python3, curl, PostgreSQL on 127.0.0.1:5432 (started if installed), cargo.
+#  3. the same settings with the real binaries, the local PostgreSQL and a Redis of its own:
+#     the ConfigMap's TOML with secrets mounted as files, as two replicas sharing the database,
+#     Redis and signing key, and the compose environment as two replicas with jamf-sim,
+#     including the compose health-check commands.
+# Needs: python3, curl, PostgreSQL on 127.0.0.1:5432 (started if installed), redis-server
+# (installed if missing), cargo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/lib-services.sh
@@ -43,7 +45,18 @@ step "deploy: the settings with the real binaries"
 ensure_bins
 ensure_jq || die "jq is missing and could not be installed"
 ensure_postgres || die "PostgreSQL is not running on 127.0.0.1:5432"
+ensure_redis_server || die "redis-server is missing and could not be installed"
 py() { "$VENV/bin/python" - "$@"; }
+REDIS_PASSWORD_LOCAL=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+start_redis "$OUT/redis.log" "$REDIS_PASSWORD_LOCAL" || { cat "$OUT/redis.log"; die "redis-server did not start"; }
+LOCAL_REDIS_URL="redis://:$REDIS_PASSWORD_LOCAL@127.0.0.1:$REDIS_PORT/0"
+
+# ready_with_redis PORT: /health/ready answers 200 and says the shared tier is "ok".
+ready_with_redis() {
+  local body
+  body=$(curl -fsS "http://127.0.0.1:$1/health/ready") || die "127.0.0.1:$1 is not ready"
+  [[ $(jq -r .redis <<<"$body") == ok ]] || die "127.0.0.1:$1 does not share Redis: $body"
+}
 
 # --- Kubernetes: ConfigMap TOML + Secret files, two replicas on one database -------------
 fresh_database jd_deploy_check_k8s
@@ -69,17 +82,19 @@ replica_ports=()
 for replica in 1 2; do
   port=$(free_port)
   replica_ports+=("$port")
-  # As in deployment.yaml: the TOML from the ConfigMap; listen, database_url and the caller
-  # clients from the environment (the Secret).
+  # As in deployment.yaml: the TOML from the ConfigMap; listen, database_url, redis.url and
+  # the caller clients from the environment (the Secret).
   start_bg "$OUT/k8s-replica-$replica.log" env -i PATH="$PATH" \
     JAMF_DIRECTORY__SERVER__LISTEN="127.0.0.1:$port" \
     JAMF_DIRECTORY__STORAGE__DATABASE_URL="postgres://postgres@127.0.0.1:5432/jd_deploy_check_k8s" \
+    JAMF_DIRECTORY__REDIS__URL="$LOCAL_REDIS_URL" \
     JAMF_DIRECTORY__AUTH__CLIENTS="$(cat "$OUT/k8s-clients.env")" \
     "$JD_BIN" serve --config "$OUT/k8s-local.toml"
   wait_http "http://127.0.0.1:$port/health/ready" 60 "$BG_PID" \
     || { cat "$OUT/k8s-replica-$replica.log"; die "replica $replica with the ConfigMap's TOML never became ready"; }
-  echo "replica $replica ready on 127.0.0.1:$port (/health/live and /health/ready answer 200)"
   curl -fsS -o /dev/null "http://127.0.0.1:$port/health/live"
+  ready_with_redis "$port"
+  echo "replica $replica ready on 127.0.0.1:$port (/health/live and /health/ready answer 200, redis ok)"
 done
 token_json=$(curl -fsS -u "$K8S_CLIENT:$K8S_SECRET" -d grant_type=client_credentials \
   "http://127.0.0.1:${replica_ports[0]}/auth/token") || die "replica 1 refused the Secret's caller client"
@@ -91,10 +106,11 @@ code=$(curl -sS -o "$OUT/replica2-accounts.json" -w '%{http_code}' -H "Authoriza
 [[ $code == 200 ]] || die "replica 2 answered $code to a token from replica 1: $(cat "$OUT/replica2-accounts.json")"
 echo "a token from replica 1 is accepted by replica 2 (shared signing key): GET /integrated-account -> 200"
 
-# --- docker-compose.yml: the service's environment, jamf-sim's command, the health checks --
+# --- docker-compose.yml: two replicas' environment, jamf-sim's command, the health checks --
 fresh_database jd_deploy_check_compose
 SIM_PORT=$(free_port)
 APP_PORT=$(free_port)
+APP_PORT_2=$(free_port)
 mapfile -t sim_args < <(py "$OUT" "$SIM_PORT" <<'PY'
 import json, sys, pathlib
 compose = json.loads((pathlib.Path(sys.argv[1]) / "compose.json").read_text())
@@ -112,20 +128,30 @@ wait_line "$OUT/compose-jamf-sim.log" '^listening on ' 30 "$SIM_PID" \
   || { cat "$OUT/compose-jamf-sim.log"; die "jamf-sim did not start with the compose flags"; }
 echo "jamf-sim: $(head -n1 "$OUT/compose-jamf-sim.log") (flags: ${sim_args[*]})"
 
-# The service with exactly the compose environment, but the local database and a free port.
-mapfile -t app_env < <(py "$OUT" "$APP_PORT" <<'PY'
+# The service with exactly the compose environment, but the local database, the local Redis
+# and a free port: once per replica.
+compose_env() {
+  py "$OUT" "$1" "$LOCAL_REDIS_URL" <<'PY'
 import json, sys, pathlib
 env = json.loads((pathlib.Path(sys.argv[1]) / "compose.json").read_text())["app_env"]
 env["JAMF_DIRECTORY__SERVER__LISTEN"] = f"127.0.0.1:{sys.argv[2]}"
 assert env["JAMF_DIRECTORY__STORAGE__DATABASE_URL"].startswith("postgres://jamf_directory:")
 env["JAMF_DIRECTORY__STORAGE__DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/jd_deploy_check_compose"
+assert env["JAMF_DIRECTORY__REDIS__URL"].startswith("redis://:")
+env["JAMF_DIRECTORY__REDIS__URL"] = sys.argv[3]
 print("\n".join(f"{k}={v}" for k, v in env.items()))
 PY
-)
+}
+mapfile -t app_env < <(compose_env "$APP_PORT")
+mapfile -t app_env_2 < <(compose_env "$APP_PORT_2")
 start_bg "$OUT/compose-jamf-directory.log" env -i PATH="$PATH" "${app_env[@]}" "$JD_BIN" serve
 APP_PID=$BG_PID
+start_bg "$OUT/compose-jamf-directory-2.log" env -i PATH="$PATH" "${app_env_2[@]}" "$JD_BIN" serve
+APP_PID_2=$BG_PID
 wait_http "http://127.0.0.1:$APP_PORT/health/live" 60 "$APP_PID" \
   || { cat "$OUT/compose-jamf-directory.log"; die "the service did not start with the compose environment"; }
+wait_http "http://127.0.0.1:$APP_PORT_2/health/live" 60 "$APP_PID_2" \
+  || { cat "$OUT/compose-jamf-directory-2.log"; die "the second replica did not start with the compose environment"; }
 
 # The compose health checks, verbatim but for the port (the containers use 9090 and 8080):
 # jamf-sim's is a bash probe; the service's is its own `healthcheck` subcommand, run with the
@@ -154,6 +180,19 @@ PY
 for _ in $(seq 1 50); do run_healthcheck jamf-directory 8080 "$APP_PORT" >/dev/null 2>&1 && break; sleep 0.2; done
 run_healthcheck jamf-directory 8080 "$APP_PORT"
 run_healthcheck jamf-sim 9090 "$SIM_PORT"
+# Redis's: redis-cli with the password from the environment (REDISCLI_AUTH, as compose sets
+# it), against the local server's port; without the password it must fail.
+redis_check=$(py "$OUT" <<'PY'
+import json, sys, pathlib
+test = json.loads((pathlib.Path(sys.argv[1]) / "compose.json").read_text())["healthchecks"]["redis"]
+assert test[0] == "CMD-SHELL", test
+print(test[1])
+PY
+)
+redis_check=${redis_check//redis-cli/redis-cli -p $REDIS_PORT}
+REDISCLI_AUTH=$REDIS_PASSWORD_LOCAL timeout 5 bash -c "$redis_check" || die "the redis health check failed: $redis_check"
+echo "compose health check of redis passes"
+if timeout 5 env -u REDISCLI_AUTH bash -c "$redis_check" 2>/dev/null; then die "the redis health check passed without the password"; fi
 # A health check must also fail when it should: point it at a closed port.
 if timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$(free_port)" 2>/dev/null; then die "a closed port looked healthy"; fi
 if timeout 10 "$JD_BIN" healthcheck --url "http://127.0.0.1:$(free_port)/health/ready" 2>/dev/null; then
@@ -173,5 +212,13 @@ count=$(curl -fsS -H "Authorization: Bearer $token" \
   "http://127.0.0.1:$APP_PORT/unified/user-directory/users?integrated_account_id=$account_id&limit=1000" | jq '.result | length')
 echo "compose stack (without Docker): integrated account $account_id is $status; $count users listed"
 [[ $count -gt 0 ]] || die "no users listed through the compose settings"
+# The second replica (same issuer, database and Redis) serves the snapshot the first fetched.
+ready_with_redis "$APP_PORT"
+ready_with_redis "$APP_PORT_2"
+cache_status=$(curl -fsS -o /dev/null -D - -H "Authorization: Bearer $token" \
+  "http://127.0.0.1:$APP_PORT_2/unified/user-directory/users?integrated_account_id=$account_id&limit=1" \
+  | tr -d '\r' | sed -n 's/^cache-status: //Ip')
+[[ $cache_status == "jamf-directory; hit" ]] || die "replica 2 did not serve replica 1's snapshot: cache-status $cache_status"
+echo "replica 2 serves replica 1's snapshot through Redis (cache-status: $cache_status)"
 
 step "deploy: all checks passed"

@@ -11,6 +11,7 @@ pub mod http;
 pub mod jamf;
 pub mod review;
 pub mod settings;
+pub mod shared_tier;
 pub mod telemetry;
 
 use std::future::Future;
@@ -32,21 +33,35 @@ pub async fn launch(
 ) -> anyhow::Result<()> {
     settings.validate()?;
     let authority = Arc::new(auth::Authority::from_settings(&settings)?);
-    let accounts = Arc::new(accounts::account_service(&settings).await?);
-    let directory = Arc::new(directory::DirectoryService::new(
-        accounts.clone(),
-        directory::cache::CachePolicy {
-            ttl: Duration::from_secs(settings.cache.ttl_secs),
-            stale_while_revalidate: Duration::from_secs(settings.cache.stale_while_revalidate_secs),
-            stale_if_error: Duration::from_secs(settings.cache.stale_if_error_secs),
-            max_accounts: settings.cache.max_accounts,
-            max_bytes: settings.cache.max_bytes,
-        },
-    ));
+    let shared_tier = shared_tier::SharedTier::connect(&settings.redis).await?;
+    // Dropped on every way out of this function, which stops the prober.
+    let _prober = shared_tier
+        .as_ref()
+        .map(shared_tier::SharedTier::spawn_prober);
+    let accounts = Arc::new(
+        accounts::account_service(&settings, shared_tier.as_ref().map(|t| t.budget())).await?,
+    );
+    let policy = directory::cache::CachePolicy {
+        ttl: Duration::from_secs(settings.cache.ttl_secs),
+        stale_while_revalidate: Duration::from_secs(settings.cache.stale_while_revalidate_secs),
+        stale_if_error: Duration::from_secs(settings.cache.stale_if_error_secs),
+        max_accounts: settings.cache.max_accounts,
+        max_bytes: settings.cache.max_bytes,
+    };
+    let mut cache = directory::cache::SnapshotCache::new(policy);
+    if let Some(tier) = &shared_tier {
+        let max_bytes = usize::try_from(policy.max_bytes).unwrap_or(usize::MAX);
+        cache = cache.with_shared(tier.snapshots(policy.usable_for(), max_bytes));
+    }
+    let directory = Arc::new(directory::DirectoryService::new(accounts.clone(), cache));
     let cursors = Arc::new(directory::cursor::CursorCodec::new(
         settings.signing_key()?.expose_secret(),
     ));
-    let limits = Arc::new(http::rate_limit::RateLimits::new(&settings.limits));
+    let quotas = shared_tier.as_ref().map(shared_tier::SharedTier::quotas);
+    let limits = Arc::new(http::rate_limit::RateLimits::new(
+        &settings.limits,
+        quotas.as_ref(),
+    ));
     // Dropped on every way out of this function, which stops the sweeper.
     let _sweeper = limits.spawn_sweeper();
     let state = AppState {
@@ -57,6 +72,7 @@ pub async fn launch(
         directory,
         cursors,
         limits,
+        shared_tier,
     };
     let server = state.settings.server.clone();
     let app = http::app(state);

@@ -53,6 +53,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub limits: LimitSettings,
     pub access_review: AccessReviewSettings,
+    pub redis: RedisSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -270,6 +271,36 @@ impl Default for AccessReviewSettings {
     }
 }
 
+/// The shared tier (`[redis]`): what replicas of one deployment share. Without a URL each
+/// replica keeps everything in its own memory.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RedisSettings {
+    /// `redis://` or `rediss://` (TLS); may carry a password, so it is a secret and never
+    /// printed or logged.
+    pub url: Option<SecretString>,
+    /// Every key lives under it: replicas with the same prefix share, others do not.
+    pub key_prefix: String,
+    /// How soon a crashed replica's fetch lease and Jamf permits return.
+    pub lease_secs: u64,
+    /// Jamf requests in flight per instance and replica while Redis cannot be reached.
+    pub fallback_concurrency: usize,
+}
+
+impl Default for RedisSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            key_prefix: "jamf-directory".into(),
+            lease_secs: 15,
+            fallback_concurrency: 1,
+        }
+    }
+}
+
+/// Longest `redis.key_prefix`; keys add at most a few dozen bytes to it.
+pub const MAX_KEY_PREFIX: usize = 64;
+
 /// Largest `access_review.password_max_age_days`: a hundred years, far past any policy.
 pub const MAX_PASSWORD_AGE_DAYS: u32 = 36_500;
 
@@ -432,7 +463,48 @@ impl Settings {
                 format!("must be between 1 and {MAX_PASSWORD_AGE_DAYS}"),
             ));
         }
-        self.validate_limits()
+        self.validate_limits()?;
+        self.validate_redis()
+    }
+
+    fn validate_redis(&self) -> Result<(), SettingsError> {
+        let r = &self.redis;
+        if let Some(url) = &r.url {
+            // The message never repeats the URL: it may hold a password.
+            let scheme = url::Url::parse(url.expose_secret().trim())
+                .map(|u| u.scheme().to_owned())
+                .map_err(|_| SettingsError::invalid("redis.url", "is not a valid URL"))?;
+            if scheme != "redis" && scheme != "rediss" {
+                return Err(SettingsError::invalid(
+                    "redis.url",
+                    "must start with redis:// or rediss:// (TLS)",
+                ));
+            }
+        }
+        if r.key_prefix.is_empty()
+            || r.key_prefix.len() > MAX_KEY_PREFIX
+            || r.key_prefix
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace())
+        {
+            return Err(SettingsError::invalid(
+                "redis.key_prefix",
+                format!("must be 1-{MAX_KEY_PREFIX} characters without spaces"),
+            ));
+        }
+        if !(1..=3600).contains(&r.lease_secs) {
+            return Err(SettingsError::invalid(
+                "redis.lease_secs",
+                "must be between 1 and 3600",
+            ));
+        }
+        if r.fallback_concurrency == 0 || r.fallback_concurrency > self.upstream.max_concurrency {
+            return Err(SettingsError::invalid(
+                "redis.fallback_concurrency",
+                "must be between 1 and upstream.max_concurrency",
+            ));
+        }
+        Ok(())
     }
 
     fn validate_limits(&self) -> Result<(), SettingsError> {

@@ -154,7 +154,7 @@ pub fn client_for(sim: &SimServer, concurrency: usize) -> anyhow::Result<JamfCli
         deadline_secs: 3_600,
         ..UpstreamSettings::default()
     };
-    let hub = JamfHub::new(&settings)?;
+    let hub = JamfHub::new(&settings, None)?;
     let config = sim.control().config();
     let credentials = JamfCredentials::OAuth {
         client_id: config.client_id.clone(),

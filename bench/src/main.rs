@@ -2,6 +2,7 @@
 //! one run, against the in-process simulator and service on loopback, and prints a Markdown
 //! table with a PASS/MISS column. Timing misses are reported, not fatal; a missed count
 //! (upstream requests, fetches per stampede) exits 1, since that is a bug on any machine.
+//! Row 6 (replicas sharing Redis) starts a `redis-server` of its own on a free port.
 //!
 //! `cargo run --release --bin bench -- soak [options]`: a load and soak run instead (see
 //! `soak`); exits 1 on an unexpected answer, RSS growth of 10 % or more, or a rate not held.
@@ -10,6 +11,7 @@ mod conn;
 mod fetch;
 mod inventory;
 mod load;
+mod replicas;
 mod report;
 mod rows;
 mod scenarios;
@@ -171,6 +173,12 @@ async fn main() {
         config.callers
     );
     let through_service = service_rows(&config).await;
+    eprintln!(
+        "row 6: {} replicas sharing Redis, {} cold callers",
+        replicas::REPLICAS,
+        replicas::REPLICAS * config.callers
+    );
+    let replicated = replicas::stampede(&config).await;
 
     for run in &runs {
         rows::cold_fetch(&mut report, &config, run);
@@ -191,6 +199,10 @@ async fn main() {
     }
     for run in &inventories {
         rows::end_user_fetch(&mut report, run);
+    }
+    match replicated {
+        Ok(replicated) => rows::replicas(&mut report, &replicated),
+        Err(e) => rows::failed(&mut report, "7", "replicas sharing Redis", &e),
     }
     rows::notes(&mut report, &config, &runs, started.elapsed());
 

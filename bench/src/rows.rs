@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::Config;
 use crate::fetch::PlanRun;
 use crate::inventory::InventoryRun;
+use crate::replicas::{REPLICAS, Replicated};
 use crate::report::{Kind, Report, Verdict, mib, thousands, time};
 use crate::scenarios::{Memory, Stampede, Warm};
 
@@ -221,6 +222,31 @@ pub fn memory(report: &mut Report, m: &Memory) {
         "< 300 MB",
         Verdict::of(m.after < MAX_RSS && m.failures == 0 && m.fetches == m.tenants as u64),
         Kind::Timing,
+    );
+}
+
+/// Row 7: one fetch and one Jamf budget for replicas sharing Redis.
+pub fn replicas(report: &mut Report, r: &Replicated) {
+    report.row(
+        "7",
+        format!(
+            "{REPLICAS} replicas sharing Redis, {} concurrent callers on a cold account spread over them: upstream directory fetches; peak Jamf requests in flight",
+            r.callers
+        ),
+        format!(
+            "{} fetch; peak {} in flight with `max_concurrency` {} ({}/{} answered 200 within {})",
+            r.fetches,
+            r.peak_in_flight,
+            r.concurrency,
+            r.ok,
+            r.callers,
+            time(r.wall)
+        ),
+        "exactly 1; peak ≤ c",
+        Verdict::of(
+            r.fetches == 1 && r.ok == r.callers && r.peak_in_flight <= r.concurrency as u64,
+        ),
+        Kind::Count,
     );
 }
 

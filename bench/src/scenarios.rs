@@ -11,7 +11,7 @@ use crate::load::{self, Load, Pacing, Target};
 use crate::service::{Service, USERS};
 
 /// One directory fetch reads SSO exactly once (both plans), so its count is the fetch count.
-const ONE_PER_FETCH: &str = "GET /api/v3/sso";
+pub const ONE_PER_FETCH: &str = "GET /api/v3/sso";
 
 pub struct Stampede {
     pub callers: usize,

@@ -9,11 +9,15 @@ use super::seal::{self, KeySource, Sealer};
 use super::service::AccountService;
 use super::sql::sqlite_file;
 use super::store::{self, AccountStore};
-use crate::jamf::JamfHub;
+use crate::jamf::{JamfHub, SharedBudgetConfig};
 use crate::settings::Settings;
 
-/// Connects (and migrates) the store, resolves the key, and builds the service.
-pub async fn account_service(settings: &Settings) -> anyhow::Result<AccountService> {
+/// Connects (and migrates) the store, resolves the key, and builds the service. Jamf requests
+/// also hold a permit of `shared_budget` when the deployment shares one.
+pub async fn account_service(
+    settings: &Settings,
+    shared_budget: Option<SharedBudgetConfig>,
+) -> anyhow::Result<AccountService> {
     // Decided before connecting, so a PostgreSQL without a key fails before touching it.
     let key = match settings.encryption_key()? {
         Some(key) => StorageKey::Configured(key),
@@ -33,7 +37,8 @@ pub async fn account_service(settings: &Settings) -> anyhow::Result<AccountServi
             seal::load_or_create_key(&source)?
         }
     };
-    let hub = JamfHub::new(&settings.upstream).context("cannot build the Jamf HTTP client")?;
+    let hub = JamfHub::new(&settings.upstream, shared_budget)
+        .context("cannot build the Jamf HTTP client")?;
     Ok(AccountService::new(
         store,
         Sealer::new(&key)?,
@@ -73,7 +78,10 @@ mod tests {
     async fn postgres_without_a_key_refuses_to_start_naming_the_setting() {
         // Refused before any connection: the address need not answer.
         let settings = settings_for("postgres://nobody@127.0.0.1:1/none");
-        let err = account_service(&settings).await.err().expect("refused");
+        let err = account_service(&settings, None)
+            .await
+            .err()
+            .expect("refused");
         assert!(err.to_string().contains("storage.encryption_key"), "{err}");
     }
 
@@ -82,10 +90,12 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("data/jd.db");
         let settings = settings_for(&format!("sqlite://{}", db.display()));
-        account_service(&settings).await.expect("first start");
+        account_service(&settings, None).await.expect("first start");
         let key_file = dir.path().join("data/jd.db.key");
         let key = std::fs::read_to_string(&key_file).expect("key file created");
-        account_service(&settings).await.expect("second start");
+        account_service(&settings, None)
+            .await
+            .expect("second start");
         assert_eq!(
             std::fs::read_to_string(&key_file).expect("still there"),
             key
@@ -100,7 +110,7 @@ mod tests {
         settings.storage.encryption_key = Some(SecretString::from(
             "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
         ));
-        account_service(&settings).await.expect("starts");
+        account_service(&settings, None).await.expect("starts");
         assert!(db.exists());
         assert!(!dir.path().join("jd.db.key").exists());
     }

@@ -16,6 +16,14 @@
 //! fetches are tracked here. A fetch runs in its own task: a caller that goes away cancels
 //! nobody else's answer. Entries are keyed by the account *and* its credentials, so a
 //! snapshot read with credentials since changed is never served.
+//!
+//! With a shared tier ([`SharedSnapshots`]) this cache is the first of two: a key missing here
+//! is looked up there, and a fetch asks the shared tier first, which gives a snapshot another
+//! replica stored, waits for one another replica is fetching, or runs the fetch here for all.
+
+mod tier;
+
+pub use tier::{Fetched, SharedSnapshots};
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -48,11 +56,18 @@ pub struct CachedSnapshot {
 
 impl CachedSnapshot {
     pub fn new(snapshot: DirectorySnapshot) -> Self {
+        Self::fetched_at(snapshot, Utc::now())
+    }
+
+    /// A snapshot fetched at `at` (possibly by another replica): its age counts from then.
+    pub fn fetched_at(snapshot: DirectorySnapshot, at: DateTime<Utc>) -> Self {
+        let now = Instant::now();
+        let age = (Utc::now() - at).to_std().unwrap_or_default();
         Self {
             users_as_listed: snapshot.users.iter().map(|_| OnceLock::new()).collect(),
             snapshot,
-            fetched_at: Instant::now(),
-            fetched_at_utc: Utc::now(),
+            fetched_at: now.checked_sub(age).unwrap_or(now),
+            fetched_at_utc: at,
         }
     }
 
@@ -142,12 +157,20 @@ pub struct CachePolicy {
     pub max_bytes: u64,
 }
 
-type Fetch<E> = Shared<BoxFuture<'static, Result<Arc<CachedSnapshot>, Arc<E>>>>;
+impl CachePolicy {
+    /// How long after its fetch any rule may still serve a snapshot.
+    pub fn usable_for(&self) -> Duration {
+        self.ttl + self.stale_while_revalidate.max(self.stale_if_error)
+    }
+}
+
+type Fetch<E> = Shared<BoxFuture<'static, Result<Fetched, Arc<E>>>>;
 
 pub struct SnapshotCache<E> {
     policy: CachePolicy,
     entries: Cache<SnapshotKey, Arc<CachedSnapshot>>,
     fetching: Arc<Mutex<HashMap<SnapshotKey, Fetch<E>>>>,
+    shared: Option<Arc<dyn SharedSnapshots<E>>>,
 }
 
 impl<E> Clone for SnapshotCache<E> {
@@ -156,6 +179,7 @@ impl<E> Clone for SnapshotCache<E> {
             policy: self.policy,
             entries: self.entries.clone(),
             fetching: self.fetching.clone(),
+            shared: self.shared.clone(),
         }
     }
 }
@@ -165,7 +189,7 @@ impl<E: FetchFailure + Send + Sync + 'static> SnapshotCache<E> {
     /// but at least an even share of the byte budget among `max_accounts`, so no more than
     /// `max_accounts` fit however small they are.
     pub fn new(policy: CachePolicy) -> Self {
-        let usable_for = policy.ttl + policy.stale_while_revalidate.max(policy.stale_if_error);
+        let usable_for = policy.usable_for();
         let capacity_kib = (policy.max_bytes / 1024).max(1);
         let floor_kib = (capacity_kib / policy.max_accounts.max(1)).max(1);
         Self {
@@ -181,7 +205,14 @@ impl<E: FetchFailure + Send + Sync + 'static> SnapshotCache<E> {
                 })
                 .build(),
             fetching: Arc::default(),
+            shared: None,
         }
+    }
+
+    /// This cache in front of a tier other replicas share.
+    pub fn with_shared(mut self, shared: Arc<dyn SharedSnapshots<E>>) -> Self {
+        self.shared = Some(shared);
+        self
     }
 
     /// The snapshot of `key` under the rules of the module documentation. `fetch` runs only
@@ -199,7 +230,7 @@ impl<E: FetchFailure + Send + Sync + 'static> SnapshotCache<E> {
         let cached = if refresh {
             None
         } else {
-            self.entries.get(&key).await
+            self.lookup(key).await
         };
         if let Some(snapshot) = &cached {
             let age = snapshot.age();
@@ -209,15 +240,15 @@ impl<E: FetchFailure + Send + Sync + 'static> SnapshotCache<E> {
             }
             if age < self.policy.ttl + self.policy.stale_while_revalidate {
                 // Started and left running: the answer does not wait for it.
-                drop(self.fetch(key, fetch));
+                drop(self.fetch(key, false, fetch));
                 count_stale("stale-while-revalidate");
                 return Ok((snapshot.clone(), CacheOutcome::StaleWhileRevalidate));
             }
         }
-        let (fetched, started_here) = self.fetch(key, fetch);
+        let (fetched, started_here) = self.fetch(key, refresh, fetch);
         match fetched.await {
-            Ok(snapshot) => {
-                let outcome = match (refresh, started_here) {
+            Ok(Fetched { snapshot, here }) => {
+                let outcome = match (refresh, started_here && here) {
                     (true, _) => CacheOutcome::Refreshed,
                     (false, true) => CacheOutcome::Miss,
                     (false, false) => CacheOutcome::Hit,
@@ -241,7 +272,8 @@ impl<E: FetchFailure + Send + Sync + 'static> SnapshotCache<E> {
     }
 
     /// Whether a read of `key` would be answered without a new fetch: a snapshot fresh or
-    /// within stale-while-revalidate, or a fetch under way to share.
+    /// within stale-while-revalidate, or a fetch under way to share (here or, with a shared
+    /// tier, on any replica).
     pub async fn can_answer(&self, key: &SnapshotKey) -> bool {
         let usable = self.policy.ttl + self.policy.stale_while_revalidate;
         let servable = self
@@ -249,18 +281,36 @@ impl<E: FetchFailure + Send + Sync + 'static> SnapshotCache<E> {
             .get(key)
             .await
             .is_some_and(|snapshot| snapshot.age() < usable);
-        servable
+        if servable
             || self
                 .fetching
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .contains_key(key)
+        {
+            return true;
+        }
+        match &self.shared {
+            Some(shared) => shared.can_answer(*key, usable).await,
+            None => false,
+        }
     }
 
-    /// The fetch of `key` under way, or a new one running `fetch` in its own task; `true`
-    /// when this call started it. A successful fetch is stored before it is forgotten as
-    /// under way, so no caller in between finds neither.
-    fn fetch<F, Fut>(&self, key: SnapshotKey, fetch: F) -> (Fetch<E>, bool)
+    /// `key`'s snapshot here, else the shared tier's (kept here from then on).
+    async fn lookup(&self, key: SnapshotKey) -> Option<Arc<CachedSnapshot>> {
+        if let Some(snapshot) = self.entries.get(&key).await {
+            return Some(snapshot);
+        }
+        let stored = Arc::new(self.shared.as_ref()?.load(key).await?);
+        self.entries.insert(key, stored.clone()).await;
+        Some(stored)
+    }
+
+    /// The fetch of `key` under way, or a new one in its own task; `true` when this call
+    /// started it. The new one asks the shared tier first, if any, and runs `fetch` only when
+    /// Jamf must be asked here. A successful fetch is stored before it is forgotten as under
+    /// way, so no caller in between finds neither.
+    fn fetch<F, Fut>(&self, key: SnapshotKey, refresh: bool, fetch: F) -> (Fetch<E>, bool)
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<DirectorySnapshot, E>> + Send + 'static,
@@ -269,21 +319,35 @@ impl<E: FetchFailure + Send + Sync + 'static> SnapshotCache<E> {
         if let Some(under_way) = fetching.get(&key) {
             return (under_way.clone(), false);
         }
-        // Counted when the fetch starts, so a failed fetch is still a miss.
-        metrics::counter!("directory_cache_misses_total").increment(1);
         let work = fetch();
+        let jamf = async move {
+            // Counted when a Jamf fetch starts, so a failed fetch is still a miss.
+            metrics::counter!("directory_cache_misses_total").increment(1);
+            work.await
+        };
         let entries = self.entries.clone();
         let registry = self.fetching.clone();
+        let tier = self.shared.clone();
+        let fresh_since = (!refresh).then(|| ago(self.policy.ttl));
         let shared: Fetch<E> = async move {
-            let result = work.await.map(|s| Arc::new(CachedSnapshot::new(s)));
-            if let Ok(snapshot) = &result {
-                entries.insert(key, snapshot.clone()).await;
+            let result = match tier {
+                Some(tier) => tier.fetch_once(key, fresh_since, jamf.boxed()).await,
+                None => jamf
+                    .await
+                    .map(|s| Fetched {
+                        snapshot: Arc::new(CachedSnapshot::new(s)),
+                        here: true,
+                    })
+                    .map_err(Arc::new),
+            };
+            if let Ok(fetched) = &result {
+                entries.insert(key, fetched.snapshot.clone()).await;
             }
             registry
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .remove(&key);
-            result.map_err(Arc::new)
+            result
         }
         .boxed()
         .shared();
@@ -291,6 +355,14 @@ impl<E: FetchFailure + Send + Sync + 'static> SnapshotCache<E> {
         tokio::spawn(shared.clone());
         (shared, true)
     }
+}
+
+/// The wall-clock time `age` ago (the epoch's start for absurd ages).
+fn ago(age: Duration) -> DateTime<Utc> {
+    chrono::TimeDelta::from_std(age)
+        .ok()
+        .and_then(|age| Utc::now().checked_sub_signed(age))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 fn count_stale(rule: &'static str) {

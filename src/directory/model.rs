@@ -23,14 +23,14 @@ pub use shared::Shared;
 pub use snapshot::{DirectorySnapshot, MissingSource};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use utoipa::ToSchema;
 
 /// A Jamf Pro administrator account (`type: "admin"`) or API client
 /// (`type: "service-account"`), normalized.
 // Snapshots hold a hundred thousand of these, so what users of one snapshot have in common
 // (the MFA verdict, site, role and group lists, privilege lists) is shared, not copied.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct User {
     /// The Jamf account id as a string; API clients are `api-client-<Jamf client id>` so the
     /// two id spaces cannot collide.
@@ -119,7 +119,7 @@ fn rfc3339<S: Serializer>(at: &Option<DateTime<Utc>>, serializer: S) -> Result<S
 }
 
 /// The kind of principal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 pub enum UserType {
     /// A Jamf Pro user account (console administrator).
     #[serde(rename = "admin")]
@@ -145,7 +145,7 @@ impl UserType {
 }
 
 /// An email address of a user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Email {
     #[schema(example = "jane.doe@example.com")]
     pub email: String,
@@ -182,6 +182,18 @@ impl UserStatus {
 impl Serialize for UserStatus {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for UserStatus {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(match text.as_str() {
+            "active" => Self::Active,
+            "inactive" => Self::Inactive,
+            "unknown" => Self::Unknown,
+            _ => Self::Other(text),
+        })
     }
 }
 

@@ -34,6 +34,12 @@ use crate::jamf::records::JamfDirectory;
 
 use index::Index;
 
+/// Points equal values of `snapshot`'s records at one copy again, as normalization leaves
+/// them: a snapshot read back from another replica holds each value on its own.
+pub fn share_alike(snapshot: &mut DirectorySnapshot) {
+    share::share_alike(&mut snapshot.users, &mut snapshot.groups);
+}
+
 /// Normalizes a whole fetch: admin accounts and API clients as users, groups, roles in use,
 /// and sites as workspaces.
 pub fn normalize_directory(directory: &JamfDirectory) -> DirectorySnapshot {
@@ -68,12 +74,12 @@ pub fn normalize_directory(directory: &JamfDirectory) -> DirectorySnapshot {
     .into_iter()
     .filter_map(|(source, reason)| {
         Some(MissingSource {
-            source,
+            source: source.into(),
             reason: reason?,
         })
     })
     .chain(directory.incomplete.iter().map(|list| MissingSource {
-        source: list.list,
+        source: list.list.into(),
         reason: list.reason.clone(),
     }))
     .collect();

@@ -8,8 +8,7 @@ use crate::accounts::{AccountError, AccountService, IntegratedAccount};
 use crate::jamf::JamfError;
 
 use super::cache::{
-    CacheOutcome, CachePolicy, CachedSnapshot, FetchFailure, SnapshotCache, SnapshotKey,
-    SnapshotKind,
+    CacheOutcome, CachedSnapshot, FetchFailure, SnapshotCache, SnapshotKey, SnapshotKind,
 };
 use super::normalize::{normalize_directory, normalize_inventory};
 
@@ -51,11 +50,8 @@ pub struct DirectoryService {
 }
 
 impl DirectoryService {
-    pub fn new(accounts: Arc<AccountService>, policy: CachePolicy) -> Self {
-        Self {
-            accounts,
-            cache: SnapshotCache::new(policy),
-        }
+    pub fn new(accounts: Arc<AccountService>, cache: SnapshotCache<JamfError>) -> Self {
+        Self { accounts, cache }
     }
 
     /// Whether reading `account` now would send requests to Jamf: `refresh`, or no snapshot a

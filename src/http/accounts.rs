@@ -247,7 +247,7 @@ async fn update_account(
     let account = state.accounts.visible(&caller, account_id(&id)?).await?;
     let patch = parse::<PatchBody>(&body)?.validate()?;
     // Re-validation reaches Jamf.
-    spend_account(&state.limits, &caller.account_spend, account.id)?;
+    spend_account(&state.limits, &caller.account_spend, account.id).await?;
     let updated = state.accounts.update(account.id, patch).await?;
     // A snapshot read with the old URL or credentials must not outlive them.
     Ok(Json(updated.into()))
@@ -310,7 +310,7 @@ async fn refresh_credentials(
         .filter(|id| !id.trim().is_empty())
         .ok_or_else(|| missing_fields(&["id"]))?;
     let account = state.accounts.visible(&caller, account_id(&id)?).await?;
-    spend_account(&state.limits, &caller.account_spend, account.id)?;
+    spend_account(&state.limits, &caller.account_spend, account.id).await?;
     state.accounts.refresh_credentials(account.id).await?;
     Ok(Json(Refreshed { success: true }))
 }

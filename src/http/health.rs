@@ -1,5 +1,7 @@
 //! Orchestrator probes. Liveness checks nothing external; readiness checks local prerequisites
-//! only — a Jamf outage never makes the service unready (every replica would go at once).
+//! only — a Jamf outage never makes the service unready (every replica would go at once), and
+//! neither does a Redis outage: replicas then serve from their own memory, and readiness says
+//! `"redis": "degraded"`.
 
 use axum::Json;
 use axum::extract::State;
@@ -24,6 +26,11 @@ pub struct Health {
     pub status: &'static str,
     /// The checks this probe ran.
     pub checks: Vec<HealthCheck>,
+    /// Readiness only: the shared tier. `ok` while Redis answers, `degraded` while this
+    /// replica serves from its own memory (still ready), `disabled` without `[redis]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "ok")]
+    pub redis: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -44,10 +51,12 @@ async fn live() -> Json<Health> {
     Json(Health {
         status: "ok",
         checks: Vec::new(),
+        redis: None,
     })
 }
 
-/// Readiness: the service can serve requests (its database answers).
+/// Readiness: the service can serve requests (its database answers). Also reports the shared
+/// tier, which never makes it unready.
 #[utoipa::path(get, path = "/health/ready", tag = "operations",
     responses(
         (status = 200, description = "Ready", body = Health),
@@ -77,6 +86,12 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
         Json(Health {
             status: if ok { "ok" } else { "unavailable" },
             checks,
+            redis: Some(
+                state
+                    .shared_tier
+                    .as_ref()
+                    .map_or("disabled", |tier| tier.status()),
+            ),
         }),
     )
 }

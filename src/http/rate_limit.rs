@@ -9,7 +9,9 @@
 //! the next request is allowed) is usually much shorter than `ratelimit-reset` (when the whole
 //! quota is back), as in the `throttled` library.
 //!
-//! State is in memory, per replica. Keys are bounded: configured client ids, existing
+//! With a shared tier (`[redis]`) every quota is global: checks run in Redis (GCRA in Lua,
+//! the same algorithm), and fall back to this replica's memory while Redis cannot be reached.
+//! Otherwise state is in memory, per replica. In memory, keys are bounded: configured client ids, existing
 //! integrated accounts, and for `/auth/token` whatever id and address arrive — those are
 //! capped by the per-address quota and dropped by `RateLimits::sweep` once they are back to a
 //! full quota, so the maps hold at most about one window's worth of distinct keys.
@@ -32,6 +34,7 @@ pub use self::docs::document;
 pub use self::guard::guard;
 use crate::http::error::ApiError;
 use crate::settings::LimitSettings;
+use crate::shared_tier::SharedQuotas;
 
 pub const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
 pub const RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
@@ -48,6 +51,8 @@ pub struct Limiter {
     limit: u32,
     interval: Duration,
     window: Duration,
+    /// The quota's name in the shared tier, when replicas share it.
+    shared: Option<(SharedQuotas, &'static str)>,
 }
 
 /// The outcome of one check, as the headers tell it.
@@ -76,10 +81,34 @@ impl Limiter {
             limit: burst.get(),
             interval,
             window,
+            shared: None,
         }
     }
 
-    /// Takes one request from `key`'s quota when there is one left.
+    /// This quota shared by every replica under `name`; memory stays the fallback.
+    pub fn shared(mut self, quotas: Option<&SharedQuotas>, name: &'static str) -> Self {
+        self.shared = quotas.map(|quotas| (quotas.clone(), name));
+        self
+    }
+
+    /// Takes one request from `key`'s quota when there is one left: the shared quota's
+    /// when there is one and Redis answers, else this replica's.
+    pub async fn spend(&self, key: String) -> Decision {
+        if let Some((quotas, name)) = &self.shared
+            && let Some(shared) = quotas.check(name, &key, self.limit, self.interval).await
+        {
+            return Decision {
+                limit: self.limit,
+                remaining: shared.remaining,
+                window: self.window,
+                reset: shared.reset,
+                retry_after: shared.retry_after,
+            };
+        }
+        self.check(key)
+    }
+
+    /// Takes one request from `key`'s quota in this replica's memory.
     pub fn check(&self, key: String) -> Decision {
         match self.inner.check_key(&key) {
             Ok(state) => {
@@ -131,12 +160,12 @@ impl AccountSpend {
 /// Spends one request of `account`'s quota for a request about to reach Jamf (a cache miss, a
 /// `no-cache` read, a credential refresh or re-validation): reads a cached snapshot can answer
 /// spend nothing. Refused with 429 when the quota is used up.
-pub fn spend_account(
+pub async fn spend_account(
     limits: &RateLimits,
     spend: &AccountSpend,
     account: Uuid,
 ) -> Result<(), ApiError> {
-    let decision = limits.account(account);
+    let decision = limits.account(account).await;
     spend.note(decision);
     if decision.denied() {
         return Err(ApiError::new(
@@ -201,40 +230,45 @@ pub struct RateLimits {
 }
 
 impl RateLimits {
-    pub fn new(settings: &LimitSettings) -> Self {
+    /// The quotas of `settings`, shared by every replica through `shared` when given.
+    pub fn new(settings: &LimitSettings, shared: Option<&SharedQuotas>) -> Self {
         let secs = Duration::from_secs;
         Self {
-            client: Limiter::new(settings.client_requests, secs(settings.client_window_secs)),
+            client: Limiter::new(settings.client_requests, secs(settings.client_window_secs))
+                .shared(shared, "client"),
             account: Limiter::new(
                 settings.account_requests,
                 secs(settings.account_window_secs),
-            ),
-            token_client: Limiter::new(settings.token_attempts, secs(settings.token_window_secs)),
-            token_source: Limiter::new(settings.token_attempts, secs(settings.token_window_secs)),
+            )
+            .shared(shared, "account"),
+            token_client: Limiter::new(settings.token_attempts, secs(settings.token_window_secs))
+                .shared(shared, "token-client"),
+            token_source: Limiter::new(settings.token_attempts, secs(settings.token_window_secs))
+                .shared(shared, "token-source"),
         }
     }
 
-    pub fn client(&self, client_id: &str) -> Decision {
-        self.client.check(client_id.to_owned())
+    pub async fn client(&self, client_id: &str) -> Decision {
+        self.client.spend(client_id.to_owned()).await
     }
 
-    pub fn account(&self, account_id: Uuid) -> Decision {
-        self.account.check(account_id.to_string())
+    pub async fn account(&self, account_id: Uuid) -> Decision {
+        self.account.spend(account_id.to_string()).await
     }
 
     /// A token attempt naming `client_id` (caller-chosen text, so the key is capped).
-    pub fn token_client(&self, client_id: &str) -> Decision {
+    pub async fn token_client(&self, client_id: &str) -> Decision {
         let end = client_id
             .char_indices()
             .map(|(i, c)| i + c.len_utf8())
             .take_while(|&end| end <= MAX_CLIENT_KEY)
             .last()
             .unwrap_or(0);
-        self.token_client.check(client_id[..end].to_owned())
+        self.token_client.spend(client_id[..end].to_owned()).await
     }
 
     /// A token attempt from `ip`. An IPv6 host usually holds a whole /64, so that is the key.
-    pub fn token_source(&self, ip: IpAddr) -> Decision {
+    pub async fn token_source(&self, ip: IpAddr) -> Decision {
         let key = match ip {
             IpAddr::V4(v4) => v4.to_string(),
             IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -245,7 +279,7 @@ impl RateLimits {
                 }
             },
         };
-        self.token_source.check(key)
+        self.token_source.spend(key).await
     }
 
     /// Drops keys whose quota is full again: they are indistinguishable from absent ones.
@@ -333,22 +367,25 @@ mod tests {
         assert_eq!(headers[header::RETRY_AFTER], "2");
     }
 
-    #[test]
-    fn token_keys_are_capped_and_ipv6_hosts_share_their_64() {
-        let limits = RateLimits::new(&LimitSettings {
-            token_attempts: 1,
-            ..LimitSettings::default()
-        });
+    #[tokio::test]
+    async fn token_keys_are_capped_and_ipv6_hosts_share_their_64() {
+        let limits = RateLimits::new(
+            &LimitSettings {
+                token_attempts: 1,
+                ..LimitSettings::default()
+            },
+            None,
+        );
         let long = "é".repeat(100);
-        assert!(!limits.token_client(&long).denied());
+        assert!(!limits.token_client(&long).await.denied());
         // Same first 128 bytes: the same key.
-        assert!(limits.token_client(&format!("{long}x")).denied());
+        assert!(limits.token_client(&format!("{long}x")).await.denied());
         let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
         let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
         let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
-        assert!(!limits.token_source(a).denied());
-        assert!(limits.token_source(b).denied());
-        assert!(!limits.token_source(c).denied());
+        assert!(!limits.token_source(a).await.denied());
+        assert!(limits.token_source(b).await.denied());
+        assert!(!limits.token_source(c).await.denied());
         limits.sweep();
     }
 }

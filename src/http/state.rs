@@ -10,6 +10,7 @@ use crate::auth::Authority;
 use crate::directory::DirectoryService;
 use crate::directory::cursor::CursorCodec;
 use crate::settings::Settings;
+use crate::shared_tier::SharedTier;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -25,4 +26,6 @@ pub struct AppState {
     pub cursors: Arc<CursorCodec>,
     /// Caller rate limits (`[limits]`).
     pub limits: Arc<RateLimits>,
+    /// The Redis tier replicas share (`[redis]`), when configured.
+    pub shared_tier: Option<SharedTier>,
 }

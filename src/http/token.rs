@@ -104,10 +104,10 @@ async fn token(State(state): State<AppState>, request: Request) -> Response {
     let limits = &state.limits;
     // The address quota is spent by every attempt, before the body is even read: a flood from
     // one address costs map lookups, not verification work.
-    let source = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| limits.token_source(addr.ip()));
+    let source = match parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+        Some(ConnectInfo(addr)) => Some(limits.token_source(addr.ip()).await),
+        None => None,
+    };
     if let Some(refused) = source.filter(Decision::denied) {
         return rate_limited(refused);
     }
@@ -121,7 +121,7 @@ async fn token(State(state): State<AppState>, request: Request) -> Response {
             // each address's attempts); wrong ones beyond the quota answer 429.
             let by_id = match (&outcome, client_id) {
                 (Err(err), Some(id)) if err.code() == "invalid_client" => {
-                    Some(limits.token_client(&id))
+                    Some(limits.token_client(&id).await)
                 }
                 _ => None,
             };

@@ -49,3 +49,29 @@ pub const USER_GROUP: Endpoint = endpoint(
     "/JSSResource/usergroups/id/{id}",
     Some("Read Static User Groups / Read Smart User Groups"),
 );
+
+/// Every endpoint above: a template or privilege read back from elsewhere (a failure another
+/// replica shared) is matched to its `'static` text here.
+pub const ALL: [Endpoint; 21] = [
+    OAUTH_TOKEN,
+    OAUTH_TOKEN_LEGACY,
+    BASIC_TOKEN,
+    KEEP_ALIVE,
+    VERSION,
+    V1_ACCOUNTS,
+    V1_GROUPS,
+    CLASSIC_ACCOUNTS,
+    CLASSIC_ACCOUNT,
+    CLASSIC_GROUP,
+    SITES,
+    SSO,
+    SSO_V2,
+    API_ROLES,
+    API_CLIENTS,
+    V1_USERS,
+    CLASSIC_USERS,
+    CLASSIC_USER,
+    USER_GROUPS,
+    USER_GROUP,
+    endpoint("(a Jamf endpoint)", None),
+];

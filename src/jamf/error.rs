@@ -3,12 +3,22 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::endpoints::ALL;
 use super::url_policy::UrlRefusal;
+
+/// An endpoint template or privilege name: always one of `endpoints`' constants. Spelled
+/// through this alias so serde's derive does not take `&'static str` for a borrow of the
+/// input (which would tie deserialization to `'static` input).
+pub type StaticText = &'static str;
 
 /// Longest Jamf error body kept, in bytes; enough for an ApiError or a Classic status page.
 const BODY_LIMIT: usize = 4096;
 
-#[derive(Debug, thiserror::Error)]
+/// Serializable so that replicas sharing a fetch can share its failure too.
+#[derive(Debug, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
 pub enum JamfError {
     /// Jamf refused the credentials or the token, after one re-authentication.
     #[error("Jamf rejected the credentials (401)")]
@@ -16,20 +26,24 @@ pub enum JamfError {
     /// The API client or account lacks a privilege for this endpoint.
     #[error("Jamf refused {endpoint} (403){}", privilege_hint(.privilege))]
     Forbidden {
-        endpoint: &'static str,
-        privilege: Option<&'static str>,
+        #[serde(deserialize_with = "template")]
+        endpoint: StaticText,
+        #[serde(deserialize_with = "privilege")]
+        privilege: Option<StaticText>,
         body: String,
     },
     #[error("Jamf has no such resource at {endpoint} (404)")]
     NotFound {
-        endpoint: &'static str,
+        #[serde(deserialize_with = "template")]
+        endpoint: StaticText,
         body: String,
     },
     /// Any other non-success status, after retries where retries apply. 3xx lands here too:
     /// redirects are never followed (see `transport`).
     #[error("Jamf answered {status} on {endpoint}")]
     Upstream {
-        endpoint: &'static str,
+        #[serde(deserialize_with = "template")]
+        endpoint: StaticText,
         status: u16,
         body: String,
     },
@@ -37,19 +51,22 @@ pub enum JamfError {
     Unreachable { reason: String },
     #[error("Jamf did not answer {endpoint} within {:?}", .after)]
     Timeout {
-        endpoint: &'static str,
+        #[serde(deserialize_with = "template")]
+        endpoint: StaticText,
         after: Duration,
     },
     #[error("the Jamf fetch did not finish within its {:?} deadline", .after)]
     DeadlineExceeded { after: Duration },
     #[error("Jamf sent an unreadable body on {endpoint}: {reason}")]
     Parse {
-        endpoint: &'static str,
+        #[serde(deserialize_with = "template")]
+        endpoint: StaticText,
         reason: String,
     },
     #[error("Jamf's response on {endpoint} exceeds the {limit}-byte cap")]
     ResponseTooLarge {
-        endpoint: &'static str,
+        #[serde(deserialize_with = "template")]
+        endpoint: StaticText,
         limit: usize,
     },
     #[error(
@@ -79,6 +96,22 @@ impl JamfError {
     }
 }
 
+/// The known template equal to the text read; an unknown one reads as a generic name.
+fn template<'de, D: Deserializer<'de>>(deserializer: D) -> Result<StaticText, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    let known = ALL.iter().map(|e| e.template);
+    Ok(known
+        .clone()
+        .find(|t| *t == text)
+        .unwrap_or(ALL[ALL.len() - 1].template))
+}
+
+/// The known privilege equal to the text read, if any.
+fn privilege<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<StaticText>, D::Error> {
+    let text = Option::<String>::deserialize(deserializer)?;
+    Ok(text.and_then(|text| ALL.iter().filter_map(|e| e.privilege).find(|p| *p == text)))
+}
+
 fn privilege_hint(privilege: &Option<&'static str>) -> String {
     privilege
         .map(|p| format!("; the API role needs \"{p}\""))
@@ -105,6 +138,36 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "Jamf refused /api/v3/sso (403); the API role needs \"Read SSO Settings\""
+        );
+    }
+
+    #[test]
+    fn failures_read_back_as_they_were_written() {
+        let cases = [
+            JamfError::Forbidden {
+                endpoint: "/api/v3/sso",
+                privilege: Some("Read SSO Settings"),
+                body: "{}".into(),
+            },
+            JamfError::Unauthorized { body: "no".into() },
+            JamfError::Timeout {
+                endpoint: "/JSSResource/accounts/userid/{id}",
+                after: Duration::from_millis(1500),
+            },
+            JamfError::Refused(UrlRefusal::NonPublicResolution),
+        ];
+        for err in cases {
+            let text = serde_json::to_string(&err).unwrap();
+            let back: JamfError = serde_json::from_str(&text).unwrap();
+            assert_eq!(back.to_string(), err.to_string());
+            assert_eq!(back.body(), err.body());
+        }
+        let odd: JamfError =
+            serde_json::from_str(r#"{"kind":"not_found","detail":{"endpoint":"/x","body":""}}"#)
+                .unwrap();
+        assert_eq!(
+            odd.to_string(),
+            "Jamf has no such resource at (a Jamf endpoint) (404)"
         );
     }
 

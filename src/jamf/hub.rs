@@ -6,6 +6,7 @@ use std::sync::Arc;
 use reqwest::header::{ACCEPT, HeaderMap, HeaderValue};
 use url::Url;
 
+use super::budget::SharedBudgetConfig;
 use super::client::JamfClient;
 use super::token::JamfCredentials;
 use super::transport::{LimiterRegistry, Transport, UpstreamBounds};
@@ -27,8 +28,12 @@ struct HubInner {
 }
 
 impl JamfHub {
-    /// Builds the shared HTTP client. Fails only if the TLS backend cannot start.
-    pub fn new(settings: &UpstreamSettings) -> Result<Self, reqwest::Error> {
+    /// Builds the shared HTTP client. Fails only if the TLS backend cannot start. With
+    /// `shared`, every request also holds a permit of a budget other replicas share.
+    pub fn new(
+        settings: &UpstreamSettings,
+        shared: Option<SharedBudgetConfig>,
+    ) -> Result<Self, reqwest::Error> {
         let limits = UpstreamBounds::from(settings);
         let mut headers = HeaderMap::new();
         // Jamf's Classic API answers XML unless asked for JSON.
@@ -47,7 +52,7 @@ impl JamfHub {
         Ok(Self {
             inner: Arc::new(HubInner {
                 http,
-                limiters: LimiterRegistry::new(settings.max_concurrency),
+                limiters: LimiterRegistry::new(settings.max_concurrency, shared),
                 limits: Arc::new(limits),
                 allow_private_networks: settings.allow_private_networks,
             }),

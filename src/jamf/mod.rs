@@ -1,5 +1,6 @@
 //! The Jamf Pro client: authentication, limits, retries, wire records and fetch plans.
 
+pub mod budget;
 mod client;
 mod directory_plan;
 mod endpoints;
@@ -13,6 +14,7 @@ mod token;
 mod transport;
 pub mod url_policy;
 
+pub use budget::{BudgetPermit, SharedBudget, SharedBudgetConfig};
 pub use client::JamfClient;
 pub use error::JamfError;
 pub use hub::JamfHub;

@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use backon::{ExponentialBuilder, Retryable};
 use reqwest::{Method, RequestBuilder, StatusCode};
-use tokio::sync::Semaphore;
 use url::Url;
 
+use super::budget::{InstanceLimiter, SharedBudgetConfig};
 use super::endpoints::Endpoint;
 use super::error::{JamfError, truncated_body};
 use super::url_policy::UrlRefusal;
@@ -49,23 +49,25 @@ impl From<&UpstreamSettings> for UpstreamBounds {
     }
 }
 
-/// One semaphore per Jamf instance (scheme, host, port), shared by every client of that
-/// instance. Weak entries let the semaphore go when the last client of a host is dropped.
+/// One limiter per Jamf instance (scheme, host, port), shared by every client of that
+/// instance. Weak entries let the limiter go when the last client of a host is dropped.
 #[derive(Debug, Default)]
 pub(crate) struct LimiterRegistry {
     permits: usize,
-    by_instance: Mutex<HashMap<String, Weak<Semaphore>>>,
+    shared: Option<SharedBudgetConfig>,
+    by_instance: Mutex<HashMap<String, Weak<InstanceLimiter>>>,
 }
 
 impl LimiterRegistry {
-    pub(crate) fn new(permits: usize) -> Self {
+    pub(crate) fn new(permits: usize, shared: Option<SharedBudgetConfig>) -> Self {
         Self {
             permits: permits.max(1),
+            shared,
             by_instance: Mutex::default(),
         }
     }
 
-    pub(crate) fn for_instance(&self, base: &Url) -> Arc<Semaphore> {
+    pub(crate) fn for_instance(&self, base: &Url) -> Arc<InstanceLimiter> {
         let key = format!(
             "{}://{}:{}",
             base.scheme(),
@@ -78,7 +80,11 @@ impl LimiterRegistry {
             return existing;
         }
         map.retain(|_, weak| weak.strong_count() > 0);
-        let fresh = Arc::new(Semaphore::new(self.permits));
+        let fresh = Arc::new(InstanceLimiter::new(
+            key.clone(),
+            self.permits,
+            self.shared.as_ref(),
+        ));
         map.insert(key, Arc::downgrade(&fresh));
         fresh
     }
@@ -89,7 +95,7 @@ impl LimiterRegistry {
 pub(crate) struct Transport {
     pub(crate) http: reqwest::Client,
     pub(crate) base: Url,
-    pub(crate) limiter: Arc<Semaphore>,
+    pub(crate) limiter: Arc<InstanceLimiter>,
     pub(crate) limits: Arc<UpstreamBounds>,
 }
 

@@ -244,3 +244,54 @@ fn every_client_must_list_its_tenants() {
     .to_string();
     assert!(err.contains("auth.clients.tenants"), "{err}");
 }
+
+#[test]
+fn redis_is_off_by_default_loads_from_toml_and_env_and_names_bad_keys() {
+    let s = load(&format!("[auth]\nsigning_key = \"{KEY}\"")).unwrap();
+    let r = &s.redis;
+    assert!(r.url.is_none());
+    assert_eq!(r.key_prefix, "jamf-directory");
+    assert_eq!((r.lease_secs, r.fallback_concurrency), (15, 1));
+    let with_password = "redis://:hunter2-redis@127.0.0.1:6379/0";
+    let s = load(&format!(
+        "[auth]\nsigning_key = \"{KEY}\"\n[redis]\nurl = \"{with_password}\"\nkey_prefix = \"prod-eu\"\nlease_secs = 5\nfallback_concurrency = 2"
+    ))
+    .unwrap();
+    assert_eq!(s.redis.url.as_ref().unwrap().expose_secret(), with_password);
+    assert_eq!(
+        (s.redis.key_prefix.as_str(), s.redis.lease_secs),
+        ("prod-eu", 5)
+    );
+    assert!(
+        !format!("{s:?}").contains("hunter2"),
+        "the URL's password never prints"
+    );
+    for (line, key) in [
+        ("url = \"http://cache:6379\"", "redis.url"),
+        ("url = \"not a url\"", "redis.url"),
+        ("key_prefix = \"\"", "redis.key_prefix"),
+        ("key_prefix = \"a b\"", "redis.key_prefix"),
+        ("lease_secs = 0", "redis.lease_secs"),
+        ("fallback_concurrency = 0", "redis.fallback_concurrency"),
+        ("fallback_concurrency = 6", "redis.fallback_concurrency"),
+        ("lease = 3", "lease"),
+    ] {
+        let err = load(&format!("[auth]\nsigning_key = \"{KEY}\"\n[redis]\n{line}"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(key), "{line:?} gave {err:?}, expected {key}");
+        assert!(!err.contains("cache:6379"), "{err}");
+    }
+    figment::Jail::expect_with(|jail| {
+        jail.set_env("JAMF_DIRECTORY__AUTH__SIGNING_KEY", KEY);
+        jail.set_env(
+            "JAMF_DIRECTORY__REDIS__URL",
+            "rediss://cache.example.com:6380",
+        );
+        jail.set_env("JAMF_DIRECTORY__REDIS__LEASE_SECS", "9");
+        let s = Settings::load(None).map_err(|e| e.to_string())?;
+        assert!(s.redis.url.is_some());
+        assert_eq!(s.redis.lease_secs, 9);
+        Ok(())
+    });
+}

@@ -4,14 +4,13 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::support::PgSchema;
+use crate::support::serve::Serve;
 use jamf_sim::{SimConfig, SimServer};
 use serde_json::{Value, json};
-use tokio::process::{Child, Command};
 
 const CLIENT_ID: &str = "durability";
 const CLIENT_SECRET: &str = "durability-secret-0123456789";
@@ -21,73 +20,6 @@ const KILL_AFTER: usize = 200;
 
 /// Last acknowledged PATCH sequence number per account (0 = only the create).
 type Acks = Arc<Mutex<HashMap<String, u64>>>;
-
-/// One `jamf-directory serve` process; killed if dropped.
-struct Serve {
-    child: Child,
-    base: String,
-}
-
-impl Serve {
-    async fn start(config: &Path) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let base = format!("http://127.0.0.1:{port}");
-        let child = Command::new(env!("CARGO_BIN_EXE_jamf-directory"))
-            .arg("serve")
-            .arg("--config")
-            .arg(config)
-            .env(
-                "JAMF_DIRECTORY__SERVER__LISTEN",
-                format!("127.0.0.1:{port}"),
-            )
-            .env("JAMF_DIRECTORY__SERVER__PUBLIC_URL", &base)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("spawn jamf-directory serve");
-        let http = reqwest::Client::new();
-        let started = Instant::now();
-        loop {
-            let ready = http.get(format!("{base}/health/ready")).send().await;
-            if ready.is_ok_and(|r| r.status().is_success()) {
-                break;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "serve not ready"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Self { child, base }
-    }
-
-    async fn token(&self, http: &reqwest::Client) -> String {
-        let body: Value = http
-            .post(format!("{}/auth/token", self.base))
-            .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .expect("token")
-            .json()
-            .await
-            .expect("token JSON");
-        body["access_token"]
-            .as_str()
-            .expect("access_token")
-            .to_owned()
-    }
-
-    /// SIGKILL: no drain, no shutdown hook, whatever was in flight is cut off.
-    async fn kill(mut self) {
-        self.child.start_kill().expect("SIGKILL");
-        self.child.wait().await.expect("reaped");
-    }
-}
 
 fn write_config(dir: &Path, database_url: &str) -> std::path::PathBuf {
     let path = dir.join("jamf-directory.toml");
@@ -166,7 +98,7 @@ async fn run(backend: &str, database_url: &str) -> (u64, u64) {
     let http = reqwest::Client::new();
 
     let server = Serve::start(&config).await;
-    let token = server.token(&http).await;
+    let token = server.token(CLIENT_ID, CLIENT_SECRET).await;
     let acks: Acks = Arc::default();
     let writers: Vec<_> = (0..WRITERS)
         .map(|n| {
@@ -194,7 +126,7 @@ async fn run(backend: &str, database_url: &str) -> (u64, u64) {
     let acks = acks.lock().unwrap().clone();
 
     let server = Serve::start(&config).await;
-    let token = server.token(&http).await;
+    let token = server.token(CLIENT_ID, CLIENT_SECRET).await;
     let mut found = 0;
     for (id, seq) in &acks {
         let response = http

@@ -24,7 +24,7 @@ fn settings(change: impl FnOnce(&mut UpstreamSettings)) -> UpstreamSettings {
 }
 
 fn hub(change: impl FnOnce(&mut UpstreamSettings)) -> JamfHub {
-    JamfHub::new(&settings(change)).expect("http client")
+    JamfHub::new(&settings(change), None).expect("http client")
 }
 
 async fn sim(change: impl FnOnce(&mut SimConfig)) -> SimServer {

@@ -10,6 +10,7 @@ mod hostile_jamf;
 mod jamf_client;
 mod limits;
 mod metrics;
+mod replicas;
 mod review;
 mod secrets;
 mod slow_clients;

@@ -13,6 +13,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tracing_subscriber::fmt::MakeWriter;
 
+use crate::support::redis_server::RedisServer;
 use crate::support::{
     ADMIN_ID, ADMIN_SECRET, READER_ID, READER_SECRET, SIGNING_KEY, access_token, spawn_app,
     test_settings,
@@ -21,6 +22,7 @@ use crate::support::{
 const JAMF_SECRET: &str = "jamf-client-secret-Qx7rT2vLp9";
 const WRONG_JAMF_SECRET: &str = "wrong-jamf-secret-Hn4kW8sZc3";
 const WRONG_CALLER_SECRET: &str = "wrong-caller-secret-Mb6yF1dJ5";
+const REDIS_PASSWORD: &str = "redis-password-Kd3vN8qWx2";
 const USERS: &str = "/unified/user-directory/users";
 
 /// Everything written to the log, shared with the writer the subscriber makes.
@@ -68,8 +70,14 @@ async fn no_secret_or_token_appears_in_trace_logs() {
     })
     .await
     .unwrap();
-    let app = spawn_app(test_settings()).await;
+    // With a shared tier whose URL holds a password, which Redis later drops out from under.
+    let redis = RedisServer::start_with(Some(REDIS_PASSWORD)).await;
+    let mut settings = test_settings();
+    settings.redis.url = Some(redis.url().into());
+    let app = spawn_app(settings).await;
     let mut secrets: Vec<String> = vec![
+        REDIS_PASSWORD.into(),
+        redis.url(),
         JAMF_SECRET.into(),
         WRONG_JAMF_SECRET.into(),
         WRONG_CALLER_SECRET.into(),
@@ -177,6 +185,16 @@ async fn no_secret_or_token_appears_in_trace_logs() {
         .await
         .unwrap();
     assert_eq!(unauthorized.status(), StatusCode::UNAUTHORIZED);
+    // Redis goes away: the service says so in a warning, and answers from its memory.
+    redis.kill();
+    let degraded = app
+        .client
+        .get(app.url("/integrated-account"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(degraded.status(), StatusCode::OK);
     app.stop().await.unwrap();
 
     let text = logs.text();
@@ -187,6 +205,7 @@ async fn no_secret_or_token_appears_in_trace_logs() {
         "route=/integrated-account/refresh-credentials",
         &format!("route={USERS}"),
         "caller authentication failed",
+        "Redis is unavailable",
     ] {
         assert!(text.contains(line), "{line:?} missing from the logs");
     }

@@ -1,5 +1,8 @@
 //! Shared test harness: starts the real service through `launch` on 127.0.0.1:0.
 
+pub mod redis_server;
+pub mod serve;
+
 use jamf_directory::settings::{CallerClient, LimitSettings, Settings};
 use jamf_sim::{SimConfig, SimServer};
 use reqwest::StatusCode;

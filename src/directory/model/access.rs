@@ -1,11 +1,11 @@
 //! What a user can do and how strongly their login is protected: role, group and workspace
 //! references, permissions with provenance, access level, and the MFA verdict.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// A role held by a user, possibly scoped to a group or workspace.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 pub struct RoleRef {
     /// `administrator`, `auditor`, `enrollment_only`, `custom` (privilege sets) or
     /// `api-role-<Jamf id>` (API roles).
@@ -22,7 +22,7 @@ pub struct RoleRef {
 }
 
 /// A reference to a Jamf account group.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 pub struct GroupRef {
     #[schema(example = "3")]
     pub id: String,
@@ -32,7 +32,7 @@ pub struct GroupRef {
 }
 
 /// A reference to a Jamf site.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 pub struct WorkspaceRef {
     #[schema(example = "1")]
     pub id: String,
@@ -42,7 +42,7 @@ pub struct WorkspaceRef {
 }
 
 /// How far an account's administration reaches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AccessLevel {
     /// The whole instance (Jamf `Full Access`).
@@ -69,7 +69,7 @@ pub struct Permission<'a> {
 }
 
 /// The provenance of a permission.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 pub struct Via {
     pub kind: ViaKind,
     /// The account id, group id or role id (`api-role-<id>`) that grants it.
@@ -77,7 +77,7 @@ pub struct Via {
     pub id: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ViaKind {
     /// Granted to the account itself.
@@ -89,7 +89,7 @@ pub enum ViaKind {
 }
 
 /// Whether logins are behind MFA, as far as Jamf's API can tell.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 pub struct Mfa {
     pub status: MfaStatus,
     /// One sentence explaining the verdict.
@@ -101,7 +101,7 @@ pub struct Mfa {
     pub evidence: Vec<MfaEvidence>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MfaStatus {
     /// SSO is on and cannot be bypassed: the IdP, and its MFA, gate every console login.
@@ -113,7 +113,7 @@ pub enum MfaStatus {
 }
 
 /// A fact behind an MFA verdict: `{"fact": "...", "value": ...}`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "fact", content = "value", rename_all = "snake_case")]
 pub enum MfaEvidence {
     /// Jamf SSO settings `ssoEnabled`.

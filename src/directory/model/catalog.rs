@@ -1,13 +1,13 @@
 //! The directory's non-user records: groups, roles and workspaces.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::access::{AccessLevel, Permission, RoleRef, WorkspaceRef};
 use super::{Permissions, RemoteData};
 
 /// A Jamf Pro account group.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Group {
     #[schema(example = "3")]
     pub id: String,
@@ -36,14 +36,14 @@ pub struct Group {
 }
 
 /// Always `group`: Jamf account groups are plain groups.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GroupType {
     Group,
 }
 
 /// A member of a group.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct GroupMember {
     #[schema(example = "16")]
     pub id: String,
@@ -52,7 +52,7 @@ pub struct GroupMember {
 }
 
 /// A Jamf privilege set in use, or an API role.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Role {
     /// `administrator`, `auditor`, `enrollment_only`, `custom`, or `api-role-<Jamf id>`.
     #[schema(example = "auditor")]
@@ -73,7 +73,7 @@ pub struct Role {
     pub remote_data: RemoteData,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RoleType {
     /// A Jamf privilege set held by accounts and groups.
@@ -83,7 +83,7 @@ pub enum RoleType {
 }
 
 /// A Jamf site.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Workspace {
     #[schema(example = "1")]
     pub id: String,
@@ -93,7 +93,7 @@ pub struct Workspace {
 }
 
 /// Jamf sites have no lifecycle state: always `active`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WorkspaceStatus {
     Active,

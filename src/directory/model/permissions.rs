@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::access::{Permission, Via};
 
@@ -67,5 +67,38 @@ impl Permissions {
 impl Serialize for Permissions {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(self.iter())
+    }
+}
+
+/// A served permission read back (from a snapshot another replica stored).
+#[derive(Deserialize)]
+struct StoredPermission {
+    name: String,
+    category: Option<String>,
+    via: Via,
+}
+
+impl<'de> Deserialize<'de> for Permissions {
+    /// Reads the flat array back into grants: consecutive permissions of one grantor are one
+    /// grant, as they were written.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let flat = Vec::<StoredPermission>::deserialize(deserializer)?;
+        let mut grants: Vec<(Via, Vec<Privilege>)> = Vec::new();
+        for permission in flat {
+            let privilege = Privilege {
+                name: permission.name,
+                category: permission.category,
+            };
+            match grants.last_mut() {
+                Some((via, privileges)) if *via == permission.via => privileges.push(privilege),
+                _ => grants.push((permission.via, vec![privilege])),
+            }
+        }
+        Ok(Self::new(grants.into_iter().map(|(via, privileges)| {
+            Grant {
+                via,
+                privileges: privileges.into(),
+            }
+        })))
     }
 }

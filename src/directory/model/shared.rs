@@ -8,7 +8,7 @@ use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 use std::sync::Arc;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 /// A value and its JSON text, behind one `Arc`; equal values of a snapshot are made to share
@@ -51,6 +51,13 @@ impl<T: Eq> Eq for Shared<T> {}
 impl<T: Hash> Hash for Shared<T> {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.0.value.hash(state);
+    }
+}
+
+/// Read back as a value of its own; `normalize::share_alike` makes equal ones share again.
+impl<'de, T: Serialize + Deserialize<'de>> Deserialize<'de> for Shared<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize(deserializer).map(Self::new)
     }
 }
 

@@ -1,12 +1,17 @@
 //! One normalized view of a Jamf Pro instance, as cached and served.
 
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+
 use super::User;
 use super::catalog::{Group, Role, Workspace};
 use super::order::compare_ids;
 
 /// Every record normalized from one fetch. Each list is sorted by [`compare_ids`], which
-/// lookups rely on.
-#[derive(Debug, Clone, PartialEq)]
+/// lookups rely on. (De)serialized as the API shows its records, to be shared between
+/// replicas.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DirectorySnapshot {
     /// The Jamf Pro version, e.g. `11.30.1`, when it was read.
     pub jamf_version: Option<String>,
@@ -20,10 +25,10 @@ pub struct DirectorySnapshot {
 }
 
 /// An optional part of the directory that could not be read, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MissingSource {
     /// `sso_settings`, `api_roles`, `api_clients`, `sites` or `account_groups`.
-    pub source: &'static str,
+    pub source: Cow<'static, str>,
     pub reason: String,
 }
 

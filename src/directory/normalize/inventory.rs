@@ -57,7 +57,7 @@ pub fn normalize_inventory(inventory: &JamfInventory) -> DirectorySnapshot {
             .incomplete
             .iter()
             .map(|list| MissingSource {
-                source: list.list,
+                source: list.list.into(),
                 reason: list.reason.clone(),
             })
             .collect(),

@@ -6,6 +6,7 @@ mod fields;
 mod mfa;
 mod plans;
 mod properties;
+mod stored;
 
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};

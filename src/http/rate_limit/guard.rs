@@ -21,7 +21,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         Ok(caller) => caller,
         Err(rejection) => return rejection.into_response(),
     };
-    let decision = state.limits.client(&caller.client_id);
+    let decision = state.limits.client(&caller.client_id).await;
     if decision.denied() {
         return refuse(decision, "this client");
     }

@@ -58,7 +58,7 @@ pub async fn snapshot(
         .would_reach_jamf(&account, kind, refresh)
         .await
     {
-        spend_account(&state.limits, &caller.account_spend, account.id)?;
+        spend_account(&state.limits, &caller.account_spend, account.id).await?;
     }
     let Served { snapshot, outcome } = state.directory.snapshot(&account, kind, refresh).await?;
     Ok(Sourced {

@@ -92,7 +92,7 @@ fn unreadable_parts_are_reported_not_fatal() {
             .all(|r| r.id.starts_with("api-role-name-"))
     );
     assert!(client.permissions.is_empty());
-    let missing: Vec<&str> = snapshot.missing.iter().map(|m| m.source).collect();
+    let missing: Vec<&str> = snapshot.missing.iter().map(|m| m.source.as_ref()).collect();
     assert_eq!(missing, ["sso_settings", "api_roles"]);
     assert!(snapshot.missing[1].reason.contains("Read API Roles"));
     assert_eq!(snapshot.user("16").and_then(|u| u.is_2fa_enabled), None);

@@ -1,0 +1,115 @@
+//! The shared tier (`[redis]`): what the replicas of one deployment share through Redis.
+//!
+//! - snapshots any replica fetched, and one fetch per snapshot key at a time across replicas
+//!   (`snapshots`, `lease`, `codec`), behind the in-process cache's [`SharedSnapshots`] seam;
+//! - the Jamf budget per instance (`permits`), behind `jamf`'s [`SharedBudget`] seam;
+//! - caller, account and token quotas (`quota`), used by `http::rate_limit`;
+//! - whether Redis answers (`link`), for readiness and the fallbacks.
+//!
+//! Nothing lives only here: snapshots are a cache, leases, permits and quotas are transient,
+//! and integrated accounts stay in the database. When Redis cannot be reached every part falls
+//! back to what a replica on its own does, and shares again once Redis answers.
+//!
+//! [`SharedSnapshots`]: crate::directory::cache::SharedSnapshots
+//! [`SharedBudget`]: crate::jamf::SharedBudget
+
+mod codec;
+mod keys;
+mod lease;
+mod link;
+mod permits;
+mod quota;
+mod snapshots;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::directory::cache::SharedSnapshots;
+use crate::jamf::SharedBudgetConfig;
+use crate::settings::RedisSettings;
+
+use self::keys::Keys;
+pub use self::link::{ProberGuard, RedisLink};
+pub use self::quota::{QuotaCheck, SharedQuotas};
+
+/// The deployment's Redis, ready to hand out each shared part. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct SharedTier {
+    link: RedisLink,
+    keys: Keys,
+    lease: Duration,
+    fallback_concurrency: usize,
+}
+
+impl SharedTier {
+    /// The tier `[redis]` configures, or `None` without `redis.url`. Redis need not answer
+    /// yet: until it does, the service runs on its own memory (and says so).
+    pub async fn connect(settings: &RedisSettings) -> anyhow::Result<Option<Self>> {
+        let Some(url) = &settings.url else {
+            return Ok(None);
+        };
+        let link = RedisLink::open(url)?;
+        if link.probe().await {
+            tracing::info!(key_prefix = %settings.key_prefix, "sharing snapshots, fetches, the Jamf budget and quotas through Redis");
+        }
+        Ok(Some(Self {
+            link,
+            keys: Keys::new(&settings.key_prefix),
+            lease: Duration::from_secs(settings.lease_secs),
+            fallback_concurrency: settings.fallback_concurrency,
+        }))
+    }
+
+    /// The second snapshot tier. Snapshots stay as long as `keep` (the longest any cache
+    /// rule may serve one) and decode to at most `max_bytes`.
+    pub fn snapshots<E>(&self, keep: Duration, max_bytes: usize) -> Arc<dyn SharedSnapshots<E>>
+    where
+        E: Serialize + DeserializeOwned + Send + Sync + 'static,
+    {
+        Arc::new(snapshots::RedisSnapshots::new(
+            self.link.clone(),
+            self.keys.clone(),
+            self.lease,
+            keep,
+            max_bytes,
+        ))
+    }
+
+    /// The Jamf budget shared per instance, with this replica's fallback.
+    pub fn budget(&self) -> SharedBudgetConfig {
+        SharedBudgetConfig {
+            budget: Arc::new(permits::RedisBudget::new(
+                self.link.clone(),
+                self.keys.clone(),
+                self.lease,
+            )),
+            fallback_concurrency: self.fallback_concurrency,
+        }
+    }
+
+    pub fn quotas(&self) -> SharedQuotas {
+        SharedQuotas::new(self.link.clone(), self.keys.clone())
+    }
+
+    /// `ok` while Redis answers, `degraded` while the service runs on its own memory.
+    pub fn status(&self) -> &'static str {
+        if self.link.is_up() { "ok" } else { "degraded" }
+    }
+
+    /// Watches Redis (and notices its return) until the guard is dropped.
+    pub fn spawn_prober(&self) -> ProberGuard {
+        self.link.spawn_prober()
+    }
+}
+
+/// Aborts a background task when dropped.
+pub(crate) struct AbortOnDrop(pub(crate) tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}

@@ -1,0 +1,274 @@
+//! The second snapshot tier: snapshots any replica fetched, stored in Redis for all, and one
+//! fetch per snapshot key at a time across replicas (see `lease`).
+//!
+//! Whenever Redis cannot be used, each step falls back to what a replica on its own does:
+//! nothing stored is found, and the fetch runs here.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use rand::Rng as _;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use super::AbortOnDrop;
+use super::codec;
+use super::keys::Keys;
+use super::lease::{Acquire, Lease, Peek};
+use super::link::RedisLink;
+use crate::directory::cache::{CachedSnapshot, Fetched, SharedSnapshots, SnapshotKey};
+use crate::directory::model::DirectorySnapshot;
+
+/// How often a waiter looks at the holder's progress, jittered by ± half.
+const POLL_EVERY: Duration = Duration::from_millis(50);
+
+pub struct RedisSnapshots {
+    link: RedisLink,
+    keys: Keys,
+    lease: Duration,
+    /// How long a stored snapshot stays: as long as any cache rule may serve it.
+    keep: Duration,
+    /// Largest decoded snapshot accepted (the cache's byte bound).
+    max_bytes: usize,
+}
+
+/// How waiting on another replica's fetch ended.
+enum Waited<E> {
+    Stored(CachedSnapshot),
+    Failed(E),
+    /// The lease went without a result: take it over.
+    Gone,
+    Unavailable,
+}
+
+impl RedisSnapshots {
+    pub fn new(
+        link: RedisLink,
+        keys: Keys,
+        lease: Duration,
+        keep: Duration,
+        max_bytes: usize,
+    ) -> Self {
+        Self {
+            link,
+            keys,
+            lease,
+            keep,
+            max_bytes,
+        }
+    }
+
+    fn lease_ms(&self) -> u64 {
+        millis(self.lease)
+    }
+
+    /// Decodes off the async workers: a large directory takes milliseconds of CPU.
+    async fn decode(&self, at: i64, data: Vec<u8>) -> Option<CachedSnapshot> {
+        let max_bytes = self.max_bytes;
+        let decoded = tokio::task::spawn_blocking(move || codec::decode(&data, max_bytes)).await;
+        match decoded {
+            Ok(Ok(snapshot)) => {
+                let at = DateTime::from_timestamp_millis(at).unwrap_or_else(Utc::now);
+                Some(CachedSnapshot::fetched_at(snapshot, at))
+            }
+            Ok(Err(err)) => {
+                tracing::warn!(error = %err, "a snapshot stored in Redis could not be read; fetching anew");
+                None
+            }
+            Err(_) => None,
+        }
+    }
+
+    /// Runs `fetch` holding the lease (renewed meanwhile), then stores its outcome for the
+    /// replicas waiting on it and drops the lease, before anyone here is answered: a
+    /// `no-cache` read arriving after this fetch ended must find the lease free, not wait for
+    /// a result older than itself.
+    async fn fetch_under_lease<E>(
+        &self,
+        key: SnapshotKey,
+        token: String,
+        fetch: BoxFuture<'static, Result<DirectorySnapshot, E>>,
+    ) -> Result<Fetched, Arc<E>>
+    where
+        E: Serialize + Send + Sync + 'static,
+    {
+        let renewing = AbortOnDrop(tokio::spawn(renew(
+            self.link.clone(),
+            self.keys.clone(),
+            key,
+            token.clone(),
+            self.lease,
+        )));
+        let result = fetch.await;
+        drop(renewing);
+        let lease = Lease::new(&self.keys, &key);
+        match result {
+            Ok(snapshot) => {
+                let cached = Arc::new(CachedSnapshot::new(snapshot));
+                let at = cached.fetched_at_utc.timestamp_millis();
+                let stored = cached.clone();
+                let encoded =
+                    tokio::task::spawn_blocking(move || codec::encode(&stored.snapshot)).await;
+                // Encoding cannot fail for the model's types; if it did, the lease would
+                // simply expire and a waiter fetch again.
+                if let Ok(Ok(data)) = encoded {
+                    let keep_ms = millis(self.keep);
+                    let _ = self
+                        .link
+                        .run(|conn| lease.publish(conn, &token, at, &data, keep_ms))
+                        .await;
+                }
+                Ok(Fetched {
+                    snapshot: cached,
+                    here: true,
+                })
+            }
+            Err(err) => {
+                let failure = serde_json::to_vec(&err).unwrap_or_default();
+                let lease_ms = self.lease_ms();
+                let _ = self
+                    .link
+                    .run(|conn| lease.fail(conn, &token, &failure, lease_ms))
+                    .await;
+                Err(Arc::new(err))
+            }
+        }
+    }
+
+    /// Waits for `holder`'s fetch of `key` to store a snapshot or a failure.
+    async fn wait_for<E: DeserializeOwned>(&self, key: &SnapshotKey, holder: &str) -> Waited<E> {
+        let lease = Lease::new(&self.keys, key);
+        loop {
+            tokio::time::sleep(jittered(POLL_EVERY)).await;
+            let Ok(peek) = self.link.run(|conn| lease.peek(conn, holder)).await else {
+                return Waited::Unavailable;
+            };
+            match peek {
+                Peek::Fetching => continue,
+                Peek::Stored { at, data } => {
+                    return match self.decode(at, data).await {
+                        Some(snapshot) => Waited::Stored(snapshot),
+                        None => Waited::Gone,
+                    };
+                }
+                Peek::Failed(error) => {
+                    return match serde_json::from_slice(&error) {
+                        Ok(err) => Waited::Failed(err),
+                        Err(_) => Waited::Gone,
+                    };
+                }
+                Peek::Gone => return Waited::Gone,
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl<E> SharedSnapshots<E> for RedisSnapshots
+where
+    E: Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    async fn load(&self, key: SnapshotKey) -> Option<CachedSnapshot> {
+        let lease = Lease::new(&self.keys, &key);
+        let (at, data) = self.link.run(|conn| lease.load(conn)).await.ok()??;
+        self.decode(at, data).await
+    }
+
+    async fn can_answer(&self, key: SnapshotKey, servable: Duration) -> bool {
+        let since = ago_ms(servable);
+        let lease = Lease::new(&self.keys, &key);
+        self.link
+            .run(|conn| lease.answerable(conn, since))
+            .await
+            .unwrap_or(false)
+    }
+
+    async fn fetch_once(
+        &self,
+        key: SnapshotKey,
+        fresh_since: Option<DateTime<Utc>>,
+        fetch: BoxFuture<'static, Result<DirectorySnapshot, E>>,
+    ) -> Result<Fetched, Arc<E>> {
+        let token = Uuid::new_v4().simple().to_string();
+        let mut since = fresh_since.map(|at| at.timestamp_millis());
+        let lease = Lease::new(&self.keys, &key);
+        loop {
+            let step = self
+                .link
+                .run(|conn| lease.acquire(conn, &token, self.lease_ms(), since))
+                .await;
+            let holder = match step {
+                Err(_) => return here(fetch).await,
+                Ok(Acquire::Acquired) => return self.fetch_under_lease(key, token, fetch).await,
+                Ok(Acquire::Fresh { at, data }) => match self.decode(at, data).await {
+                    Some(snapshot) => {
+                        return Ok(Fetched {
+                            snapshot: Arc::new(snapshot),
+                            here: false,
+                        });
+                    }
+                    // Unreadable: fetch a new one rather than read it again.
+                    None => {
+                        since = None;
+                        continue;
+                    }
+                },
+                Ok(Acquire::Held(None)) => continue,
+                Ok(Acquire::Held(Some(holder))) => holder,
+            };
+            match self.wait_for(&key, &holder).await {
+                Waited::Stored(snapshot) => {
+                    return Ok(Fetched {
+                        snapshot: Arc::new(snapshot),
+                        here: false,
+                    });
+                }
+                Waited::Failed(err) => return Err(Arc::new(err)),
+                Waited::Gone => continue,
+                Waited::Unavailable => return here(fetch).await,
+            }
+        }
+    }
+}
+
+/// The fetch run here, as a replica on its own runs it.
+async fn here<E>(
+    fetch: BoxFuture<'static, Result<DirectorySnapshot, E>>,
+) -> Result<Fetched, Arc<E>> {
+    fetch
+        .await
+        .map(|snapshot| Fetched {
+            snapshot: Arc::new(CachedSnapshot::new(snapshot)),
+            here: true,
+        })
+        .map_err(Arc::new)
+}
+
+/// Renews `token`'s lease every third of its length until aborted.
+async fn renew(link: RedisLink, keys: Keys, key: SnapshotKey, token: String, lease: Duration) {
+    let lease_ms = millis(lease);
+    let mut every = tokio::time::interval(lease / 3);
+    every.tick().await;
+    loop {
+        every.tick().await;
+        let steps = Lease::new(&keys, &key);
+        let _ = link.run(|conn| steps.renew(conn, &token, lease_ms)).await;
+    }
+}
+
+pub(super) fn jittered(base: Duration) -> Duration {
+    base.mul_f64(rand::rng().random_range(0.5..1.5))
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+/// Unix ms `age` ago.
+fn ago_ms(age: Duration) -> i64 {
+    Utc::now().timestamp_millis() - i64::try_from(age.as_millis()).unwrap_or(i64::MAX / 2)
+}

@@ -1,0 +1,81 @@
+//! A real `jamf-directory serve` process (the binary under test) on a free loopback port, for
+//! tests that must SIGKILL the service. Killed if dropped.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::process::{Child, Command};
+
+pub struct Serve {
+    child: Child,
+    pub base: String,
+}
+
+impl Serve {
+    /// Starts `serve --config config` and waits until it is ready. Every process started
+    /// here has the same issuer, so a token of one is good on another (replicas, restarts).
+    pub async fn start(config: &Path) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let base = format!("http://127.0.0.1:{port}");
+        let child = Command::new(env!("CARGO_BIN_EXE_jamf-directory"))
+            .arg("serve")
+            .arg("--config")
+            .arg(config)
+            .env(
+                "JAMF_DIRECTORY__SERVER__LISTEN",
+                format!("127.0.0.1:{port}"),
+            )
+            .env(
+                "JAMF_DIRECTORY__SERVER__PUBLIC_URL",
+                "http://jamf-directory.test",
+            )
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn jamf-directory serve");
+        let http = reqwest::Client::new();
+        let started = Instant::now();
+        loop {
+            let ready = http.get(format!("{base}/health/ready")).send().await;
+            if ready.is_ok_and(|r| r.status().is_success()) {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "serve not ready"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Self { child, base }
+    }
+
+    /// A caller token from `POST /auth/token`.
+    pub async fn token(&self, client_id: &str, secret: &str) -> String {
+        let body: Value = reqwest::Client::new()
+            .post(format!("{}/auth/token", self.base))
+            .basic_auth(client_id, Some(secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .expect("token")
+            .json()
+            .await
+            .expect("token JSON");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    /// SIGKILL: no drain, no shutdown hook, whatever was in flight or held is cut off.
+    pub async fn kill(mut self) {
+        self.child.start_kill().expect("SIGKILL");
+        self.child.wait().await.expect("reaped");
+    }
+}
