@@ -63,11 +63,7 @@ async fn counters_by_endpoint_template_and_status_and_reset() {
 
 #[tokio::test]
 async fn peak_in_flight_counts_concurrent_requests_including_latency() {
-    let sim = Sim::start(SimConfig {
-        latency: Duration::from_millis(300),
-        ..SimConfig::default()
-    })
-    .await;
+    let sim = Sim::start(SimConfig::with_latency(Duration::from_millis(300))).await;
     let token = sim.token().await;
     sim.ctl().reset_stats();
     let paths: Vec<String> = (1..=6).map(|id| format!("/api/v1/accounts/{id}")).collect();

@@ -10,11 +10,7 @@ use super::{Sim, content_type};
 
 #[tokio::test]
 async fn configured_and_overridden_latency_delay_every_request() {
-    let sim = Sim::start(SimConfig {
-        latency: Duration::from_millis(120),
-        ..SimConfig::default()
-    })
-    .await;
+    let sim = Sim::start(SimConfig::with_latency(Duration::from_millis(120))).await;
     let started = Instant::now();
     let token = sim.token().await;
     assert!(

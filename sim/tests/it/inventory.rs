@@ -327,10 +327,7 @@ fn all_ids(pages: &[Value]) -> Vec<i64> {
 
 #[tokio::test]
 async fn v1_users_paging_yields_every_user_once_with_and_without_the_clamp() {
-    let config = SimConfig {
-        inventory_users: 250,
-        ..SimConfig::default()
-    };
+    let config = SimConfig::with_inventory_users(250);
     let expected: Vec<i64> = {
         let sim = Sim::start(config.clone()).await;
         sim.ctl()
@@ -662,16 +659,8 @@ async fn inventory_data_is_deterministic_per_seed() {
         "fixed users do not depend on the seed"
     );
     // Accounts are unchanged by the inventory users' count.
-    let few = Sim::start(SimConfig {
-        inventory_users: 0,
-        ..SimConfig::default()
-    })
-    .await;
-    let many = Sim::start(SimConfig {
-        inventory_users: 500,
-        ..SimConfig::default()
-    })
-    .await;
+    let few = Sim::start(SimConfig::with_inventory_users(0)).await;
+    let many = Sim::start(SimConfig::with_inventory_users(500)).await;
     assert_eq!(few.ctl().dataset().accounts, many.ctl().dataset().accounts);
     assert!(few.ctl().dataset().inventory_users.is_empty());
     assert!(
@@ -685,11 +674,7 @@ async fn inventory_data_is_deterministic_per_seed() {
 
 #[tokio::test]
 async fn classic_and_v1_agree_on_every_user() {
-    let sim = Sim::start(SimConfig {
-        inventory_users: 400,
-        ..SimConfig::default()
-    })
-    .await;
+    let sim = Sim::start(SimConfig::with_inventory_users(400)).await;
     let token = sim.token().await;
     let v1 = sim.json("/api/v1/users?page-size=1000", &token).await;
     let classic = sim.json("/JSSResource/users", &token).await;

@@ -293,11 +293,7 @@ async fn page_size_clamp_pages_every_v1_list_with_the_true_total() {
         .await;
     assert_eq!(ids(&body), vec![4]);
 
-    let unclamped = Sim::start(SimConfig {
-        accounts: 20,
-        ..SimConfig::default()
-    })
-    .await;
+    let unclamped = Sim::start(SimConfig::with_accounts(20)).await;
     let token = unclamped.token().await;
     let (sizes, _) = walk(&unclamped, &token, "/api/v1/accounts", 20).await;
     assert_eq!(sizes, vec![20]);

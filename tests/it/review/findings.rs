@@ -93,11 +93,7 @@ async fn unreadable_sso_settings_make_mfa_unknown_and_the_list_partial() {
 
 #[tokio::test]
 async fn sso_enforced_flags_local_admins_who_may_use_the_failover_login_only() {
-    let f = Fixture::start(SimConfig {
-        accounts: 200,
-        ..SimConfig::default()
-    })
-    .await;
+    let f = Fixture::start(SimConfig::with_accounts(200)).await;
     let users = f.all_records(USERS, "", 1000).await;
     let found = all_findings(&f, "").await;
     let failover = subjects(&found, "failover_login_possible");

@@ -7,11 +7,7 @@ use serde_json::Value;
 
 #[tokio::test]
 async fn pages_of_seven_yield_every_record_exactly_once_normalized() {
-    let f = Fixture::start(SimConfig {
-        accounts: 57,
-        ..SimConfig::default()
-    })
-    .await;
+    let f = Fixture::start(SimConfig::with_accounts(57)).await;
     let dataset = f.sim.control().dataset();
     let users = f.all_records(USERS, "", 7).await;
     let ids: Vec<u64> = users
