@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::support::{spawn_app, test_settings};
+use crate::support::{send_json, spawn_app, test_settings};
 
 #[tokio::test]
 async fn probes_answer_json() {
@@ -177,15 +177,7 @@ async fn metrics_are_labelled_by_route_template_never_raw_path() {
 #[tokio::test]
 async fn openapi_and_swagger_ui_are_served_offline() {
     let app = spawn_app(test_settings()).await;
-    let doc: Value = app
-        .client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = send_json(app.client.get(app.url("/openapi.json"))).await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     assert_eq!(doc["servers"][0]["url"], app.base_url);
     assert_eq!(

@@ -308,6 +308,12 @@ impl Fixture {
             .collect()
     }
 
+    /// GET past the cache: `Cache-Control: no-cache` forces a fetch from Jamf.
+    pub async fn get_fresh(&self, path: &str, query: &str) -> reqwest::Response {
+        self.get_with(path, query, &[("cache-control", "no-cache")])
+            .await
+    }
+
     /// The integrated account as `GET /integrated-account/{id}` shows it.
     pub async fn account_json(&self) -> Value {
         let url = self
@@ -357,6 +363,11 @@ impl Fixture {
 }
 
 /// A token of the "admin" caller (every scope, all tenants).
+/// Sends a request that must get an answer and reads its body as JSON.
+pub async fn send_json<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 pub async fn bearer(app: &TestApp) -> String {
     access_token(app, ADMIN_ID, ADMIN_SECRET).await
 }

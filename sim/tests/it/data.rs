@@ -76,7 +76,7 @@ async fn a_thousand_accounts_with_a_detail_call_each() {
     let statuses: Vec<StatusCode> = futures::stream::iter(data.accounts.iter().map(|a| {
         let path = format!("/JSSResource/accounts/userid/{}", a.id);
         let (sim, token) = (&sim, &token);
-        async move { sim.get(&path, token, true).await.status() }
+        async move { sim.status(&path, token).await }
     }))
     .buffer_unordered(16)
     .collect()

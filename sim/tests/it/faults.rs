@@ -23,10 +23,7 @@ async fn configured_and_overridden_latency_delay_every_request() {
     };
     sim.ctl().set_faults(faults).unwrap();
     let started = Instant::now();
-    assert_eq!(
-        sim.get("/api/v1/sites", &token, true).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(sim.status("/api/v1/sites", &token).await, StatusCode::OK);
     assert!(started.elapsed() >= Duration::from_millis(250));
 }
 
@@ -101,12 +98,7 @@ async fn partial_error_rate_is_deterministic_per_seed() {
         sim.ctl().set_faults(faults).unwrap();
         let mut out = Vec::new();
         for _ in 0..40 {
-            out.push(
-                sim.get("/api/v1/sites", &token, true)
-                    .await
-                    .status()
-                    .as_u16(),
-            );
+            out.push(sim.status("/api/v1/sites", &token).await.as_u16());
         }
         out
     }
@@ -126,20 +118,14 @@ async fn fail_next_scoped_to_one_endpoint() {
         ..Faults::default()
     };
     sim.ctl().set_faults(faults).unwrap();
+    assert_eq!(sim.status("/api/v1/sites", &token).await, StatusCode::OK);
     assert_eq!(
-        sim.get("/api/v1/sites", &token, true).await.status(),
-        StatusCode::OK
-    );
-    assert_eq!(
-        sim.get("/api/v1/accounts/1", &token, true).await.status(),
+        sim.status("/api/v1/accounts/1", &token).await,
         StatusCode::OK
     );
     for expected in [503, 503, 200, 200] {
         assert_eq!(
-            sim.get("/api/v1/accounts", &token, true)
-                .await
-                .status()
-                .as_u16(),
+            sim.status("/api/v1/accounts", &token).await.as_u16(),
             expected
         );
     }
@@ -160,10 +146,7 @@ async fn hung_requests_wait_until_the_fault_is_cleared() {
     let timed_out = tokio::time::timeout(Duration::from_millis(300), &mut request).await;
     assert!(timed_out.is_err(), "request should hang");
     assert_eq!(sim.ctl().stats().in_flight, 1);
-    assert_eq!(
-        sim.get("/api/v1/sites", &token, true).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(sim.status("/api/v1/sites", &token).await, StatusCode::OK);
     sim.ctl().clear_faults();
     assert_eq!(request.await.status(), StatusCode::OK);
 }
@@ -174,7 +157,7 @@ async fn going_away_with_503_and_coming_back() {
     let token = sim.token().await;
     sim.ctl().set_availability(Availability::Unavailable);
     assert_eq!(
-        sim.get("/api/v1/accounts", &token, true).await.status(),
+        sim.status("/api/v1/accounts", &token).await,
         StatusCode::SERVICE_UNAVAILABLE
     );
     let resp = sim
@@ -183,10 +166,7 @@ async fn going_away_with_503_and_coming_back() {
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(resp.headers().get("retry-after"), None);
     sim.ctl().set_availability(Availability::Up);
-    assert_eq!(
-        sim.get("/api/v1/accounts", &token, true).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(sim.status("/api/v1/accounts", &token).await, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -194,10 +174,7 @@ async fn going_away_by_refusing_connections_and_coming_back() {
     let sim = Sim::default().await;
     let token = sim.token().await;
     // Warm a pooled keep-alive connection first: it must fail too.
-    assert_eq!(
-        sim.get("/api/v1/sites", &token, true).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(sim.status("/api/v1/sites", &token).await, StatusCode::OK);
     sim.ctl().set_availability(Availability::Refuse);
     let pooled = sim
         .http
@@ -213,10 +190,7 @@ async fn going_away_by_refusing_connections_and_coming_back() {
         .await;
     assert!(fresh.is_err(), "new connection: {fresh:?}");
     sim.ctl().set_availability(Availability::Up);
-    assert_eq!(
-        sim.get("/api/v1/sites", &token, true).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(sim.status("/api/v1/sites", &token).await, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -224,10 +198,7 @@ async fn a_dropped_simulator_stops_answering_on_pooled_connections() {
     let sim = Sim::default().await;
     let token = sim.token().await;
     let url = sim.url("/api/v1/sites");
-    assert_eq!(
-        sim.get("/api/v1/sites", &token, true).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(sim.status("/api/v1/sites", &token).await, StatusCode::OK);
     let Sim { server, http } = sim;
     drop(server);
     assert!(http.get(&url).bearer_auth(&token).send().await.is_err());

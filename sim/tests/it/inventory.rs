@@ -8,7 +8,7 @@ use jamf_sim::{Quirks, SimConfig};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Sim, content_type};
+use super::{Sim, content_type, result_ids};
 
 /// The default client's privileges: every read the directory service needs.
 fn all_reads() -> Vec<String> {
@@ -26,15 +26,6 @@ async fn xml(sim: &Sim, token: &str, path: &str) -> String {
     assert_eq!(resp.status(), StatusCode::OK, "{path}");
     assert!(content_type(&resp).starts_with("text/xml"), "{path}");
     resp.text().await.unwrap()
-}
-
-fn result_ids(body: &Value) -> Vec<i64> {
-    body["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap().parse().unwrap())
-        .collect()
 }
 
 #[tokio::test]
@@ -432,7 +423,7 @@ async fn v1_users_appear_in_11_26() {
         "/JSSResource/usergroups/id/2",
     ] {
         assert_eq!(
-            sim.get(path, &token, true).await.status(),
+            sim.status(path, &token).await,
             StatusCode::OK,
             "{path}: Classic at every version"
         );
@@ -462,7 +453,7 @@ fn without(privilege: &str) -> Vec<String> {
 }
 
 async fn status(sim: &Sim, token: &str, path: &str) -> StatusCode {
-    sim.get(path, token, true).await.status()
+    sim.status(path, token).await
 }
 
 #[tokio::test]

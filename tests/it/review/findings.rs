@@ -241,9 +241,7 @@ async fn ids_are_stable_filters_select_and_pages_walk_the_whole_set() {
         );
     }
 
-    let refreshed = f
-        .get_with(FINDINGS, "limit=1000", &[("cache-control", "no-cache")])
-        .await;
+    let refreshed = f.get_fresh(FINDINGS, "limit=1000").await;
     assert_eq!(
         refreshed.headers()["cache-status"],
         "jamf-directory; fwd=request; stored"

@@ -11,9 +11,7 @@ async fn cursors_survive_refreshes_and_refuse_tampering() {
     let f = Fixture::start(SimConfig::default()).await;
     let first = f.json(USERS, "limit=5").await;
     let cursor = first["next_cursor"].as_str().unwrap().to_string();
-    let fresh = f
-        .get_with(USERS, "limit=1", &[("cache-control", "no-cache")])
-        .await;
+    let fresh = f.get_fresh(USERS, "limit=1").await;
     assert_eq!(
         fresh.headers()["cache-status"],
         "jamf-directory; fwd=request; stored"
@@ -76,8 +74,7 @@ async fn the_cache_says_what_it_served_and_coalesces_cold_fetches() {
     );
     assert_eq!(hit.headers()["cache-control"], "private, no-store");
 
-    f.get_with(USERS, "limit=1", &[("cache-control", "no-cache")])
-        .await;
+    f.get_fresh(USERS, "limit=1").await;
     assert_eq!(f.sim.control().stats().count("GET /api/v1/accounts"), 2);
 }
 

@@ -185,7 +185,7 @@ async fn mfa_is_false_with_bypass_and_unknown_without_sso_privilege() {
         })
         .unwrap();
     let page = f
-        .get_with(USERS, "limit=5", &[("cache-control", "no-cache")])
+        .get_fresh(USERS, "limit=5")
         .await
         .json::<Value>()
         .await
