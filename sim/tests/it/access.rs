@@ -4,7 +4,7 @@ use jamf_sim::{Faults, SimConfig, SsoConfig};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use super::Sim;
+use super::{Sim, assert_text};
 
 #[tokio::test]
 async fn availability_follows_the_jamf_version() {
@@ -78,13 +78,7 @@ async fn missing_privileges_answer_403_in_each_surface_style() {
     let resp = sim
         .get("/JSSResource/accounts/userid/1", &token, true)
         .await;
-    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
-    assert!(
-        resp.text()
-            .await
-            .unwrap()
-            .contains("refusing to fulfill it")
-    );
+    assert_text(resp, StatusCode::FORBIDDEN, "refusing to fulfill it").await;
     assert_eq!(sim.status("/api/v1/sites", &token).await, StatusCode::OK);
     for path in [
         "/api/v1/account-groups",

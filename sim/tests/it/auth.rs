@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, CACHE_CONTROL, PRAGMA};
 use serde_json::{Value, json};
 
-use super::{Sim, assert_json, content_type};
+use super::{Sim, assert_json, assert_text, content_type};
 
 const FORM: &str = "grant_type=client_credentials&client_id=sim-client&client_secret=sim-secret";
 const INVALID_TOKEN: &str = "{\n  \"httpStatus\" : 401,\n  \"errors\" : [ {\n    \"code\" : \"INVALID_TOKEN\",\n    \"description\" : \"Unauthorized\",\n    \"id\" : \"0\",\n    \"field\" : null\n  } ]\n}";
@@ -268,13 +268,12 @@ async fn classic_refuses_basic_and_missing_credentials() {
             req = req.header(AUTHORIZATION, a);
         }
         let resp = req.send().await.unwrap();
-        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
-        assert!(
-            resp.text()
-                .await
-                .unwrap()
-                .contains("requires user authentication")
-        );
+        assert_text(
+            resp,
+            StatusCode::UNAUTHORIZED,
+            "requires user authentication",
+        )
+        .await;
     }
 }
 

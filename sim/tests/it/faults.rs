@@ -6,7 +6,7 @@ use jamf_sim::{Availability, Faults, SimConfig};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use super::{Sim, content_type};
+use super::{Sim, assert_text, content_type};
 
 #[tokio::test]
 async fn configured_and_overridden_latency_delay_every_request() {
@@ -64,13 +64,12 @@ async fn error_rate_one_answers_the_chosen_status_in_the_right_style() {
     assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(resp.json::<Value>().await.unwrap()["httpStatus"], 500);
     let resp = sim.get("/JSSResource/accounts", &token, true).await;
-    assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    assert!(
-        resp.text()
-            .await
-            .unwrap()
-            .contains("<title>Status page</title>")
-    );
+    assert_text(
+        resp,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "<title>Status page</title>",
+    )
+    .await;
     sim.ctl().set_faults(set(503)).unwrap();
     let resp = sim
         .post_form("/api/v1/oauth/token", "grant_type=client_credentials")

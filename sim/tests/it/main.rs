@@ -109,6 +109,13 @@ pub async fn assert_json(resp: Response, status: StatusCode, body: Value) {
     assert_eq!(resp.json::<Value>().await.unwrap(), body);
 }
 
+/// Asserts a response's status and that its body contains `needle`.
+pub async fn assert_text(resp: Response, status: StatusCode, needle: &str) {
+    assert_eq!(resp.status(), status);
+    let body = resp.text().await.unwrap();
+    assert!(body.contains(needle), "{body}");
+}
+
 /// Sends a request that must get an answer and reads its body as JSON.
 pub async fn send_json<T: DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
     request.send().await.unwrap().json().await.unwrap()

@@ -2,7 +2,7 @@
 //! and pages.
 
 use chrono::{DateTime, Utc};
-use jamf_sim::{Faults, SimConfig};
+use jamf_sim::SimConfig;
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -61,13 +61,7 @@ async fn unreadable_sso_settings_make_mfa_unknown_and_the_list_partial() {
     let f = Fixture::start(SimConfig::default()).await;
     let before = all_findings(&f, "").await;
     assert!(subjects(&before, "mfa_unknown").is_empty(), "SSO readable");
-    f.sim
-        .control()
-        .set_faults(Faults {
-            missing_privileges: vec!["Read SSO Settings".into()],
-            ..Faults::default()
-        })
-        .unwrap();
+    f.withhold_privilege("Read SSO Settings");
     let page = f
         .get_with(
             FINDINGS,

@@ -6,17 +6,12 @@ use serde_json::Value;
 
 use super::{Fixture, USERS};
 use crate::support::access_token;
-use crate::support::{caller, test_settings};
+use crate::support::{caller, globex_reader, test_settings};
 
 #[tokio::test]
 async fn accounts_are_tenant_scoped_and_scopes_enforced() {
     let mut settings = test_settings();
-    settings.auth.clients.push(caller(
-        "globex-reader",
-        "globex-secret-123",
-        &["directory:read"],
-        &["globex"],
-    ));
+    settings.auth.clients.push(globex_reader());
     settings.auth.clients.push(caller(
         "acme-accounts",
         "acme-secret-1234",
@@ -199,13 +194,7 @@ async fn metrics_report_accounts_by_status() {
 #[tokio::test]
 async fn a_refused_group_list_makes_the_response_say_it_is_partial() {
     let f = Fixture::start(SimConfig::default()).await;
-    f.sim
-        .control()
-        .set_faults(Faults {
-            missing_privileges: vec!["Read Account Groups".into()],
-            ..Faults::default()
-        })
-        .unwrap();
+    f.withhold_privilege("Read Account Groups");
     let page = f.json(USERS, "limit=1").await;
     assert_eq!(page["is_partial_response"], true, "{page}");
     let missing = page["missing_sources"].as_array().unwrap();
