@@ -108,6 +108,32 @@ impl Default for SimConfig {
     }
 }
 
+impl SimConfig {
+    /// The defaults with `accounts` directory accounts.
+    pub fn with_accounts(accounts: usize) -> Self {
+        SimConfig {
+            accounts,
+            ..SimConfig::default()
+        }
+    }
+
+    /// The defaults with `inventory_users` inventory users.
+    pub fn with_inventory_users(inventory_users: usize) -> Self {
+        SimConfig {
+            inventory_users,
+            ..SimConfig::default()
+        }
+    }
+
+    /// The defaults with `latency` added to every answer.
+    pub fn with_latency(latency: Duration) -> Self {
+        SimConfig {
+            latency,
+            ..SimConfig::default()
+        }
+    }
+}
+
 /// A parsed `major.minor.patch` Jamf Pro version, for feature gating.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct JamfVersion(pub u32, pub u32, pub u32);

@@ -4,7 +4,7 @@
 use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
 
-use crate::support::SIGNING_KEY;
+use crate::support::{SIGNING_KEY, signal_and_wait};
 
 /// The binary with a clean environment (no inherited `JAMF_DIRECTORY__*`) in `dir`.
 fn jamf_directory(dir: &std::path::Path) -> Command {
@@ -138,18 +138,7 @@ async fn serve_layers_file_and_environment_answers_probes_and_drains_on_sigterm(
         .unwrap();
     assert_eq!(ready["status"], "ok", "{ready}");
 
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let status = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .unwrap()
-        .unwrap();
+    let status = signal_and_wait(child, "-TERM").await;
     assert!(status.success(), "SIGTERM drains and exits 0: {status}");
     assert!(
         dir.path().join("data/test.db").exists(),

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::support::{spawn_app, test_settings};
+use crate::support::{send_expecting, send_json, spawn_app, test_settings};
 
 #[tokio::test]
 async fn probes_answer_json() {
@@ -16,14 +16,8 @@ async fn probes_answer_json() {
         .unwrap();
     assert_eq!(live.status(), StatusCode::OK);
     assert_eq!(live.json::<Value>().await.unwrap()["status"], "ok");
-    let ready = app
-        .client
-        .get(app.url("/health/ready"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ready.status(), StatusCode::OK);
-    let body: Value = ready.json().await.unwrap();
+    let body: Value =
+        send_expecting(app.client.get(app.url("/health/ready")), StatusCode::OK).await;
     assert_eq!(body["status"], "ok");
     assert!(body["checks"].is_array());
 }
@@ -177,15 +171,7 @@ async fn metrics_are_labelled_by_route_template_never_raw_path() {
 #[tokio::test]
 async fn openapi_and_swagger_ui_are_served_offline() {
     let app = spawn_app(test_settings()).await;
-    let doc: Value = app
-        .client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = send_json(app.client.get(app.url("/openapi.json"))).await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     assert_eq!(doc["servers"][0]["url"], app.base_url);
     assert_eq!(

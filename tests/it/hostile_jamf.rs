@@ -79,13 +79,11 @@ async fn fresh_list(
     token: &str,
     account: &str,
 ) -> reqwest::Response {
-    app.client
-        .get(app.url(&format!("{USERS}?integrated_account_id={account}&limit=1")))
-        .bearer_auth(token)
-        .header("cache-control", "no-cache")
-        .send()
-        .await
-        .unwrap()
+    app.get_fresh(
+        &format!("{USERS}?integrated_account_id={account}&limit=1"),
+        token,
+    )
+    .await
 }
 
 #[tokio::test]

@@ -57,11 +57,7 @@ async fn data_for_a_seed_is_identical_across_runs() {
 
 #[tokio::test]
 async fn a_thousand_accounts_with_a_detail_call_each() {
-    let sim = Sim::start(SimConfig {
-        accounts: 1000,
-        ..SimConfig::default()
-    })
-    .await;
+    let sim = Sim::start(SimConfig::with_accounts(1000)).await;
     let token = sim.token().await;
     let data = sim.ctl().dataset();
     assert_eq!(data.accounts.len(), 1000);
@@ -80,7 +76,7 @@ async fn a_thousand_accounts_with_a_detail_call_each() {
     let statuses: Vec<StatusCode> = futures::stream::iter(data.accounts.iter().map(|a| {
         let path = format!("/JSSResource/accounts/userid/{}", a.id);
         let (sim, token) = (&sim, &token);
-        async move { sim.get(&path, token, true).await.status() }
+        async move { sim.status(&path, token).await }
     }))
     .buffer_unordered(16)
     .collect()

@@ -8,7 +8,7 @@ use jamf_sim::{Quirks, SimConfig};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use super::{Sim, content_type};
+use super::{Sim, content_type, result_ids};
 
 /// The default client's privileges: every read the directory service needs.
 fn all_reads() -> Vec<String> {
@@ -26,15 +26,6 @@ async fn xml(sim: &Sim, token: &str, path: &str) -> String {
     assert_eq!(resp.status(), StatusCode::OK, "{path}");
     assert!(content_type(&resp).starts_with("text/xml"), "{path}");
     resp.text().await.unwrap()
-}
-
-fn result_ids(body: &Value) -> Vec<i64> {
-    body["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap().parse().unwrap())
-        .collect()
 }
 
 #[tokio::test]
@@ -327,10 +318,7 @@ fn all_ids(pages: &[Value]) -> Vec<i64> {
 
 #[tokio::test]
 async fn v1_users_paging_yields_every_user_once_with_and_without_the_clamp() {
-    let config = SimConfig {
-        inventory_users: 250,
-        ..SimConfig::default()
-    };
+    let config = SimConfig::with_inventory_users(250);
     let expected: Vec<i64> = {
         let sim = Sim::start(config.clone()).await;
         sim.ctl()
@@ -435,7 +423,7 @@ async fn v1_users_appear_in_11_26() {
         "/JSSResource/usergroups/id/2",
     ] {
         assert_eq!(
-            sim.get(path, &token, true).await.status(),
+            sim.status(path, &token).await,
             StatusCode::OK,
             "{path}: Classic at every version"
         );
@@ -465,7 +453,7 @@ fn without(privilege: &str) -> Vec<String> {
 }
 
 async fn status(sim: &Sim, token: &str, path: &str) -> StatusCode {
-    sim.get(path, token, true).await.status()
+    sim.status(path, token).await
 }
 
 #[tokio::test]
@@ -662,16 +650,8 @@ async fn inventory_data_is_deterministic_per_seed() {
         "fixed users do not depend on the seed"
     );
     // Accounts are unchanged by the inventory users' count.
-    let few = Sim::start(SimConfig {
-        inventory_users: 0,
-        ..SimConfig::default()
-    })
-    .await;
-    let many = Sim::start(SimConfig {
-        inventory_users: 500,
-        ..SimConfig::default()
-    })
-    .await;
+    let few = Sim::start(SimConfig::with_inventory_users(0)).await;
+    let many = Sim::start(SimConfig::with_inventory_users(500)).await;
     assert_eq!(few.ctl().dataset().accounts, many.ctl().dataset().accounts);
     assert!(few.ctl().dataset().inventory_users.is_empty());
     assert!(
@@ -685,11 +665,7 @@ async fn inventory_data_is_deterministic_per_seed() {
 
 #[tokio::test]
 async fn classic_and_v1_agree_on_every_user() {
-    let sim = Sim::start(SimConfig {
-        inventory_users: 400,
-        ..SimConfig::default()
-    })
-    .await;
+    let sim = Sim::start(SimConfig::with_inventory_users(400)).await;
     let token = sim.token().await;
     let v1 = sim.json("/api/v1/users?page-size=1000", &token).await;
     let classic = sim.json("/JSSResource/users", &token).await;

@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use super::USERS;
-use crate::support::{Fixture, connect_sim};
+use crate::support::{Fixture, connect_sim, send_expecting};
 
 const INVENTORY_ENDPOINTS: [&str; 5] = [
     "GET /api/v1/users",
@@ -37,18 +37,13 @@ fn inventory_calls(f: &Fixture) -> u64 {
 }
 
 async fn end_users_of(f: &Fixture, account: &str) -> BTreeMap<String, Value> {
-    let response = f
+    let page: Value = send_expecting(f
         .app
         .client
         .get(f.app.url(&format!(
             "{USERS}?integrated_account_id={account}&type=end-user&include=permissions&limit=1000"
         )))
-        .bearer_auth(&f.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let page: Value = response.json().await.unwrap();
+        .bearer_auth(&f.token), StatusCode::OK).await;
     assert_eq!(
         page["is_partial_response"], false,
         "{}",
