@@ -196,16 +196,32 @@ async fn timed_fetch(
     sim: &SimServer,
     concurrency: usize,
 ) -> anyhow::Result<(Timed, JamfDirectory)> {
+    timed(sim, concurrency, |client| async move {
+        client.fetch_directory().await.context("fetch_directory")
+    })
+    .await
+}
+
+/// Runs `fetch` with a fresh client of `sim` and times it, counting what the simulator saw.
+/// The token and the version are per client, not per fetch (the service reads both when an
+/// account is connected), so they are read before the clock starts.
+pub async fn timed<T, F, Fut>(
+    sim: &SimServer,
+    concurrency: usize,
+    fetch: F,
+) -> anyhow::Result<(Timed, T)>
+where
+    F: FnOnce(JamfClient) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
     let client = client_for(sim, concurrency)?;
-    // The token and the version are per client, not per fetch: the service reads both when an
-    // account is connected, so a cold *directory* fetch starts with them cached.
     client
         .version()
         .await
         .context("warming token and version")?;
     sim.control().reset_stats();
     let started = Instant::now();
-    let directory = client.fetch_directory().await.context("fetch_directory")?;
+    let fetched = fetch(client).await?;
     let wall = started.elapsed();
     let stats = sim.control().stats();
     let timed = Timed {
@@ -213,7 +229,7 @@ async fn timed_fetch(
         requests: stats.requests_total,
         peak_in_flight: stats.peak_in_flight,
     };
-    Ok((timed, directory))
+    Ok((timed, fetched))
 }
 
 #[cfg(test)]

@@ -1,14 +1,14 @@
 //! Row 6: the cost of an end-user (inventory user) fetch on each plan: calls against
 //! `planned_inventory_requests` and wall time against the plan's lower bound.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context as _;
 use jamf_directory::jamf::records::JamfVersion;
 use jamf_directory::jamf::{USERS_PAGE_SIZE, planned_inventory_requests};
 use jamf_sim::{SimConfig, SimServer};
 
-use crate::fetch::{Bound, Timed, client_for};
+use crate::fetch::{Bound, Timed, timed};
 
 /// One inventory fetch of one plan.
 pub struct InventoryRun {
@@ -42,16 +42,10 @@ pub async fn run(
         ..SimConfig::default()
     })
     .await?;
-    let client = client_for(&sim, concurrency)?;
-    client
-        .version()
-        .await
-        .context("warming token and version")?;
-    sim.control().reset_stats();
-    let started = Instant::now();
-    let inventory = client.fetch_inventory().await.context("fetch_inventory")?;
-    let wall = started.elapsed();
-    let stats = sim.control().stats();
+    let (fetched, inventory) = timed(&sim, concurrency, |client| async move {
+        client.fetch_inventory().await.context("fetch_inventory")
+    })
+    .await?;
     let v1 = JamfVersion::parse(version).is_some_and(|v| v.supports_v1_users());
     let groups = inventory.groups.len();
     let users = inventory.users.len();
@@ -79,11 +73,7 @@ pub async fn run(
         users,
         groups,
         bound,
-        fetched: Timed {
-            wall,
-            requests: stats.requests_total,
-            peak_in_flight: stats.peak_in_flight,
-        },
+        fetched,
         planned: planned_inventory_requests(v1, users, groups),
     })
 }

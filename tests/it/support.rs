@@ -432,3 +432,16 @@ pub async fn send_expecting(request: reqwest::RequestBuilder, status: StatusCode
 pub async fn bearer(app: &TestApp) -> String {
     access_token(app, ADMIN_ID, ADMIN_SECRET).await
 }
+
+/// How many of `responses` carry a `Cache-Status` containing `detail` (e.g. `fwd=miss`).
+pub fn count_cache_status(responses: &[reqwest::Response], detail: &str) -> usize {
+    responses
+        .iter()
+        .filter(|r| {
+            r.headers()
+                .get("cache-status")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains(detail))
+        })
+        .count()
+}

@@ -619,22 +619,15 @@ async fn snapshot(seed: u64) -> Vec<String> {
         ..SimConfig::default()
     })
     .await;
-    let token = sim.token().await;
-    let mut out = Vec::new();
-    for path in [
+    let json = [
         "/JSSResource/users",
         "/JSSResource/usergroups",
         "/api/v1/users?page-size=1000",
         "/JSSResource/usergroups/id/1",
         "/JSSResource/usergroups/id/5",
-    ] {
-        out.push(sim.get(path, &token, true).await.text().await.unwrap());
-    }
-    for id in 1..=11 {
-        let path = format!("/JSSResource/users/id/{id}");
-        out.push(sim.get(&path, &token, false).await.text().await.unwrap());
-    }
-    out
+    ];
+    let xml = (1..=11).map(|id| format!("/JSSResource/users/id/{id}"));
+    sim.bodies(&json, xml).await
 }
 
 #[tokio::test]

@@ -53,6 +53,24 @@ impl Sim {
     }
 
     /// A client-credentials token for the configured client.
+    /// Raw bodies of the `json` paths (with `Accept: application/json`), then of the `xml`
+    /// paths (the default rendering), as the configured API client reads them.
+    pub async fn bodies(
+        &self,
+        json: &[&str],
+        xml: impl IntoIterator<Item = String>,
+    ) -> Vec<String> {
+        let token = self.token().await;
+        let mut out = Vec::new();
+        for path in json {
+            out.push(self.get(path, &token, true).await.text().await.unwrap());
+        }
+        for path in xml {
+            out.push(self.get(&path, &token, false).await.text().await.unwrap());
+        }
+        out
+    }
+
     pub async fn token(&self) -> String {
         let c = self.ctl().config();
         let form = format!(

@@ -38,15 +38,7 @@ async fn cold_reads_spread_over_three_replicas_fetch_the_directory_once() {
         stats.count("GET /api/v1/jamf-pro-version") <= 1,
         "{stats:?}"
     );
-    let misses = responses
-        .iter()
-        .filter(|r| {
-            r.headers()["cache-status"]
-                .to_str()
-                .unwrap()
-                .contains("fwd=miss")
-        })
-        .count();
+    let misses = crate::support::count_cache_status(&responses, "fwd=miss");
     assert_eq!(misses, 1, "only the request that fetched says so");
     replicas.stop().await;
 }

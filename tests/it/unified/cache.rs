@@ -52,15 +52,7 @@ async fn the_cache_says_what_it_served_and_coalesces_cold_fetches() {
         1,
         "one fetch for 30 callers: {stats:?}"
     );
-    let misses = responses
-        .iter()
-        .filter(|r| {
-            r.headers()["cache-status"]
-                .to_str()
-                .unwrap()
-                .contains("fwd=miss")
-        })
-        .count();
+    let misses = crate::support::count_cache_status(&responses, "fwd=miss");
     assert_eq!(misses, 1);
 
     let hit = f.get(USERS, "limit=1").await;
