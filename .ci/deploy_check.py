@@ -113,7 +113,7 @@ def check_kubernetes(emit):
     clients_value = secret.get("stringData", {}).get(clients_ref.get("key"), "")
     try:
         clients = tomllib.loads("clients = " + clients_value)["clients"]
-        ok = bool(clients) and all({"client_id", "client_secret_sha256", "scopes"} <= set(cl) for cl in clients)
+        ok = bool(clients) and all({"client_id", "client_secret_sha256", "scopes", "tenants"} <= set(cl) for cl in clients)
         check("the Secret's auth-clients is a one-line TOML array of client tables", ok and "\n" not in clients_value, clients)
     except tomllib.TOMLDecodeError as e:
         clients = []

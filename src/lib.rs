@@ -15,7 +15,6 @@ pub mod shared_tier;
 pub mod telemetry;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -75,14 +74,10 @@ pub async fn launch(
         limits,
         shared_tier,
     };
+    let server = state.settings.server.clone();
     let app = http::app(state);
     tracing::info!(address = %listener.local_addr()?, "listening");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
+    http::serve::serve(listener, app, &server, shutdown).await;
     tracing::info!("shut down cleanly");
     Ok(())
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use jamf_directory::auth::MIN_SECRET_CHARS;
 use jamf_directory::settings::Settings;
 
 #[derive(Parser)]
@@ -31,7 +32,8 @@ enum Command {
     },
     /// Print the OpenAPI 3.1 document.
     Openapi,
-    /// Read a caller secret on stdin; print the value for `client_secret_sha256`.
+    /// Read a caller secret (at least 32 characters) on stdin; print the value for
+    /// `client_secret_sha256`.
     HashSecret,
     /// Probe a running server's `/health/ready` (for container health checks: no curl needed).
     /// Exits 0 when it answers 200 within 5 s, 1 otherwise.
@@ -70,6 +72,11 @@ fn run(command: Command) -> anyhow::Result<()> {
             std::io::stdin().read_to_string(&mut secret)?;
             let secret = secret.trim_end_matches(['\r', '\n']);
             anyhow::ensure!(!secret.is_empty(), "no secret on stdin");
+            let chars = secret.chars().count();
+            anyhow::ensure!(
+                chars >= MIN_SECRET_CHARS,
+                "the secret is {chars} characters long; the minimum is {MIN_SECRET_CHARS} (generate one with `openssl rand -hex 32`)"
+            );
             println!("{}", jamf_directory::auth::hash_secret(secret));
             Ok(())
         }

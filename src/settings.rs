@@ -19,6 +19,9 @@ pub const DEFAULT_CONFIG_FILE: &str = "jamf-directory.toml";
 /// per-request interval of the limiter (window / N) well above the clock's resolution.
 pub const MAX_LIMIT_REQUESTS: u32 = 1_000_000;
 
+/// Largest `server.max_connections`: far above what one replica's file descriptors allow.
+pub const MAX_CONNECTIONS: u32 = 1_000_000;
+
 /// Scopes a caller client may hold (the README's Security model).
 pub const KNOWN_SCOPES: [&str; 3] = ["directory:read", "accounts:read", "accounts:write"];
 
@@ -62,6 +65,12 @@ pub struct ServerSettings {
     /// Whole-request deadline; must exceed `upstream.deadline_secs` so upstream errors win.
     pub request_timeout_secs: u64,
     pub body_limit_bytes: usize,
+    /// Seconds a connection gets to send a complete request head, counted from when the server
+    /// starts waiting for one (a new connection, or a kept-alive one after its last answer);
+    /// then it is closed. Bounds slow-header (slowloris) and idle connections alike.
+    pub header_timeout_secs: u64,
+    /// Connections served at once; further ones wait in the listen backlog until one closes.
+    pub max_connections: u32,
 }
 
 impl Default for ServerSettings {
@@ -71,6 +80,8 @@ impl Default for ServerSettings {
             public_url: "http://127.0.0.1:8080".into(),
             request_timeout_secs: 90,
             body_limit_bytes: 64 * 1024,
+            header_timeout_secs: 10,
+            max_connections: 1024,
         }
     }
 }
@@ -126,15 +137,11 @@ pub struct CallerClient {
     /// Hex SHA-256 of the client secret, from `jamf-directory hash-secret`.
     pub client_secret_sha256: String,
     pub scopes: Vec<String>,
-    /// Tenant ids this client may see; `"*"` means all.
-    #[serde(default = "all_tenants")]
+    /// Tenant ids this client may see; `"*"` means all. Required: a client that forgot it
+    /// must not silently see every tenant.
     pub tenants: Vec<String>,
     #[serde(default = "enabled")]
     pub enabled: bool,
-}
-
-fn all_tenants() -> Vec<String> {
-    vec!["*".into()]
 }
 
 fn enabled() -> bool {
@@ -373,6 +380,18 @@ impl Settings {
             return Err(SettingsError::invalid(
                 "server.request_timeout_secs",
                 "must be positive",
+            ));
+        }
+        if !(1..=3600).contains(&self.server.header_timeout_secs) {
+            return Err(SettingsError::invalid(
+                "server.header_timeout_secs",
+                "must be between 1 and 3600",
+            ));
+        }
+        if !(1..=MAX_CONNECTIONS).contains(&self.server.max_connections) {
+            return Err(SettingsError::invalid(
+                "server.max_connections",
+                format!("must be between 1 and {MAX_CONNECTIONS}"),
             ));
         }
         let db = &self.storage.database_url;

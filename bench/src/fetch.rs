@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use jamf_directory::jamf::records::JamfDirectory;
 use jamf_directory::jamf::{
-    JamfCredentials, JamfHub, PAGE_SIZE, PlanInputs, PlanKind, planned_requests,
+    JamfClient, JamfCredentials, JamfHub, PAGE_SIZE, PlanInputs, PlanKind, planned_requests,
 };
 use jamf_directory::settings::UpstreamSettings;
 use jamf_sim::{SimConfig, SimServer};
@@ -145,6 +145,24 @@ pub fn bound(kind: PlanKind, inputs: &PlanInputs, concurrency: usize, latency: D
     }
 }
 
+/// A Jamf client of `sim` with its own hub bounded at `concurrency`.
+pub fn client_for(sim: &SimServer, concurrency: usize) -> anyhow::Result<JamfClient> {
+    let settings = UpstreamSettings {
+        max_concurrency: concurrency,
+        allow_private_networks: true,
+        // A sequential fetch of a large directory takes minutes; only the bench waits that long.
+        deadline_secs: 3_600,
+        ..UpstreamSettings::default()
+    };
+    let hub = JamfHub::new(&settings, None)?;
+    let config = sim.control().config();
+    let credentials = JamfCredentials::OAuth {
+        client_id: config.client_id.clone(),
+        client_secret: SecretString::from(config.client_secret.clone()),
+    };
+    Ok(hub.client(&Url::parse(sim.base_url())?, credentials)?)
+}
+
 /// Starts a simulator reporting `version` and fetches its directory twice: with the bound
 /// `concurrency`, then with 1 (the same requests, one at a time).
 pub async fn run(
@@ -178,29 +196,32 @@ async fn timed_fetch(
     sim: &SimServer,
     concurrency: usize,
 ) -> anyhow::Result<(Timed, JamfDirectory)> {
-    let settings = UpstreamSettings {
-        max_concurrency: concurrency,
-        allow_private_networks: true,
-        // A sequential fetch of a large directory takes minutes; only the bench waits that long.
-        deadline_secs: 3_600,
-        ..UpstreamSettings::default()
-    };
-    let hub = JamfHub::new(&settings, None)?;
-    let config = sim.control().config();
-    let credentials = JamfCredentials::OAuth {
-        client_id: config.client_id.clone(),
-        client_secret: SecretString::from(config.client_secret.clone()),
-    };
-    let client = hub.client(&Url::parse(sim.base_url())?, credentials)?;
-    // The token and the version are per client, not per fetch: the service reads both when an
-    // account is connected, so a cold *directory* fetch starts with them cached.
+    timed(sim, concurrency, |client| async move {
+        client.fetch_directory().await.context("fetch_directory")
+    })
+    .await
+}
+
+/// Runs `fetch` with a fresh client of `sim` and times it, counting what the simulator saw.
+/// The token and the version are per client, not per fetch (the service reads both when an
+/// account is connected), so they are read before the clock starts.
+pub async fn timed<T, F, Fut>(
+    sim: &SimServer,
+    concurrency: usize,
+    fetch: F,
+) -> anyhow::Result<(Timed, T)>
+where
+    F: FnOnce(JamfClient) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let client = client_for(sim, concurrency)?;
     client
         .version()
         .await
         .context("warming token and version")?;
     sim.control().reset_stats();
     let started = Instant::now();
-    let directory = client.fetch_directory().await.context("fetch_directory")?;
+    let fetched = fetch(client).await?;
     let wall = started.elapsed();
     let stats = sim.control().stats();
     let timed = Timed {
@@ -208,7 +229,7 @@ async fn timed_fetch(
         requests: stats.requests_total,
         peak_in_flight: stats.peak_in_flight,
     };
-    Ok((timed, directory))
+    Ok((timed, fetched))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 
 mod conn;
 mod fetch;
+mod inventory;
 mod load;
 mod replicas;
 mod report;
@@ -58,6 +59,9 @@ struct Args {
     /// Keep-alive connections of the closed-loop load generator [32; quick 16]
     #[arg(long)]
     connections: Option<usize>,
+    /// Inventory users behind the end-user fetch row [1000; quick 100]
+    #[arg(long)]
+    inventory_users: Option<usize>,
     /// Concurrent callers on a cold account
     #[arg(long, default_value_t = 100)]
     callers: usize,
@@ -86,6 +90,7 @@ pub struct Config {
     pub connections: usize,
     pub callers: usize,
     pub rate: f64,
+    pub inventory_users: usize,
 }
 
 impl From<Args> for Config {
@@ -105,6 +110,7 @@ impl From<Args> for Config {
             connections: pick(a.connections, 32, 16).max(1),
             callers: a.callers.max(1),
             rate: a.rate.max(1.0),
+            inventory_users: pick(a.inventory_users, 1_000, 100),
         }
     }
 }
@@ -152,6 +158,16 @@ async fn main() {
         }
     }
 
+    let mut inventories = Vec::new();
+    for version in PLANS {
+        eprintln!("row 6: end-user fetch from Jamf {version}");
+        let users = config.inventory_users;
+        match inventory::run(version, users, config.latency, config.concurrency).await {
+            Ok(run) => inventories.push(run),
+            Err(e) => rows::failed(&mut report, "6", &format!("end users from {version}"), &e),
+        }
+    }
+
     eprintln!(
         "rows 3-4: {} cold callers, then warm list load",
         config.callers
@@ -181,9 +197,12 @@ async fn main() {
         Ok(memory) => rows::memory(&mut report, &memory),
         Err(e) => rows::failed(&mut report, "5", "memory", &e),
     }
+    for run in &inventories {
+        rows::end_user_fetch(&mut report, run);
+    }
     match replicated {
         Ok(replicated) => rows::replicas(&mut report, &replicated),
-        Err(e) => rows::failed(&mut report, "6", "replicas sharing Redis", &e),
+        Err(e) => rows::failed(&mut report, "7", "replicas sharing Redis", &e),
     }
     rows::notes(&mut report, &config, &runs, started.elapsed());
 

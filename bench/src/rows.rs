@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use crate::Config;
-use crate::fetch::PlanRun;
+use crate::fetch::{Bound, PlanRun};
+use crate::inventory::InventoryRun;
 use crate::replicas::{REPLICAS, Replicated};
 use crate::report::{Kind, Report, Verdict, mib, thousands, time};
 use crate::scenarios::{Memory, Stampede, Warm};
@@ -19,32 +20,43 @@ fn ratio(a: Duration, b: Duration) -> f64 {
     a.as_secs_f64() / b.as_secs_f64().max(1e-9)
 }
 
-/// Row 1: wall time against the plan's bound, and against the same requests one at a time.
-pub fn cold_fetch(report: &mut Report, config: &Config, run: &PlanRun) {
-    let name = run.name();
-    let b = &run.bound;
-    let over_bound = ratio(run.concurrent.wall, b.time());
-    let shape = format!(
-        "N={}, L={} ms, c={}",
-        config.accounts,
-        config.latency.as_millis(),
-        config.concurrency
-    );
+/// A fetch's wall time against its plan's lower bound (target ≤ 1.2×).
+fn within_bound(report: &mut Report, id: &'static str, what: String, wall: Duration, b: &Bound) {
+    let over_bound = ratio(wall, b.time());
     report.row(
-        "1",
-        format!(
-            "Cold fetch, {name} plan ({}), {shape}: wall / plan lower bound",
-            run.version
-        ),
+        id,
+        what,
         format!(
             "{} / ({} rounds × {}) = {over_bound:.2}×",
-            time(run.concurrent.wall),
+            time(wall),
             b.rounds(),
             time(b.latency),
         ),
         "≤ 1.2×",
         Verdict::of(over_bound <= MAX_BOUND_RATIO),
         Kind::Timing,
+    );
+}
+
+/// Row 1: wall time against the plan's bound, and against the same requests one at a time.
+pub fn cold_fetch(report: &mut Report, config: &Config, run: &PlanRun) {
+    let name = run.name();
+    let b = &run.bound;
+    let shape = format!(
+        "N={}, L={} ms, c={}",
+        config.accounts,
+        config.latency.as_millis(),
+        config.concurrency
+    );
+    within_bound(
+        report,
+        "1",
+        format!(
+            "Cold fetch, {name} plan ({}), {shape}: wall / plan lower bound",
+            run.version
+        ),
+        run.concurrent.wall,
+        b,
     );
     let speedup = ratio(run.sequential.wall, run.concurrent.wall);
     let ideal = b.total() as f64 / b.rounds().max(1) as f64;
@@ -83,6 +95,36 @@ pub fn request_count(report: &mut Report, run: &PlanRun) {
             observed == planned
                 && sequential == planned
                 && run.concurrent.peak_in_flight <= run.bound.concurrency as u64,
+        ),
+        Kind::Count,
+    );
+}
+
+/// Row 6: an end-user fetch: calls against the formula, wall time against the bound.
+pub fn end_user_fetch(report: &mut Report, run: &InventoryRun) {
+    let name = run.name();
+    let b = &run.bound;
+    within_bound(
+        report,
+        "6",
+        format!(
+            "End-user fetch, {name} plan ({}), {} inventory users in {} user groups: wall / lower bound",
+            run.version, run.users, run.groups
+        ),
+        run.fetched.wall,
+        b,
+    );
+    report.row(
+        "6",
+        format!("End-user fetch, {name} plan: simulator count vs `planned_inventory_requests`"),
+        format!(
+            "{} vs {} (peak in flight {} with c = {})",
+            run.fetched.requests, run.planned, run.fetched.peak_in_flight, b.concurrency
+        ),
+        "equal; peak ≤ c",
+        Verdict::of(
+            run.fetched.requests == run.planned as u64
+                && run.fetched.peak_in_flight <= b.concurrency as u64,
         ),
         Kind::Count,
     );
@@ -187,11 +229,10 @@ pub fn memory(report: &mut Report, m: &Memory) {
     );
 }
 
-/// A step that could not run: shown as a miss that fails the run.
-/// Row 6: one fetch and one Jamf budget for replicas sharing Redis.
+/// Row 7: one fetch and one Jamf budget for replicas sharing Redis.
 pub fn replicas(report: &mut Report, r: &Replicated) {
     report.row(
-        "6",
+        "7",
         format!(
             "{REPLICAS} replicas sharing Redis, {} concurrent callers on a cold account spread over them: upstream directory fetches; peak Jamf requests in flight",
             r.callers
@@ -213,6 +254,7 @@ pub fn replicas(report: &mut Report, r: &Replicated) {
     );
 }
 
+/// A step that could not run: shown as a miss that fails the run.
 pub fn failed(report: &mut Report, id: &'static str, what: &str, error: &anyhow::Error) {
     let result = format!("failed: {error:#}");
     report.row(id, what, result, "runs", Verdict::Miss, Kind::Count);

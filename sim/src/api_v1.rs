@@ -1,5 +1,5 @@
 //! Jamf Pro API (`/api`): version, health, accounts, account groups, sites, SSO, API roles
-//! and integrations. Availability follows the run-time Jamf version.
+//! and integrations, inventory users. Availability follows the run-time Jamf version.
 
 use std::sync::Arc;
 
@@ -14,11 +14,12 @@ use super::config::{SsoConfig, full_version_string};
 use super::data::CLIENT_ROLE_ID;
 use super::errors::{Answer, Reject, Surface, api_error};
 use super::guard::authorize;
-use super::paging::{ListQuery, ListSpec, envelope};
+use super::paging::{ListQuery, ListSpec, MAX_PAGE_SIZE, envelope, paged_envelope};
 use super::privileges::{self, required};
 use super::state::SimState;
 use super::v1_model::{
-    ACCOUNT_FIELDS, GROUP_FIELDS, NAMED_FIELDS, V1Account, V1Group, V1Integration, V1Role,
+    ACCOUNT_FIELDS, GROUP_FIELDS, NAMED_FIELDS, USER_FIELDS, V1Account, V1Group, V1Integration,
+    V1Role, V1User,
 };
 
 type Sim = State<Arc<SimState>>;
@@ -40,11 +41,18 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/api/v1/api-roles", get(roles))
         .route("/api/v1/api-integrations", get(integrations))
         .route("/api/v1/api-role-privileges", get(role_privileges))
+        .route("/api/v1/users", get(users))
+        .route("/api/v1/users/{id}", get(user))
 }
 
 /// First version with `/api/v1/accounts` (11.23.2 snapshot) and `account-groups` (11.27.0).
 const ACCOUNTS_SINCE: (u32, u32) = (11, 23);
 const GROUPS_SINCE: (u32, u32) = (11, 27);
+/// First version with `/api/v1/users` (inventory users): absent from the 11.23.2 and 11.25.2
+/// schemas, present from 11.26.1 on.
+const USERS_SINCE: (u32, u32) = (11, 26);
+/// `page-size` maximum of `/v1/users` ("Maximum of 1000", schema).
+const USERS_MAX_PAGE_SIZE: usize = 1000;
 /// First version with `/api/v3/sso`: assumed, no source gives it (`docs/jamf-pro-api.md` §15).
 const SSO_V3_SINCE: (u32, u32) = (11, 10);
 
@@ -108,6 +116,7 @@ async fn accounts(State(state): Sim, RawQuery(raw): RawQuery, headers: HeaderMap
     let spec = ListSpec {
         fields: ACCOUNT_FIELDS,
         default_sort: "username:asc",
+        max_page_size: MAX_PAGE_SIZE,
     };
     let q = list_query(&state, raw.as_deref(), &spec)?;
     let views = account_views(&state);
@@ -139,6 +148,7 @@ async fn groups(State(state): Sim, RawQuery(raw): RawQuery, headers: HeaderMap) 
     let spec = ListSpec {
         fields: GROUP_FIELDS,
         default_sort: "name:asc",
+        max_page_size: MAX_PAGE_SIZE,
     };
     let q = list_query(&state, raw.as_deref(), &spec)?;
     let views: Vec<_> = state
@@ -233,6 +243,7 @@ async fn roles(State(state): Sim, RawQuery(raw): RawQuery, headers: HeaderMap) -
     let spec = ListSpec {
         fields: NAMED_FIELDS,
         default_sort: "id:asc",
+        max_page_size: MAX_PAGE_SIZE,
     };
     let q = list_query(&state, raw.as_deref(), &spec)?;
     let client_privileges = state.runtime().client_privileges;
@@ -258,6 +269,7 @@ async fn integrations(State(state): Sim, RawQuery(raw): RawQuery, headers: Heade
     let spec = ListSpec {
         fields: NAMED_FIELDS,
         default_sort: "id:asc",
+        max_page_size: MAX_PAGE_SIZE,
     };
     let q = list_query(&state, raw.as_deref(), &spec)?;
     let client_enabled = state.runtime().client_enabled;
@@ -283,4 +295,33 @@ async fn integrations(State(state): Sim, RawQuery(raw): RawQuery, headers: Heade
 async fn role_privileges(State(state): Sim, headers: HeaderMap) -> Answer {
     check(&state, &headers, None, required::API_ROLES)?;
     Ok(Json(json!({ "privileges": privileges::all_privilege_names() })).into_response())
+}
+
+/// `PagedUserResults`: its own envelope, `page-size` up to 1000, default sort `id:asc`; the
+/// `page_size_clamp` and `total_count_surplus` quirks apply as to the other lists.
+async fn users(State(state): Sim, RawQuery(raw): RawQuery, headers: HeaderMap) -> Answer {
+    check(&state, &headers, Some(USERS_SINCE), required::USERS)?;
+    let spec = ListSpec {
+        fields: USER_FIELDS,
+        default_sort: "id:asc",
+        max_page_size: USERS_MAX_PAGE_SIZE,
+    };
+    let q = list_query(&state, raw.as_deref(), &spec)?;
+    let views: Vec<_> = state.data.inventory_users.iter().map(V1User::new).collect();
+    let (total, page) = q.apply(&views);
+    Ok(paged_envelope(
+        q.page(),
+        q.page_size(),
+        reported_total(&state, total),
+        page,
+    ))
+}
+
+async fn user(State(state): Sim, Path(id): Path<String>, headers: HeaderMap) -> Answer {
+    check(&state, &headers, Some(USERS_SINCE), required::USERS)?;
+    let u = found(
+        id.parse().ok().and_then(|id| state.data.inventory_user(id)),
+        "User with specified ID not found",
+    )?;
+    Ok(Json(V1User::new(u)).into_response())
 }

@@ -1,5 +1,5 @@
 //! Classic API (`/JSSResource`): accounts, account groups and sites, with the recorded
-//! quirks (see `sim` module docs).
+//! quirks (see `sim` module docs); inventory users and user groups are in `classic_users`.
 
 use std::sync::Arc;
 
@@ -28,6 +28,7 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/JSSResource/accounts/groupid/{id}", get(group_by_id))
         .route("/JSSResource/accounts/groupname/{name}", get(group_by_name))
         .route("/JSSResource/sites", get(sites))
+        .merge(super::classic_users::routes())
 }
 
 /// Privilege categories; empty ones are omitted unless the record renders them as `[]`.

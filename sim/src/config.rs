@@ -12,7 +12,11 @@ use super::privileges;
 pub struct SimConfig {
     /// Number of administrator accounts in the dataset.
     pub accounts: usize,
-    /// Seed of the generated filler data (the edge-case accounts are seed-independent).
+    /// Number of inventory users (people devices are assigned to), fixed edge cases
+    /// included.
+    pub inventory_users: usize,
+    /// Seed of the generated filler data (the edge-case accounts and inventory users are
+    /// seed-independent).
     pub seed: u64,
     /// Delay added to every request before it is handled.
     pub latency: Duration,
@@ -24,8 +28,8 @@ pub struct SimConfig {
     /// Privileges of the client's API role ("Sim Client Role", id 1).
     pub client_privileges: Vec<String>,
     /// Reported by `/api/v1/jamf-pro-version`; gates `/api/v3/sso` (11.10+; `/api/v2/sso` is
-    /// served at every version), `/api/v1/accounts` (11.23+) and `/api/v1/account-groups`
-    /// (11.27+). A build suffix `-t<millis>` is added if absent.
+    /// served at every version), `/api/v1/accounts` (11.23+), `/api/v1/users` (11.26+) and
+    /// `/api/v1/account-groups` (11.27+). A build suffix `-t<millis>` is added if absent.
     pub jamf_version: String,
     /// `accessTokenLifetimeSeconds` of the API client (OAuth tokens).
     pub token_lifetime_secs: u64,
@@ -67,9 +71,9 @@ impl Default for SsoConfig {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Quirks {
     /// Silent cap on `page-size` of the paged v1 lists (accounts, account groups, API roles,
-    /// API integrations): a larger request is answered with pages of this size, `page`
-    /// counts in pages of this size, and `totalCount` stays the true total. Values below 1
-    /// count as 1.
+    /// API integrations, inventory users): a larger request is answered with pages of this
+    /// size, `page` counts in pages of this size, and `totalCount` stays the true total
+    /// (`/api/v1/users` echoes the capped size as `pageSize`). Values below 1 count as 1.
     pub page_size_clamp: Option<usize>,
     /// `/api/v1/account-groups` (list and detail) answer `members: []` for every group, as
     /// Classic group detail does for some; membership is then only on the account side.
@@ -86,6 +90,7 @@ impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
             accounts: 50,
+            inventory_users: 30,
             seed: 1,
             latency: Duration::ZERO,
             client_id: "sim-client".to_owned(),
@@ -99,6 +104,32 @@ impl Default for SimConfig {
             basic_password: "jamf1234".to_owned(),
             sso: SsoConfig::default(),
             quirks: Quirks::default(),
+        }
+    }
+}
+
+impl SimConfig {
+    /// The defaults with `accounts` directory accounts.
+    pub fn with_accounts(accounts: usize) -> Self {
+        SimConfig {
+            accounts,
+            ..SimConfig::default()
+        }
+    }
+
+    /// The defaults with `inventory_users` inventory users.
+    pub fn with_inventory_users(inventory_users: usize) -> Self {
+        SimConfig {
+            inventory_users,
+            ..SimConfig::default()
+        }
+    }
+
+    /// The defaults with `latency` added to every answer.
+    pub fn with_latency(latency: Duration) -> Self {
+        SimConfig {
+            latency,
+            ..SimConfig::default()
         }
     }
 }

@@ -140,6 +140,39 @@ pub struct ApiIntegration {
     pub access_token_lifetime_seconds: u64,
 }
 
+/// A Jamf Pro *user*: a person devices are assigned to (inventory; Classic `/users`, Jamf
+/// Pro API `/v1/users`), not a console account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InventoryUser {
+    pub id: i64,
+    /// Classic `name`, Jamf Pro API `username`.
+    pub username: String,
+    /// Classic `full_name`, Jamf Pro API `realname`; may be empty.
+    pub full_name: String,
+    /// Classic `email`; may be empty, padded or differ in case from `email_address`.
+    pub email: String,
+    /// Classic `email_address`; the Jamf Pro API `email` (inferred, as for accounts).
+    pub email_address: String,
+    /// Classic `phone_number`, Jamf Pro API `phone`.
+    pub phone_number: String,
+    pub position: String,
+    /// An LDAP server of the dataset, for users looked up in a directory.
+    pub ldap_server_id: Option<i64>,
+    /// Sites of the dataset; none, one or several.
+    pub site_ids: Vec<i64>,
+}
+
+/// A smart or static group of inventory users (not an account group).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserGroup {
+    pub id: i64,
+    pub name: String,
+    pub is_smart: bool,
+    pub site_id: Option<i64>,
+    /// Inventory user ids, ascending (for a smart group: its current members).
+    pub member_ids: Vec<i64>,
+}
+
 /// The whole tenant. Id 1 of `api_roles` and `api_integrations` is the simulated client
 /// (its privileges and enabled flag can change at run time; see `SimControl`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -150,15 +183,21 @@ pub struct Dataset {
     pub groups: Vec<Group>,
     pub api_roles: Vec<ApiRole>,
     pub api_integrations: Vec<ApiIntegration>,
+    /// Inventory users (`SimConfig::inventory_users` of them), in id order.
+    pub inventory_users: Vec<InventoryUser>,
+    /// Groups of inventory users, in id order.
+    pub user_groups: Vec<UserGroup>,
     account_index: HashMap<i64, usize>,
     group_index: HashMap<i64, usize>,
+    inventory_user_index: HashMap<i64, usize>,
 }
 
 /// Id of the simulated client's API role and API integration.
 pub const CLIENT_ROLE_ID: i64 = 1;
 
 impl Dataset {
-    /// Builds the tenant for `config` (deterministic in `accounts`, `seed` and credentials).
+    /// Builds the tenant for `config` (deterministic in `accounts`, `inventory_users`, `seed`
+    /// and credentials).
     pub fn build(config: &SimConfig) -> Dataset {
         let sites = generate::sites(config.accounts);
         let ldap_servers = fixtures::ldap_servers();
@@ -171,6 +210,13 @@ impl Dataset {
             .map(|(i, a)| (a.id, i))
             .collect();
         let group_index = groups.iter().enumerate().map(|(i, g)| (g.id, i)).collect();
+        let (inventory_users, user_groups) =
+            generate::inventory(config.inventory_users, config.seed, &sites);
+        let inventory_user_index = inventory_users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.id, i))
+            .collect();
         Dataset {
             sites,
             ldap_servers,
@@ -178,8 +224,11 @@ impl Dataset {
             groups,
             api_roles,
             api_integrations,
+            inventory_users,
+            user_groups,
             account_index,
             group_index,
+            inventory_user_index,
         }
     }
 
@@ -217,5 +266,22 @@ impl Dataset {
         self.accounts
             .iter()
             .filter(move |a| a.group_ids.contains(&group_id))
+    }
+
+    pub fn inventory_user(&self, id: i64) -> Option<&InventoryUser> {
+        self.inventory_user_index
+            .get(&id)
+            .map(|&i| &self.inventory_users[i])
+    }
+
+    pub fn user_group(&self, id: i64) -> Option<&UserGroup> {
+        self.user_groups.iter().find(|g| g.id == id)
+    }
+
+    /// Groups that list inventory user `user_id` among their members.
+    pub fn user_groups_of(&self, user_id: i64) -> impl Iterator<Item = &UserGroup> {
+        self.user_groups
+            .iter()
+            .filter(move |g| g.member_ids.contains(&user_id))
     }
 }

@@ -1,5 +1,6 @@
 //! The fixed, seed-independent part of the tenant: every edge case the normalizer must
-//! handle has a stable id here (accounts 1..=23, groups 1..=6, sites 1..=3).
+//! handle has a stable id here (accounts 1..=23, groups 1..=6, sites 1..=3, inventory users
+//! 1..=11, user groups 1..=4).
 
 use std::sync::Arc;
 
@@ -7,12 +8,17 @@ use chrono::DateTime;
 
 use super::config::SimConfig;
 use super::data::{
-    AccessLevel, Account, ApiIntegration, ApiRole, CLIENT_ROLE_ID, Group, LdapServer, PrivilegeSet,
-    Site,
+    AccessLevel, Account, ApiIntegration, ApiRole, CLIENT_ROLE_ID, Group, InventoryUser,
+    LdapServer, PrivilegeSet, Site, UserGroup,
 };
 use super::privileges::{self, LOCKOUT_THRESHOLD, Privileges};
 
 pub const FIXED_ACCOUNTS: usize = 23;
+pub const FIXED_INVENTORY_USERS: usize = 11;
+pub const FIXED_USER_GROUPS: usize = 4;
+/// The smart user group whose members are the users with this `position`.
+pub const MANAGERS_GROUP: i64 = 2;
+pub const MANAGER_POSITION: &str = "Manager";
 
 pub fn sites() -> Vec<Site> {
     ["Eau Claire", "Austin", "Minneapolis"]
@@ -334,4 +340,100 @@ pub fn api_clients(config: &SimConfig) -> (Vec<ApiRole>, Vec<ApiIntegration>) {
         ),
     ];
     (roles, integrations)
+}
+
+/// An inventory user with matching emails, no phone, position, LDAP server or site.
+pub fn base_user(id: i64, username: &str, full_name: &str, email: &str) -> InventoryUser {
+    InventoryUser {
+        id,
+        username: username.to_owned(),
+        full_name: full_name.to_owned(),
+        email: email.to_owned(),
+        email_address: email.to_owned(),
+        phone_number: String::new(),
+        position: String::new(),
+        ldap_server_id: None,
+        site_ids: Vec::new(),
+    }
+}
+
+/// Inventory users 1..=11; see the module docs of `sim` for what each one exercises. Some
+/// share a mailbox with an administrator account (the same person in both lists).
+pub fn inventory_users() -> Vec<InventoryUser> {
+    let u = base_user;
+    let mut out = vec![
+        u(
+            1,
+            "jane.appleseed",
+            "Jane Appleseed",
+            "jane.appleseed@example.com",
+        ),
+        u(2, "mo.ibrahim", "Mo Ibrahim", "mo.ibrahim@example.com"),
+        u(3, "alex.smith", "Alex Smith", "alex.smith@example.com"),
+        u(4, "kim.lee", "Kim Lee", "kim.lee@example.com"),
+        u(5, "sam.jones", "Sam Jones", "sam.jones@example.com"),
+        u(6, "jpublic", "John Public", "john.public@corp.example.com"),
+        u(7, "pat.morgan", "Pat Morgan", "pat.morgan@example.com"),
+        u(8, "shared.ipad", "Shared iPad", "shared.ipad@example.com"),
+        u(9, "svc.scanner", "", "scanner@example.com"),
+        u(
+            10,
+            "O'Brien, Conan <R&D>",
+            "Conan \"Coco\" O'Brien & Co.",
+            "conan.obrien@example.com",
+        ),
+        u(11, "robin.solo", "Robin Solo", "robin.solo@example.com"),
+    ];
+    let sites: [&[i64]; FIXED_INVENTORY_USERS] = [
+        &[1],
+        &[1],
+        &[2],
+        &[1],
+        &[3],
+        &[1],
+        &[1, 2],
+        &[],
+        &[3],
+        &[2],
+        &[3],
+    ];
+    for (user, sites) in out.iter_mut().zip(sites) {
+        user.site_ids = sites.to_vec();
+    }
+    // 1: a plain user in one static group.
+    out[0].phone_number = "715-555-0101".to_owned();
+    out[0].position = "Engineer".to_owned();
+    // 2: a static and a smart group (the smart one selects on this position).
+    out[1].position = MANAGER_POSITION.to_owned();
+    // 3: empty email, populated email_address.
+    out[2].email = String::new();
+    // 4: email and email_address differ only in case.
+    out[3].email = "Kim.Lee@Example.COM".to_owned();
+    // 5: whitespace padding.
+    out[4].email = "  sam.jones@example.com ".to_owned();
+    // 6: looked up in a directory.
+    out[5].ldap_server_id = Some(1);
+    out[5].position = "Analyst".to_owned();
+    // 7: two sites; 8: none; 9: empty full name; 10: XML-special characters and a comma in
+    // the name; 11: in no group.
+    out[6].phone_number = "512-555-0107".to_owned();
+    out
+}
+
+/// User groups 1..=4 with their fixed members; `generate::inventory` adds seeded members
+/// and fills the smart group [`MANAGERS_GROUP`] from the users' positions.
+pub fn user_groups() -> Vec<UserGroup> {
+    let g = |id, name: &str, is_smart, site_id, members: &[i64]| UserGroup {
+        id,
+        name: name.to_owned(),
+        is_smart,
+        site_id,
+        member_ids: members.to_vec(),
+    };
+    vec![
+        g(1, "Engineering", false, None, &[1, 2, 6]),
+        g(MANAGERS_GROUP, "Managers", true, None, &[]),
+        g(3, "Austin Loaners", false, Some(2), &[7]),
+        g(4, "Former Staff", false, None, &[]),
+    ]
 }

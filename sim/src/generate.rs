@@ -1,12 +1,14 @@
-//! Seeded filler data: sites, groups and accounts beyond the fixed edge cases, with the same
-//! quirks spread through any size. Uses its own SplitMix64 so the output for a seed never
+//! Seeded filler data: sites, groups, accounts and inventory users beyond the fixed edge
+//! cases, with the same quirks spread through any size. Uses its own SplitMix64 so the output for a seed never
 //! changes with a dependency upgrade.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::data::{AccessLevel, Account, Group, PrivilegeSet, Site};
-use super::fixtures::{self, FIXED_ACCOUNTS};
+use super::data::{AccessLevel, Account, Group, InventoryUser, PrivilegeSet, Site, UserGroup};
+use super::fixtures::{
+    self, FIXED_ACCOUNTS, FIXED_INVENTORY_USERS, MANAGER_POSITION, MANAGERS_GROUP,
+};
 use super::privileges::{self, LOCKOUT_THRESHOLD, Privileges};
 
 /// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, and stable forever.
@@ -51,6 +53,23 @@ const LAST: &[&str] = &[
     "Usman", "Varga", "Williams", "Young", "Zhang", "Murphy", "Kelly",
 ];
 const PARTICLES: &[&str] = &["van der", "de la", "von", "da", "van"];
+const POSITIONS: &[&str] = &[
+    "",
+    "",
+    "",
+    "Engineer",
+    "Designer",
+    "Sales",
+    "Support",
+    "Teacher",
+    "Student",
+    "Nurse",
+    MANAGER_POSITION,
+];
+
+/// Inventory users get their own random stream, so adding them changed no account of any
+/// seed (and their number changes no account either).
+const INVENTORY_STREAM: u64 = 0x5553_4552_5321;
 
 /// Fixed sites plus one more per 250 accounts.
 pub fn sites(accounts: usize) -> Vec<Site> {
@@ -231,6 +250,111 @@ fn custom(a: &mut Account, rng: &mut SplitMix64) {
     a.render_empty_categories = rng.below(2) == 0;
 }
 
+/// The fixed inventory users (truncated to `count`) and seeded filler up to `count`; the
+/// fixed user groups plus one per 100 users, with seeded members. Group members are
+/// ascending ids of existing users; the smart group [`MANAGERS_GROUP`] holds exactly the
+/// users whose position is [`MANAGER_POSITION`].
+pub fn inventory(count: usize, seed: u64, sites: &[Site]) -> (Vec<InventoryUser>, Vec<UserGroup>) {
+    let mut users = fixtures::inventory_users();
+    users.truncate(count);
+    let mut groups = fixtures::user_groups();
+    for k in 0..count / 100 {
+        // Every third one smart and limited to a site.
+        let smart = k % 3 == 2;
+        groups.push(UserGroup {
+            id: groups.len() as i64 + 1,
+            name: format!("Department {}", k + 1),
+            is_smart: smart,
+            site_id: smart.then(|| sites[k % sites.len()].id),
+            member_ids: Vec::new(),
+        });
+    }
+    let mut taken: HashSet<String> = users.iter().map(|u| u.username.to_lowercase()).collect();
+    let mut rng = SplitMix64::new(seed ^ INVENTORY_STREAM);
+    let mut next_id = FIXED_INVENTORY_USERS as i64;
+    while users.len() < count {
+        // Gaps, as deleted users leave them.
+        next_id += 1 + i64::from(rng.below(10) == 0);
+        let user = inventory_filler(next_id, &mut rng, &mut taken, sites);
+        // A quarter in the static "Engineering" group, some Austin users in its loaners
+        // group, a tenth in each department.
+        let mut joins = Vec::new();
+        if rng.below(4) == 0 {
+            joins.push(1);
+        }
+        if user.site_ids.contains(&2) && rng.below(3) == 0 {
+            joins.push(3);
+        }
+        for g in &groups[fixtures::FIXED_USER_GROUPS..] {
+            if rng.below(10) == 0 {
+                joins.push(g.id);
+            }
+        }
+        for id in joins {
+            if let Some(g) = groups.iter_mut().find(|g| g.id == id) {
+                g.member_ids.push(user.id);
+            }
+        }
+        users.push(user);
+    }
+    let existing: HashSet<i64> = users.iter().map(|u| u.id).collect();
+    for g in &mut groups {
+        if g.id == MANAGERS_GROUP {
+            g.member_ids = users
+                .iter()
+                .filter(|u| u.position == MANAGER_POSITION)
+                .map(|u| u.id)
+                .collect();
+        }
+        g.member_ids.retain(|id| existing.contains(id));
+        g.member_ids.sort_unstable();
+        g.member_ids.dedup();
+    }
+    (users, groups)
+}
+
+fn inventory_filler(
+    id: i64,
+    rng: &mut SplitMix64,
+    taken: &mut HashSet<String>,
+    sites: &[Site],
+) -> InventoryUser {
+    let (full_name, handle) = name(rng, id);
+    let mut username = handle;
+    if !taken.insert(username.to_lowercase()) {
+        username = format!("{username}{id}");
+        taken.insert(username.to_lowercase());
+    }
+    let email = format!("{}@example.com", username.to_lowercase());
+    let mut u = fixtures::base_user(id, &username, &full_name, &email);
+    match rng.below(100) {
+        0..4 => u.email = String::new(),
+        4..8 => u.email = email.to_uppercase(),
+        8..11 => u.email = format!(" {email}  "),
+        _ => {}
+    }
+    if rng.below(100) < 30 {
+        u.phone_number = format!("715-555-{:04}", rng.below(10_000));
+    }
+    u.position = (*rng.pick(POSITIONS)).to_owned();
+    if rng.below(100) < 15 {
+        u.ldap_server_id = Some(1 + rng.below(2) as i64);
+    }
+    match rng.below(100) {
+        0..50 => {}
+        50..90 => u.site_ids.push(rng.pick(sites).id),
+        _ => {
+            let first = rng.pick(sites).id;
+            let second = rng.pick(sites).id;
+            u.site_ids.push(first);
+            if second != first {
+                u.site_ids.push(second);
+            }
+        }
+    }
+    u
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,6 +384,60 @@ mod tests {
             let names: HashSet<_> = a.iter().map(|x| x.username.to_lowercase()).collect();
             assert_eq!((ids.len(), names.len()), (n, n));
         }
+    }
+
+    fn users(n: usize, seed: u64) -> (Vec<InventoryUser>, Vec<UserGroup>) {
+        inventory(n, seed, &sites(50))
+    }
+
+    #[test]
+    fn inventory_same_seed_same_data_fixed_part_seed_independent() {
+        assert_eq!(users(300, 7), users(300, 7));
+        assert_ne!(users(300, 7).0, users(300, 8).0);
+        assert_eq!(
+            users(300, 7).0[..FIXED_INVENTORY_USERS],
+            users(300, 8).0[..FIXED_INVENTORY_USERS]
+        );
+    }
+
+    #[test]
+    fn inventory_sizes_unique_names_and_consistent_groups() {
+        for n in [0, 5, 11, 12, 30, 1000] {
+            let (u, g) = users(n, 3);
+            assert_eq!(u.len(), n);
+            let ids: HashSet<_> = u.iter().map(|x| x.id).collect();
+            let names: HashSet<_> = u.iter().map(|x| x.username.to_lowercase()).collect();
+            assert_eq!((ids.len(), names.len()), (n, n));
+            assert!(g.len() >= fixtures::FIXED_USER_GROUPS);
+            for group in &g {
+                assert!(group.member_ids.windows(2).all(|w| w[0] < w[1]));
+                assert!(group.member_ids.iter().all(|id| ids.contains(id)));
+            }
+            let managers: Vec<i64> = u
+                .iter()
+                .filter(|x| x.position == MANAGER_POSITION)
+                .map(|x| x.id)
+                .collect();
+            assert_eq!(g[1].member_ids, managers);
+            assert!(
+                u.iter()
+                    .all(|x| x.site_ids.iter().all(|s| *s >= 1 && *s <= 3))
+            );
+        }
+        let (big, groups) = users(1000, 3);
+        let tail = &big[FIXED_INVENTORY_USERS..];
+        assert!(tail.iter().any(|u| u.email.is_empty()));
+        assert!(tail.iter().any(|u| u.ldap_server_id.is_some()));
+        assert!(tail.iter().any(|u| u.site_ids.len() == 2));
+        assert!(tail.iter().any(|u| u.full_name.is_empty()));
+        assert_eq!(groups.len(), fixtures::FIXED_USER_GROUPS + 10);
+        assert!(
+            groups
+                .iter()
+                .skip(4)
+                .any(|g| g.is_smart && g.site_id.is_some())
+        );
+        assert!(groups.iter().skip(4).all(|g| !g.member_ids.is_empty()));
     }
 
     #[test]

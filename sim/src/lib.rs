@@ -37,21 +37,51 @@
 //! 2, 4 and 5 answer `members: []` in Classic detail; v1 `members` is filled unless the
 //! `v1_members_empty` quirk is on.
 //!
+//! Inventory users (`/JSSResource/users`, `/api/v1/users`: the people devices are assigned
+//! to, not console accounts), fixed for every seed; filler users from id 12 vary by seed
+//! and fill up to [`SimConfig::inventory_users`]:
+//!
+//! | id | username (Classic `name`) | what it exercises |
+//! |---|---|---|
+//! | 1 | `jane.appleseed` | plain: site 1, one static group (1), phone and position set |
+//! | 2 | `mo.ibrahim` | a static group (1) and a smart one (2, position `Manager`) |
+//! | 3 | `alex.smith` | empty `email`, populated `email_address` |
+//! | 4 | `kim.lee` | `email` differs from `email_address` only in case |
+//! | 5 | `sam.jones` | `email` padded with whitespace |
+//! | 6 | `jpublic` | LDAP user (`ldap_server` Corp AD); in group 1 |
+//! | 7 | `pat.morgan` | two sites (1 and 2); in group 3 (a site's group) |
+//! | 8 | `shared.ipad` | no site |
+//! | 9 | `svc.scanner` | empty `full_name` |
+//! | 10 | `O'Brien, Conan <R&D>` | XML-special characters and a comma in the name; full name `Conan "Coco" O'Brien & Co.` |
+//! | 11 | `robin.solo` | in no group |
+//!
+//! Ids 3, 4, 5 and 6 share their mailboxes with administrator accounts 10, 11, 12 and 6 (the
+//! same people). Users 3, 4, 5 and 8..=11 are in no group; only user 2 has position
+//! `Manager` among the fixed ones.
+//!
+//! User groups: 1 Engineering (static; fixed members 1, 2, 6), 2 Managers (smart: exactly
+//! the users whose position is `Manager`), 3 Austin Loaners (static, site 2; fixed member
+//! 7), 4 Former Staff (static, always empty); then one "Department N" per 100 users (every
+//! third smart and limited to a site). Filler users join groups 1, 3 and the departments
+//! at random (seeded).
+//!
 //! Quirks of real tenants, each behind a switch ([`Quirks`] in [`SimConfig::quirks`], or
 //! the version):
 //!
 //! | switch | CLI | effect |
 //! |---|---|---|
-//! | `page_size_clamp: Some(n)` | `--page-size-clamp N` | paged v1 lists (accounts, account groups, API roles and integrations) answer at most `n` records a page and count `page` in pages of `n`; `totalCount` stays the true total |
-//! | `total_count_surplus: n` | — | paged v1 lists report `totalCount` `n` above the records they hold, so no client can complete them |
+//! | `page_size_clamp: Some(n)` | `--page-size-clamp N` | paged v1 lists (accounts, account groups, API roles and integrations, inventory users) answer at most `n` records a page and count `page` in pages of `n`; `totalCount` stays the true total (`/api/v1/users` reports the capped size as `pageSize` and derives `totalPages`/`hasNext` from it) |
+//! | `total_count_surplus: n` | — | paged v1 lists report `totalCount` `n` above the records they hold, so no client can complete them (`/api/v1/users` derives `totalPages`/`hasNext` from that count) |
 //! | `record_padding_bytes: n` | — | every v1 account record carries an `n`-byte `padding` string (fat pages) |
 //! | `v1_members_empty: true` | `--v1-members-empty` | `/api/v1/account-groups` list and detail answer `members: []` for every group |
 //! | `jamf_version` below 11.10 | `--jamf-version` | `GET /api/v3/sso` answers 404; the flat SAML-only `GET /api/v2/sso` (served at every version) reports the same posture |
+//! | `jamf_version` below 11.23 / 11.26 / 11.27 | `--jamf-version` | `GET /api/v1/accounts` / `/api/v1/users` / `/api/v1/account-groups` (and their `/{id}`) answer 404; Classic serves everything at every version |
 
 mod api_v1;
 mod auth;
 mod classic;
 mod classic_render;
+mod classic_users;
 mod config;
 mod control;
 mod data;
@@ -76,7 +106,8 @@ mod v1_model;
 pub use config::{JamfVersion, Quirks, SimConfig, SsoConfig};
 pub use control::SimControl;
 pub use data::{
-    AccessLevel, Account, ApiIntegration, ApiRole, Dataset, Group, LdapServer, PrivilegeSet, Site,
+    AccessLevel, Account, ApiIntegration, ApiRole, Dataset, Group, InventoryUser, LdapServer,
+    PrivilegeSet, Site, UserGroup,
 };
 pub use faults::{Availability, Faults};
 pub use privileges::{LOCKOUT_THRESHOLD, Privileges};

@@ -26,6 +26,9 @@ struct Cli {
     /// Number of administrator accounts.
     #[arg(long, default_value_t = 50)]
     accounts: usize,
+    /// Number of inventory users (people devices are assigned to), edge cases included.
+    #[arg(long, default_value_t = 30)]
+    inventory_users: usize,
     /// Latency added to every request, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
@@ -37,7 +40,8 @@ struct Cli {
     #[arg(long, default_value = "sim-secret", env = "JAMF_SIM_CLIENT_SECRET")]
     client_secret: String,
     /// Reported Jamf Pro version; below 11.10 there is no /api/v3/sso (only /api/v2/sso),
-    /// below 11.23 no /api/v1/accounts, below 11.27 no /api/v1/account-groups.
+    /// below 11.23 no /api/v1/accounts, below 11.26 no /api/v1/users, below 11.27 no
+    /// /api/v1/account-groups.
     #[arg(long, default_value = "11.30.1")]
     jamf_version: String,
     /// Lifetime of OAuth client tokens.
@@ -78,6 +82,7 @@ impl Cli {
         let defaults = SimConfig::default();
         SimConfig {
             accounts: self.accounts,
+            inventory_users: self.inventory_users,
             seed: self.seed,
             latency: Duration::from_millis(self.latency_ms),
             client_id: self.client_id,

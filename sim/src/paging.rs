@@ -1,5 +1,6 @@
-//! `page`, `page-size`, `sort` and `filter` of the Jamf Pro API list endpoints, and the
-//! `{totalCount, results}` envelope.
+//! `page`, `page-size`, `sort` and `filter` of the Jamf Pro API list endpoints, the
+//! `{totalCount, results}` envelope, and the `{page, pageSize, totalCount, totalPages,
+//! hasNext, hasPrevious, results}` one of `/v1/users`.
 
 use std::cmp::Ordering;
 
@@ -17,6 +18,8 @@ pub struct ListSpec {
     pub fields: &'static [(&'static str, Kind)],
     /// E.g. `"username:asc"`.
     pub default_sort: &'static str,
+    /// Largest accepted `page-size`; above it the request is refused with 400.
+    pub max_page_size: usize,
 }
 
 pub struct ListQuery {
@@ -26,7 +29,8 @@ pub struct ListQuery {
     filter: Option<Expr>,
 }
 
-/// Largest accepted `page-size` (inferred; the directory service asks for up to 2000).
+/// Largest accepted `page-size` of the lists that give none (inferred; the directory service
+/// asks for up to 2000).
 pub const MAX_PAGE_SIZE: usize = 2000;
 
 fn parse_sort(text: &str, spec: &ListSpec, out: &mut Vec<(String, bool)>) -> Result<(), Reject> {
@@ -85,11 +89,11 @@ impl ListQuery {
                     q.page_size = value
                         .parse()
                         .ok()
-                        .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
+                        .filter(|n| (1..=spec.max_page_size).contains(n))
                         .ok_or_else(|| {
                             Reject::from(bad_request(
                                 "INVALID_PARAMETER",
-                                &format!("page-size must be between 1 and {MAX_PAGE_SIZE}"),
+                                &format!("page-size must be between 1 and {}", spec.max_page_size),
                                 "page-size",
                             ))
                         })?;
@@ -120,6 +124,16 @@ impl ListQuery {
             self.page_size = self.page_size.min(max.max(1));
         }
         self
+    }
+
+    /// The zero-based page asked for.
+    pub fn page(&self) -> usize {
+        self.page
+    }
+
+    /// The page size in effect (after any clamp).
+    pub fn page_size(&self) -> usize {
+        self.page_size
     }
 
     /// Filters, sorts (ties broken by `id`), and pages; returns `(totalCount, page)`.
@@ -167,6 +181,41 @@ pub fn envelope<T: Serialize>(total: usize, results: T) -> Response {
     .into_response()
 }
 
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PagedEnvelope<T> {
+    page: usize,
+    page_size: usize,
+    total_count: usize,
+    total_pages: usize,
+    has_next: bool,
+    has_previous: bool,
+    results: T,
+}
+
+/// `PagedUserResults` of `/v1/users`: `totalPages`, `hasNext` and `hasPrevious` derived from
+/// `total` as Spring's `Page` does (`totalPages` = ⌈total / pageSize⌉, `hasNext` = page + 1 <
+/// totalPages, `hasPrevious` = page > 0). `page_size` is the size in effect: a clamped size
+/// shows here, as a Spring `max-page-size` clamp would show it (inferred).
+pub fn paged_envelope<T: Serialize>(
+    page: usize,
+    page_size: usize,
+    total: usize,
+    results: T,
+) -> Response {
+    let total_pages = total.div_ceil(page_size.max(1));
+    Json(PagedEnvelope {
+        page,
+        page_size,
+        total_count: total,
+        total_pages,
+        has_next: page.saturating_add(1) < total_pages,
+        has_previous: page > 0,
+        results,
+    })
+    .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +234,7 @@ mod tests {
     const SPEC: ListSpec = ListSpec {
         fields: &[("id", Kind::Num), ("name", Kind::Str)],
         default_sort: "name:asc",
+        max_page_size: MAX_PAGE_SIZE,
     };
     const ITEMS: &[R] = &[R(1, "b"), R(2, "A"), R(3, "c"), R(4, "a")];
 
@@ -242,5 +292,11 @@ mod tests {
         ] {
             assert!(ListQuery::parse(Some(raw), &SPEC).is_err(), "{raw}");
         }
+        let small = ListSpec {
+            max_page_size: 1000,
+            ..SPEC
+        };
+        assert!(ListQuery::parse(Some("page-size=1000"), &small).is_ok());
+        assert!(ListQuery::parse(Some("page-size=1001"), &small).is_err());
     }
 }

@@ -222,6 +222,9 @@ pub fn default_client_privileges() -> Vec<String> {
         "Read API Roles",
         "Read API Integrations",
         "Read LDAP Servers",
+        required::USERS,
+        required::STATIC_USER_GROUPS,
+        required::SMART_USER_GROUPS,
     ])
 }
 
@@ -234,6 +237,13 @@ pub mod required {
     pub const SSO: &str = "Read SSO Settings";
     pub const API_ROLES: &str = "Read API Roles";
     pub const API_INTEGRATIONS: &str = "Read API Integrations";
+    /// Inventory users, Classic `/users` and `/api/v1/users` (`x-required-privileges` of
+    /// `/v1/users` in the 11.26.1–11.30.1 schemas; the catalogue object is "User").
+    pub const USERS: &str = "Read User";
+    /// `/JSSResource/usergroups` and a static group's detail.
+    pub const STATIC_USER_GROUPS: &str = "Read Static User Groups";
+    /// A smart group's detail.
+    pub const SMART_USER_GROUPS: &str = "Read Smart User Groups";
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::data::{Account, ApiIntegration, ApiRole, Dataset, Group};
+use super::data::{Account, ApiIntegration, ApiRole, Dataset, Group, InventoryUser};
 use super::rsql::{Kind, Record, Value};
 
 /// `UserAccount`.
@@ -170,6 +170,69 @@ impl Record for V1Group<'_> {
             "name" => Value::Str(self.name),
             "siteId" => num(&self.site_id),
             "ldapServerId" => num(&self.ldap_server_id),
+            _ => return None,
+        })
+    }
+}
+
+/// `User` of `/v1/users` (an inventory user): exactly the schema's fields (11.26.1–11.30.1
+/// `UserInventory` + `id`). The schema has one email, no LDAP server and no sites; `email`
+/// carries Classic `email_address` (inferred, as for accounts). Managed Apple ID and custom
+/// photo are not modelled: always empty.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct V1User<'a> {
+    #[serde(skip)]
+    num_id: i64,
+    id: String,
+    username: &'a str,
+    realname: &'a str,
+    email: &'a str,
+    phone: &'a str,
+    position: &'a str,
+    enable_custom_photo_url: bool,
+    custom_photo_url: &'static str,
+    managed_apple_id: &'static str,
+}
+
+/// "Supports all user fields" (schema); the string ones compare case-insensitively.
+pub const USER_FIELDS: &[(&str, Kind)] = &[
+    ("id", Kind::Num),
+    ("username", Kind::Str),
+    ("realname", Kind::Str),
+    ("email", Kind::Str),
+    ("phone", Kind::Str),
+    ("position", Kind::Str),
+    ("managedAppleId", Kind::Str),
+];
+
+impl<'a> V1User<'a> {
+    pub fn new(u: &'a InventoryUser) -> Self {
+        V1User {
+            num_id: u.id,
+            id: u.id.to_string(),
+            username: &u.username,
+            realname: &u.full_name,
+            email: &u.email_address,
+            phone: &u.phone_number,
+            position: &u.position,
+            enable_custom_photo_url: false,
+            custom_photo_url: "",
+            managed_apple_id: "",
+        }
+    }
+}
+
+impl Record for V1User<'_> {
+    fn field(&self, name: &str) -> Option<Value<'_>> {
+        Some(match name {
+            "id" => Value::Num(self.num_id),
+            "username" => Value::Str(self.username),
+            "realname" => Value::Str(self.realname),
+            "email" => Value::Str(self.email),
+            "phone" => Value::Str(self.phone),
+            "position" => Value::Str(self.position),
+            "managedAppleId" => Value::Str(self.managed_apple_id),
             _ => return None,
         })
     }

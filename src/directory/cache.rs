@@ -34,6 +34,7 @@ use chrono::{DateTime, Utc};
 use futures::FutureExt as _;
 use futures::future::{BoxFuture, Shared};
 use moka::future::Cache;
+use moka::policy::EvictionPolicy;
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
@@ -127,11 +128,21 @@ pub trait FetchFailure {
     fn stale_if_error_status(&self) -> Option<u16>;
 }
 
-/// Whose snapshot: an integrated account, read with one set of its credentials.
+/// Which snapshot of an integrated account: the identities that can administer Jamf (admins
+/// and API clients, with groups, roles and sites), or the inventory users, fetched only when
+/// asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SnapshotKind {
+    Directory,
+    Inventory,
+}
+
+/// Whose snapshot: an integrated account, read with one set of its credentials, and which.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SnapshotKey {
     pub account: Uuid,
     pub credentials: u64,
+    pub kind: SnapshotKind,
 }
 
 /// How long snapshots are fresh, and how long past that they may stand in.
@@ -186,6 +197,8 @@ impl<E: FetchFailure + Send + Sync + 'static> SnapshotCache<E> {
             entries: Cache::builder()
                 .time_to_live(usable_for)
                 .max_capacity(capacity_kib)
+                // The snapshots read most recently are the ones callers will read again.
+                .eviction_policy(EvictionPolicy::lru())
                 .weigher(move |_, snapshot: &Arc<CachedSnapshot>| {
                     let kib = (snapshot.estimated_bytes() / 1024) as u64;
                     u32::try_from(kib.max(floor_kib)).unwrap_or(u32::MAX)
@@ -398,6 +411,7 @@ mod tests {
         SnapshotKey {
             account: Uuid::from_u128(1),
             credentials,
+            kind: SnapshotKind::Directory,
         }
     }
 
@@ -455,6 +469,49 @@ mod tests {
             CacheOutcome::Miss,
             "new credentials never see the old snapshot"
         );
+    }
+
+    #[tokio::test]
+    async fn snapshots_are_evicted_by_estimated_bytes_least_recently_used_first() {
+        use crate::directory::model::RemoteData;
+        use crate::directory::model::test_users::{admin, snapshot};
+
+        let cache = SnapshotCache::<Failure>::new(CachePolicy {
+            ttl: Duration::from_secs(60),
+            stale_while_revalidate: Duration::ZERO,
+            stale_if_error: Duration::ZERO,
+            max_accounts: 100,
+            max_bytes: 512 * 1024,
+        });
+        // One user whose raw record is 100 KiB: about 200 KiB with its rendering.
+        let fat = || {
+            let mut user = admin("1", "fat", "fat@example.com");
+            user.remote_data =
+                RemoteData::new(&serde_json::json!({"v1_account": "x".repeat(100 * 1024)}));
+            snapshot(vec![user])
+        };
+        for credentials in 1..=3 {
+            cache
+                .get(key(credentials), false, || async move { Ok(fat()) })
+                .await
+                .unwrap();
+        }
+        cache.entries.run_pending_tasks().await;
+        assert!(
+            cache.entries.weighted_size() <= 512,
+            "{} KiB",
+            cache.entries.weighted_size()
+        );
+        assert_eq!(
+            cache.entries.entry_count(),
+            2,
+            "the third did not fit beside two"
+        );
+        assert!(
+            !cache.entries.contains_key(&key(1)),
+            "the least recently used went"
+        );
+        assert!(cache.entries.contains_key(&key(3)));
     }
 
     #[tokio::test]

@@ -8,4 +8,5 @@ pub mod normalize;
 pub mod query;
 mod service;
 
+pub use cache::SnapshotKind;
 pub use service::{DirectoryError, DirectoryService, Served};

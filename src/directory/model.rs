@@ -8,6 +8,8 @@ mod permissions;
 mod remote;
 mod shared;
 mod snapshot;
+#[cfg(test)]
+pub(crate) mod test_users;
 
 pub use access::{
     AccessLevel, GroupRef, Mfa, MfaEvidence, MfaStatus, Permission, RoleRef, Via, ViaKind,
@@ -125,6 +127,21 @@ pub enum UserType {
     /// A Jamf Pro API client (OAuth client credentials).
     #[serde(rename = "service-account")]
     ServiceAccount,
+    /// A Jamf Pro inventory user: a person devices are assigned to, with no console access
+    /// (listed only with `type=end-user`).
+    #[serde(rename = "end-user")]
+    EndUser,
+}
+
+impl UserType {
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::ServiceAccount => "service-account",
+            Self::EndUser => "end-user",
+        }
+    }
 }
 
 /// An email address of a user.

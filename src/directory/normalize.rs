@@ -18,6 +18,7 @@ mod account;
 mod catalog;
 mod fields;
 mod index;
+mod inventory;
 mod mfa;
 mod service_accounts;
 mod share;
@@ -26,6 +27,7 @@ mod share;
 mod tests;
 
 pub use fields::normalize_emails;
+pub use inventory::{end_user_id, normalize_inventory};
 
 use crate::directory::model::{DirectorySnapshot, MissingSource, User, compare_ids};
 use crate::jamf::records::JamfDirectory;

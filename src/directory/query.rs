@@ -13,8 +13,10 @@ pub enum TypeFilter {
     Admin,
     /// API clients only.
     ServiceAccount,
-    /// Both.
+    /// Admins and API clients: the identities that can administer Jamf.
     All,
+    /// Inventory users only, read from their own snapshot.
+    EndUser,
 }
 
 /// The `is_2fa_enabled` filter: `true`, `false` or `null` (unknown).
@@ -45,7 +47,8 @@ impl UserFilter {
         let type_ok = match self.user_type {
             TypeFilter::Admin => user.user_type == UserType::Admin,
             TypeFilter::ServiceAccount => user.user_type == UserType::ServiceAccount,
-            TypeFilter::All => true,
+            TypeFilter::All => user.user_type != UserType::EndUser,
+            TypeFilter::EndUser => user.user_type == UserType::EndUser,
         };
         type_ok
             && self

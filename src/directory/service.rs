@@ -7,8 +7,10 @@ use std::sync::Arc;
 use crate::accounts::{AccountError, AccountService, IntegratedAccount};
 use crate::jamf::JamfError;
 
-use super::cache::{CacheOutcome, CachedSnapshot, FetchFailure, SnapshotCache, SnapshotKey};
-use super::normalize::normalize_directory;
+use super::cache::{
+    CacheOutcome, CachedSnapshot, FetchFailure, SnapshotCache, SnapshotKey, SnapshotKind,
+};
+use super::normalize::{normalize_directory, normalize_inventory};
 
 impl FetchFailure for JamfError {
     /// Jamf unreachable, too slow or failing with 5xx: a stale snapshot may stand in. Refused
@@ -43,6 +45,7 @@ pub struct Served {
 
 pub struct DirectoryService {
     accounts: Arc<AccountService>,
+    /// Both kinds of snapshot, under one count and byte budget.
     cache: SnapshotCache<JamfError>,
 }
 
@@ -53,32 +56,48 @@ impl DirectoryService {
 
     /// Whether reading `account` now would send requests to Jamf: `refresh`, or no snapshot a
     /// cache could answer with and no fetch under way to wait for.
-    pub async fn would_reach_jamf(&self, account: &IntegratedAccount, refresh: bool) -> bool {
-        refresh || !self.cache.can_answer(&snapshot_key(account)).await
+    pub async fn would_reach_jamf(
+        &self,
+        account: &IntegratedAccount,
+        kind: SnapshotKind,
+        refresh: bool,
+    ) -> bool {
+        refresh || !self.cache.can_answer(&snapshot_key(account, kind)).await
     }
 
-    /// `account`'s snapshot, under the cache's rules (fresh, stale while a background fetch
-    /// revalidates it, stale when Jamf fails, or fetched once for all concurrent callers).
-    /// `refresh` (a caller's `Cache-Control: no-cache`) always fetches anew. Every record of
-    /// every endpoint comes from here, so a record reads the same whichever call returns it.
+    /// `account`'s snapshot of `kind`, under the cache's rules (fresh, stale while a
+    /// background fetch revalidates it, stale when Jamf fails, or fetched once for all
+    /// concurrent callers). `refresh` (a caller's `Cache-Control: no-cache`) always fetches
+    /// anew. Every record of every endpoint comes from here, so a record reads the same
+    /// whichever call returns it.
     pub async fn snapshot(
         &self,
         account: &IntegratedAccount,
+        kind: SnapshotKind,
         refresh: bool,
     ) -> Result<Served, DirectoryError> {
         let client = self.accounts.jamf_client(account).await?;
-        let key = snapshot_key(account);
+        let key = snapshot_key(account, kind);
         let accounts = self.accounts.clone();
         let account = account.clone();
         // The fetch may outlive this request (a background refresh), so it owns what it uses
         // and feeds Jamf's verdict into the account's status itself, once per fetch.
         let fetch = || async move {
-            let fetched = client.fetch_directory().await;
+            let fetched = match kind {
+                SnapshotKind::Directory => client
+                    .fetch_directory()
+                    .await
+                    .map(|raw| normalize_directory(&raw)),
+                SnapshotKind::Inventory => client
+                    .fetch_inventory()
+                    .await
+                    .map(|raw| normalize_inventory(&raw)),
+            };
             match &fetched {
                 Ok(_) => accounts.jamf_succeeded(&account).await,
                 Err(err) => accounts.jamf_failed(&account, err).await,
             }
-            fetched.map(|raw| normalize_directory(&raw))
+            fetched
         };
         let (snapshot, outcome) = self
             .cache
@@ -89,9 +108,10 @@ impl DirectoryService {
     }
 }
 
-fn snapshot_key(account: &IntegratedAccount) -> SnapshotKey {
+fn snapshot_key(account: &IntegratedAccount, kind: SnapshotKind) -> SnapshotKey {
     SnapshotKey {
         account: account.id,
         credentials: account.credentials_fingerprint(),
+        kind,
     }
 }

@@ -10,7 +10,9 @@ mod health;
 mod metrics;
 mod observe;
 pub mod rate_limit;
+mod request_id;
 mod review;
+pub(crate) mod serve;
 pub mod state;
 mod token;
 mod unified;
@@ -19,7 +21,7 @@ mod upstream;
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::{HeaderName, header};
+use axum::http::header;
 use axum::middleware;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -31,10 +33,9 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use self::body::BodyLimits;
 use self::error::ApiError;
+use self::request_id::REQUEST_ID;
 pub use self::state::AppState;
 use crate::settings::ServerSettings;
-
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Routes whose bodies may exceed `server.body_limit_bytes`, with their own cap.
 const LARGE_BODY_ROUTES: &[(&str, usize)] = &[(review::LEAVERS_PATH, review::LEAVERS_BODY_LIMIT)];
@@ -80,12 +81,13 @@ pub fn app(state: AppState) -> Router {
     with_layers(router, &settings.server)
 }
 
-/// The layer stack around any router, listed outermost first: the request id exists before
-/// anything logs; the observer sees the final status of everything inside it, including
+/// The layer stack around any router, listed outermost first: the request id is checked, and
+/// exists, before anything logs; the observer sees the final status of everything inside it, including
 /// panics, timeouts and rewritten framework errors.
 fn with_layers(router: Router, server: &ServerSettings) -> Router {
     let timeout = Duration::from_secs(server.request_timeout_secs);
     let layers = ServiceBuilder::new()
+        .map_request(request_id::keep_only_valid)
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetSensitiveRequestHeadersLayer::new([

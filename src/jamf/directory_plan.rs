@@ -34,8 +34,8 @@ impl JamfClient {
                 core,
                 self.sites(),
                 self.sso(),
-                self.all_pages::<ApiRoleRecord>(endpoints::API_ROLES),
-                self.all_pages::<ApiIntegrationRecord>(endpoints::API_CLIENTS),
+                self.all_pages::<ApiRoleRecord>(endpoints::API_ROLES, PAGE_SIZE),
+                self.all_pages::<ApiIntegrationRecord>(endpoints::API_CLIENTS, PAGE_SIZE),
             );
             let (version, accounts, groups, mut incomplete) = core?;
             let clients = api_clients.as_ref().map_or(0, |list| list.records.len());
@@ -66,8 +66,8 @@ impl JamfClient {
         incomplete: &mut Vec<IncompleteList>,
     ) -> Result<(Vec<AccountRecord>, Vec<GroupRecord>), JamfError> {
         let (accounts, groups) = futures::join!(
-            self.all_pages::<WithRaw<V1Account>>(endpoints::V1_ACCOUNTS),
-            self.all_pages::<WithRaw<V1AccountGroup>>(endpoints::V1_GROUPS),
+            self.all_pages::<WithRaw<V1Account>>(endpoints::V1_ACCOUNTS, PAGE_SIZE),
+            self.all_pages::<WithRaw<V1AccountGroup>>(endpoints::V1_GROUPS, PAGE_SIZE),
         );
         let accounts = accounts?.complete("accounts", incomplete);
         let accounts = unique_by_id(accounts, |a| &a.parsed.id);
@@ -125,9 +125,10 @@ impl JamfClient {
     /// `page-size` silently), so the size of page 0 is the page size: the remaining pages are
     /// asked for with it, concurrently, until `totalCount` is covered. A missing `totalCount`
     /// is read as "this is the only page".
-    async fn all_pages<T: DeserializeOwned>(
+    pub(super) async fn all_pages<T: DeserializeOwned>(
         &self,
         endpoint: Endpoint,
+        page_size: usize,
     ) -> Result<PagedList<T>, JamfError> {
         let page = |number: usize, size: usize| async move {
             let query = [
@@ -138,7 +139,7 @@ impl JamfClient {
             self.get::<Paged<T>>(endpoint, endpoint.template, &query)
                 .await
         };
-        let first = page(0, PAGE_SIZE).await?;
+        let first = page(0, page_size).await?;
         let size = first.results.len();
         let total = first
             .total_count
@@ -165,14 +166,18 @@ impl JamfClient {
 }
 
 /// A v1 list as paged, with the total Jamf reported.
-struct PagedList<T> {
+pub(super) struct PagedList<T> {
     records: Vec<T>,
     total: usize,
 }
 
 impl<T> PagedList<T> {
     /// The records; a list shorter than its `totalCount` is recorded in `incomplete`.
-    fn complete(self, list: &'static str, incomplete: &mut Vec<IncompleteList>) -> Vec<T> {
+    pub(super) fn complete(
+        self,
+        list: &'static str,
+        incomplete: &mut Vec<IncompleteList>,
+    ) -> Vec<T> {
         if self.records.len() < self.total {
             tracing::warn!(
                 list,
@@ -217,7 +222,7 @@ pub(super) fn classic_account_reads(
 
 /// A 403 on a list the snapshot can do without reads as empty, and is recorded in `refused`
 /// so the snapshot says it is incomplete.
-fn forbidden_as_empty<T>(
+pub(super) fn forbidden_as_empty<T>(
     result: Result<Vec<T>, JamfError>,
     list: &'static str,
     incomplete: &mut Vec<IncompleteList>,

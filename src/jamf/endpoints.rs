@@ -38,9 +38,21 @@ pub const API_ROLES: Endpoint = endpoint("/api/v1/api-roles", Some("Read API Rol
 pub const API_CLIENTS: Endpoint =
     endpoint("/api/v1/api-integrations", Some("Read API Integrations"));
 
+/// Inventory users (Jamf Pro API from 11.26) and their groups (Classic only).
+pub const V1_USERS: Endpoint = endpoint("/api/v1/users", Some("Read User"));
+pub const CLASSIC_USERS: Endpoint = endpoint("/JSSResource/users", Some("Read User"));
+pub const CLASSIC_USER: Endpoint = endpoint("/JSSResource/users/id/{id}", Some("Read User"));
+pub const USER_GROUPS: Endpoint =
+    endpoint("/JSSResource/usergroups", Some("Read Static User Groups"));
+/// A smart group needs "Read Smart User Groups", a static one "Read Static User Groups".
+pub const USER_GROUP: Endpoint = endpoint(
+    "/JSSResource/usergroups/id/{id}",
+    Some("Read Static User Groups / Read Smart User Groups"),
+);
+
 /// Every endpoint above: a template or privilege read back from elsewhere (a failure another
 /// replica shared) is matched to its `'static` text here.
-pub const ALL: [Endpoint; 16] = [
+pub const ALL: [Endpoint; 21] = [
     OAUTH_TOKEN,
     OAUTH_TOKEN_LEGACY,
     BASIC_TOKEN,
@@ -56,5 +68,10 @@ pub const ALL: [Endpoint; 16] = [
     SSO_V2,
     API_ROLES,
     API_CLIENTS,
+    V1_USERS,
+    CLASSIC_USERS,
+    CLASSIC_USER,
+    USER_GROUPS,
+    USER_GROUP,
     endpoint("(a Jamf endpoint)", None),
 ];

@@ -9,6 +9,7 @@
 mod classic;
 mod directory;
 mod instance;
+mod inventory;
 mod lenient;
 mod parse;
 mod v1;
@@ -22,6 +23,10 @@ pub use directory::{AccountRecord, Fetched, GroupRecord, IncompleteList, JamfDir
 pub use instance::{
     ApiIntegration, ApiIntegrationRecord, ApiRole, ApiRoleRecord, JamfProVersionResponse,
     JamfVersion, OidcSettings, SamlSettings, Site, SiteList, SsoSettings, SsoSettingsV2,
+};
+pub use inventory::{
+    ClassicUser, ClassicUserDetail, ClassicUserGroup, ClassicUserGroupDetail, ClassicUserGroupList,
+    ClassicUserList, InventoryRecord, JamfInventory, V1User,
 };
 pub use parse::{RecordError, parse_json};
 pub use v1::{Paged, V1Account, V1AccountGroup, V1AccountGroupPage, V1AccountPage, V1GroupMember};

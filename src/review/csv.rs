@@ -158,7 +158,7 @@ fn serde_plain<T: serde::Serialize>(value: &T) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::review::test_users::{admin, api_client};
+    use crate::directory::model::test_users::{admin, api_client};
 
     fn read(bytes: &[u8]) -> Vec<Vec<String>> {
         ::csv::Reader::from_reader(bytes)
@@ -190,7 +190,8 @@ mod tests {
     fn users_quote_per_rfc_4180_join_and_guard() {
         let mut odd = admin("22", "conan", "conan@example.com");
         odd.name = Some("O'Brien, Conan \"Coco\"".into());
-        odd.emails = crate::review::test_users::emails(&["a@example.com", "b@example.com"]);
+        odd.emails =
+            crate::directory::model::test_users::emails(&["a@example.com", "b@example.com"]);
         let mut formula = admin("23", "=calc", "");
         formula.name = Some("-1+1".into());
         let bytes = users([&odd, &formula].into_iter()).unwrap();
@@ -219,7 +220,7 @@ mod tests {
     #[test]
     fn findings_have_their_columns() {
         let client = api_client("3", "Writer", true, &["Update Accounts"]);
-        let snapshot = crate::review::test_users::snapshot(vec![client]);
+        let snapshot = crate::directory::model::test_users::snapshot(vec![client]);
         let policy = crate::review::findings::Policy {
             password_max_age_days: 365,
             now: chrono::Utc::now(),

@@ -88,7 +88,7 @@ fn string(text: &str, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::review::test_users::{admin, snapshot};
+    use crate::directory::model::test_users::{admin, snapshot};
     use serde_json::json;
 
     fn text(value: &Value) -> String {

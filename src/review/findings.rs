@@ -180,6 +180,8 @@ pub fn findings(snapshot: &DirectorySnapshot, policy: &Policy) -> Vec<Finding> {
         .flat_map(|user| match user.user_type {
             UserType::Admin => admin_findings(user, policy),
             UserType::ServiceAccount => api_client_findings(user).into_iter().collect(),
+            // No console access, so nothing of an access review's concern.
+            UserType::EndUser => Vec::new(),
         })
         .collect();
     out.sort_by(|a, b| compare_ids(&a.id, &b.id));

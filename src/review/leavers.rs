@@ -227,7 +227,7 @@ pub fn check(snapshot: &DirectorySnapshot, people: Vec<Person>) -> LeaversReport
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::review::test_users::{admin, api_client, emails, snapshot};
+    use crate::directory::model::test_users::{admin, api_client, emails, snapshot};
 
     fn person(email: Option<&str>, username: Option<&str>) -> Person {
         Person {

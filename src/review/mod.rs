@@ -7,6 +7,3 @@ pub mod digest;
 pub mod findings;
 pub mod leavers;
 pub mod report;
-
-#[cfg(test)]
-mod test_users;

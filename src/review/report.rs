@@ -207,11 +207,7 @@ fn users(out: &mut String, users: &[User]) {
         .map(|u| {
             vec![
                 u.id.clone(),
-                match u.user_type {
-                    UserType::Admin => "admin",
-                    UserType::ServiceAccount => "service-account",
-                }
-                .to_owned(),
+                u.user_type.as_str().to_owned(),
                 u.username.clone().unwrap_or_default(),
                 u.name.clone().unwrap_or_default(),
                 joined(u.emails.iter().map(|e| e.email.as_str()).collect()),
@@ -250,8 +246,8 @@ fn users(out: &mut String, users: &[User]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::directory::model::test_users::{admin, api_client, at, snapshot};
     use crate::review::findings::{self, Policy};
-    use crate::review::test_users::{admin, api_client, at, snapshot};
 
     fn page(users: Vec<User>) -> String {
         let snapshot = snapshot(users);

@@ -18,6 +18,8 @@ fn defaults_need_only_a_signing_key() {
     assert_eq!(s.cache.ttl_secs, 60);
     assert_eq!(s.auth.token_ttl_secs, 900);
     assert_eq!(s.server.listen.port(), 8080);
+    assert_eq!(s.server.header_timeout_secs, 10);
+    assert_eq!(s.server.max_connections, 1024);
     assert_eq!(s.signing_key().unwrap().expose_secret().len(), 32);
 }
 
@@ -32,6 +34,18 @@ fn invalid_inputs_name_their_key() {
             "upstream.max_concurrency",
         ),
         (
+            &format!("[auth]\nsigning_key = \"{KEY}\"\n[server]\nheader_timeout_secs = 0"),
+            "server.header_timeout_secs",
+        ),
+        (
+            &format!("[auth]\nsigning_key = \"{KEY}\"\n[server]\nmax_connections = 0"),
+            "server.max_connections",
+        ),
+        (
+            &format!("[auth]\nsigning_key = \"{KEY}\"\n[server]\nmax_connections = 1000001"),
+            "server.max_connections",
+        ),
+        (
             &format!("[auth]\nsigning_key = \"{KEY}\"\n[storage]\ndatabase_url = \"mysql://x\""),
             "storage.database_url",
         ),
@@ -41,13 +55,13 @@ fn invalid_inputs_name_their_key() {
         ),
         (
             &format!(
-                "[auth]\nsigning_key = \"{KEY}\"\n[[auth.clients]]\nclient_id = \"a\"\nclient_secret_sha256 = \"xyz\"\nscopes = []"
+                "[auth]\nsigning_key = \"{KEY}\"\n[[auth.clients]]\nclient_id = \"a\"\nclient_secret_sha256 = \"xyz\"\nscopes = []\ntenants = [\"*\"]"
             ),
             "auth.clients.client_secret_sha256",
         ),
         (
             &format!(
-                "[auth]\nsigning_key = \"{KEY}\"\n[[auth.clients]]\nclient_id = \"a\"\nclient_secret_sha256 = \"{}\"\nscopes = [\"admin\"]",
+                "[auth]\nsigning_key = \"{KEY}\"\n[[auth.clients]]\nclient_id = \"a\"\nclient_secret_sha256 = \"{}\"\nscopes = [\"admin\"]\ntenants = [\"*\"]",
                 "0".repeat(64)
             ),
             "auth.clients.scopes",
@@ -111,6 +125,16 @@ fn password_max_age_has_a_default_loads_and_is_bounded() {
 }
 
 #[test]
+fn connection_limits_load_from_toml() {
+    let s = load(&format!(
+        "[auth]\nsigning_key = \"{KEY}\"\n[server]\nheader_timeout_secs = 3\nmax_connections = 7"
+    ))
+    .unwrap();
+    assert_eq!(s.server.header_timeout_secs, 3);
+    assert_eq!(s.server.max_connections, 7);
+}
+
+#[test]
 fn unknown_keys_are_refused_with_their_name() {
     let err = load(&format!(
         "[auth]\nsigning_key = \"{KEY}\"\n[server]\nlisten_port = 1"
@@ -157,6 +181,68 @@ fn key_and_key_file_together_are_refused() {
         assert!(err.contains("auth.signing_key_file"), "{err}");
         Ok(())
     });
+}
+
+/// A `[[auth.clients]]` entry as TOML; `tenants` is the whole line, or empty to leave it out.
+fn client_toml(id: &str, tenants: &str) -> String {
+    format!(
+        "[[auth.clients]]\nclient_id = \"{id}\"\nclient_secret_sha256 = \"{}\"\nscopes = [\"directory:read\"]\n{tenants}\n",
+        "0".repeat(64)
+    )
+}
+
+#[test]
+fn every_client_must_list_its_tenants() {
+    figment::Jail::expect_with(|jail| {
+        jail.create_file(
+            "jamf-directory.toml",
+            &format!(
+                "[auth]\nsigning_key = \"{KEY}\"\n{}{}",
+                client_toml("all", "tenants = [\"*\"]"),
+                client_toml("forgetful", "")
+            ),
+        )?;
+        let err = Settings::load(None).unwrap_err().to_string();
+        assert!(
+            err.contains("missing field `tenants`") && err.contains("auth.clients.1"),
+            "{err}"
+        );
+
+        // The form deployments use: the clients as one environment variable.
+        jail.create_file(
+            "jamf-directory.toml",
+            &format!("[auth]\nsigning_key = \"{KEY}\""),
+        )?;
+        jail.set_env(
+            "JAMF_DIRECTORY__AUTH__CLIENTS",
+            format!(
+                "[{{client_id=\"a\", client_secret_sha256=\"{}\", scopes=[]}}]",
+                "0".repeat(64)
+            ),
+        );
+        // figment names environment keys in capitals: `AUTH.CLIENTS.0`.
+        let err = Settings::load(None).unwrap_err().to_string().to_lowercase();
+        assert!(
+            err.contains("missing field `tenants`") && err.contains("auth.clients.0"),
+            "{err}"
+        );
+        Ok(())
+    });
+    let s = load(&format!(
+        "[auth]\nsigning_key = \"{KEY}\"\n{}{}",
+        client_toml("all", "tenants = [\"*\"]"),
+        client_toml("acme-only", "tenants = [\"acme\"]")
+    ))
+    .unwrap();
+    assert_eq!(s.auth.clients[0].tenants, ["*"]);
+    assert_eq!(s.auth.clients[1].tenants, ["acme"]);
+    let err = load(&format!(
+        "[auth]\nsigning_key = \"{KEY}\"\n{}",
+        client_toml("none", "tenants = []")
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("auth.clients.tenants"), "{err}");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Every key the shared tier writes, all under `redis.key_prefix`: replicas with the same
 //! prefix share, others (another deployment on the same Redis) do not.
 
-use crate::directory::cache::SnapshotKey;
+use crate::directory::cache::{SnapshotKey, SnapshotKind};
 
 /// Bumped when the stored snapshot or failure format changes, so replicas of two versions
 /// during a rolling upgrade never read each other's entries.
@@ -45,8 +45,12 @@ impl Keys {
     }
 
     fn per_snapshot(&self, what: &str, key: &SnapshotKey) -> String {
+        let kind = match key.kind {
+            SnapshotKind::Directory => "directory",
+            SnapshotKind::Inventory => "inventory",
+        };
         format!(
-            "{}:{what}:{FORMAT}:{}:{:016x}",
+            "{}:{what}:{FORMAT}:{kind}:{}:{:016x}",
             self.prefix, key.account, key.credentials
         )
     }

@@ -4,7 +4,7 @@
 use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
 
-use crate::support::SIGNING_KEY;
+use crate::support::{SIGNING_KEY, signal_and_wait};
 
 /// The binary with a clean environment (no inherited `JAMF_DIRECTORY__*`) in `dir`.
 fn jamf_directory(dir: &std::path::Path) -> Command {
@@ -40,6 +40,51 @@ fn an_unknown_key_in_the_config_file_stops_start_up_naming_it() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("listen_adress"), "{stderr}");
+}
+
+/// `hash-secret` with `secret` and a newline on stdin.
+fn hash_secret(secret: &str) -> std::process::Output {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = jamf_directory(dir.path())
+        .arg("hash-secret")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(format!("{secret}\n").as_bytes()).unwrap();
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn hash_secret_refuses_secrets_shorter_than_32_characters() {
+    // 31 characters; and 16 two-byte characters, 32 bytes: characters count, not bytes.
+    for short in ["s".repeat(31), "é".repeat(16)] {
+        let out = hash_secret(&short);
+        assert!(!out.status.success(), "{short:?} was accepted");
+        assert!(out.stdout.is_empty(), "no hash printed for {short:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("minimum is 32"), "{stderr}");
+        assert!(
+            !stderr.contains(&short),
+            "the secret is never echoed: {stderr}"
+        );
+    }
+    for long in ["s".repeat(32), "é".repeat(32)] {
+        let out = hash_secret(&long);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap().trim_end(),
+            jamf_directory::auth::hash_secret(&long)
+        );
+    }
 }
 
 #[tokio::test]
@@ -93,18 +138,7 @@ async fn serve_layers_file_and_environment_answers_probes_and_drains_on_sigterm(
         .unwrap();
     assert_eq!(ready["status"], "ok", "{ready}");
 
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let status = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .unwrap()
-        .unwrap();
+    let status = signal_and_wait(child, "-TERM").await;
     assert!(status.success(), "SIGTERM drains and exits 0: {status}");
     assert!(
         dir.path().join("data/test.db").exists(),

@@ -6,6 +6,8 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
+use crate::support::signal_and_wait;
+
 #[tokio::test]
 async fn the_printed_curl_lists_users_and_ctrl_c_cleans_up() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_jamf-directory"))
@@ -57,18 +59,7 @@ async fn the_printed_curl_lists_users_and_ctrl_c_cleans_up() {
     assert!(body["result"][0]["username"].is_string());
 
     // Ctrl-C: graceful stop, exit 0, temporary directory gone.
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let status = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .unwrap()
-        .unwrap();
+    let status = signal_and_wait(child, "-INT").await;
     assert!(status.success(), "{status}");
     assert!(
         !std::path::Path::new(&data_dir).exists(),

@@ -3,7 +3,6 @@
 //! acknowledged with a 2xx — on SQLite and on PostgreSQL.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,31 +19,6 @@ const KILL_AFTER: usize = 200;
 
 /// Last acknowledged PATCH sequence number per account (0 = only the create).
 type Acks = Arc<Mutex<HashMap<String, u64>>>;
-
-fn write_config(dir: &Path, database_url: &str) -> std::path::PathBuf {
-    let path = dir.join("jamf-directory.toml");
-    let config = format!(
-        r#"
-[storage]
-database_url = "{database_url}"
-encryption_key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
-[auth]
-signing_key = "{signing_key}"
-[[auth.clients]]
-client_id = "{CLIENT_ID}"
-client_secret_sha256 = "{hash}"
-scopes = ["accounts:read", "accounts:write"]
-[upstream]
-allow_private_networks = true
-[log]
-level = "warn"
-"#,
-        signing_key = crate::support::SIGNING_KEY,
-        hash = jamf_directory::auth::hash_secret(CLIENT_SECRET),
-    );
-    std::fs::write(&path, config).expect("config");
-    path
-}
 
 /// Creates an account, then PATCHes its `client_id` to `<writer>-<seq>` with rising `seq`,
 /// repeating until the server stops answering. Records each 2xx before the next write; an
@@ -93,7 +67,12 @@ async fn run(backend: &str, database_url: &str) -> (u64, u64) {
     let jamf = json!({"instance_url": sim.base_url(), "client_id": config.client_id,
         "client_secret": config.client_secret});
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = write_config(dir.path(), database_url);
+    let config = crate::support::serve::write_config(
+        dir.path(),
+        database_url,
+        (CLIENT_ID, CLIENT_SECRET),
+        "[upstream]\nallow_private_networks = true\n",
+    );
     let http = reqwest::Client::new();
 
     let server = Serve::start(&config).await;

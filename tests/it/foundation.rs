@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::support::{spawn_app, test_settings};
+use crate::support::{send_expecting, send_json, spawn_app, test_settings};
 
 #[tokio::test]
 async fn probes_answer_json() {
@@ -16,14 +16,8 @@ async fn probes_answer_json() {
         .unwrap();
     assert_eq!(live.status(), StatusCode::OK);
     assert_eq!(live.json::<Value>().await.unwrap()["status"], "ok");
-    let ready = app
-        .client
-        .get(app.url("/health/ready"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ready.status(), StatusCode::OK);
-    let body: Value = ready.json().await.unwrap();
+    let body: Value =
+        send_expecting(app.client.get(app.url("/health/ready")), StatusCode::OK).await;
     assert_eq!(body["status"], "ok");
     assert!(body["checks"].is_array());
 }
@@ -47,6 +41,46 @@ async fn request_ids_are_generated_or_echoed() {
         .await
         .unwrap();
     assert_eq!(echoed.headers()["x-request-id"], "trace-me-42");
+}
+
+#[tokio::test]
+async fn request_ids_longer_than_128_or_not_visible_ascii_are_replaced() {
+    let app = spawn_app(test_settings()).await;
+    let answered_id = |sent: reqwest::header::HeaderValue| {
+        let request = app
+            .client
+            .get(app.url("/health/live"))
+            .header("x-request-id", sent);
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            response.headers()["x-request-id"].as_bytes().to_vec()
+        }
+    };
+    let longest = "r".repeat(128);
+    assert_eq!(
+        answered_id(longest.parse().unwrap()).await,
+        longest.as_bytes(),
+        "128 visible characters are kept"
+    );
+    let replaced = [
+        "x".repeat(10_000).into_bytes(),
+        "y".repeat(129).into_bytes(),
+        b"two words".to_vec(),
+        b"tab\there".to_vec(),
+        b"caf\xc3\xa9".to_vec(),
+    ];
+    for sent in replaced {
+        let answered = answered_id(reqwest::header::HeaderValue::from_bytes(&sent).unwrap()).await;
+        assert_ne!(answered, sent);
+        assert!(
+            (1..=128).contains(&answered.len())
+                && answered.iter().all(|b| (0x21..=0x7e).contains(b)),
+            "{:?} replaced by {:?}",
+            String::from_utf8_lossy(&sent),
+            String::from_utf8_lossy(&answered)
+        );
+    }
 }
 
 #[tokio::test]
@@ -137,15 +171,7 @@ async fn metrics_are_labelled_by_route_template_never_raw_path() {
 #[tokio::test]
 async fn openapi_and_swagger_ui_are_served_offline() {
     let app = spawn_app(test_settings()).await;
-    let doc: Value = app
-        .client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = send_json(app.client.get(app.url("/openapi.json"))).await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     assert_eq!(doc["servers"][0]["url"], app.base_url);
     assert_eq!(

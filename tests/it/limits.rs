@@ -122,16 +122,6 @@ async fn every_response_counts_down_and_one_client_cannot_spend_anothers_quota()
     assert!(bad.headers().get("ratelimit-limit").is_none());
 }
 
-async fn get_fresh(app: &TestApp, token: &str, path: &str) -> Response {
-    app.client
-        .get(app.url(path))
-        .bearer_auth(token)
-        .header("cache-control", "no-cache")
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn the_account_quota_counts_what_reaches_jamf_and_leaves_others_alone() {
     let mut settings = settings_with(LimitSettings {
@@ -155,7 +145,7 @@ async fn the_account_quota_counts_what_reaches_jamf_and_leaves_others_alone() {
 
     // A caller who may not see the account gets the usual 404 and spends none of its quota.
     for _ in 0..5 {
-        let response = get_fresh(&app, &outsider, &users(&busy)).await;
+        let response = app.get_fresh(&users(&busy), &outsider).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
     }
 
@@ -174,25 +164,25 @@ async fn the_account_quota_counts_what_reaches_jamf_and_leaves_others_alone() {
     }
     // Every request that reaches Jamf for the account spends from the same quota: no-cache
     // reads (under either spelling of the parameter), refresh-credentials and PATCH.
-    let fresh = get_fresh(&app, &admin, &users(&busy)).await;
+    let fresh = app.get_fresh(&users(&busy), &admin).await;
     assert_eq!(
         (fresh.status(), limits_of(&fresh).remaining),
         (StatusCode::OK, 1)
     );
     let bracketed = format!("{USERS}?integrated_account_id[]={busy}");
-    let fresh = get_fresh(&app, &admin, &bracketed).await;
+    let fresh = app.get_fresh(&bracketed, &admin).await;
     assert_eq!(
         (fresh.status(), limits_of(&fresh).remaining),
         (StatusCode::OK, 0)
     );
     let refused = assert_refused(
-        get_fresh(&app, &admin, &users(&busy)).await,
+        app.get_fresh(&users(&busy), &admin).await,
         "integrated account",
     )
     .await;
     assert!(refused.retry_after.is_some_and(|s| (1..=20).contains(&s)));
     assert_refused(
-        get_fresh(&app, &admin, &bracketed).await,
+        app.get_fresh(&bracketed, &admin).await,
         "integrated account",
     )
     .await;
@@ -258,7 +248,7 @@ async fn under_the_default_limits_warm_reads_are_never_refused_and_fresh_reads_a
             let (app, admin, path) = (&app, &admin, &path);
             async move {
                 if fresh {
-                    get_fresh(app, admin, path).await.status()
+                    app.get_fresh(path, admin).await.status()
                 } else {
                     get(app, admin, path).await.status()
                 }

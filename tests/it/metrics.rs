@@ -278,3 +278,42 @@ async fn the_inflight_gauge_counts_a_hung_jamf_request_until_it_ends() {
         ) >= 1.0
     );
 }
+
+/// Sends `n` requests with made-up methods to made-up paths, numbered from `first`.
+async fn junk_requests(app: &TestApp, first: usize, n: usize) {
+    for i in first..first + n {
+        let method = reqwest::Method::from_bytes(format!("X{i}").as_bytes()).unwrap();
+        let response = app
+            .client
+            .request(method, app.url(&format!("/junk/{i}/{}", i * 7)))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_client_error(), "{}", response.status());
+    }
+}
+
+/// Reads the process-wide recorder, so it runs in a process of its own.
+#[tokio::test]
+async fn random_methods_and_paths_add_a_bounded_number_of_series() {
+    if ran_in_own_process("metrics::random_methods_and_paths_add_a_bounded_number_of_series") {
+        return;
+    }
+    let app = spawn_app(test_settings()).await;
+    let before = Scrape::take(&app).await.sample_count();
+    junk_requests(&app, 0, 1_000).await;
+    let after_first = Scrape::take(&app).await.sample_count();
+    junk_requests(&app, 1_000, 1_000).await;
+    let after_second = Scrape::take(&app).await.sample_count();
+    assert!(
+        after_first - before <= 100,
+        "1,000 junk requests added {} samples",
+        after_first - before
+    );
+    assert_eq!(after_second, after_first, "1,000 more added none");
+    let scrape = Scrape::take(&app).await;
+    assert_eq!(
+        scrape.label_values("http_requests_total", "method"),
+        ["GET", "other"]
+    );
+}

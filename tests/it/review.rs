@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{Fixture, access_token, caller, test_settings};
+use crate::support::{Fixture, access_token, globex_reader, test_settings};
 
 const FINDINGS: &str = "/access-review/findings";
 const REPORT: &str = "/access-review/report";
@@ -92,12 +92,7 @@ fn python_json(script: &str, input: &[u8]) -> Value {
 #[tokio::test]
 async fn review_routes_hide_other_tenants_accounts_like_unknown_ids() {
     let mut settings = test_settings();
-    settings.auth.clients.push(caller(
-        "globex-reader",
-        "globex-secret-123",
-        &["directory:read"],
-        &["globex"],
-    ));
+    settings.auth.clients.push(globex_reader());
     let f = Fixture::start_with(jamf_sim::SimConfig::default(), settings).await;
     let other = access_token(&f.app, "globex-reader", "globex-secret-123").await;
     let unknown = uuid::Uuid::new_v4().to_string();

@@ -4,7 +4,7 @@ pub mod redis_server;
 pub mod serve;
 
 use jamf_directory::settings::{CallerClient, LimitSettings, Settings};
-use jamf_sim::{SimConfig, SimServer};
+use jamf_sim::{Faults, SimConfig, SimServer};
 use reqwest::StatusCode;
 use secrecy::SecretString;
 use serde_json::Value;
@@ -76,6 +76,17 @@ impl TestApp {
     }
 
     /// Asks for a graceful shutdown and waits for `launch` to return.
+    /// GET with a bearer past the cache (`Cache-Control: no-cache`).
+    pub async fn get_fresh(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .header("cache-control", "no-cache")
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn stop(mut self) -> anyhow::Result<()> {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -93,6 +104,16 @@ impl Drop for TestApp {
 }
 
 /// Binds 127.0.0.1:0, starts the service through the seam, returns once it accepts.
+/// A caller reading the directory of tenant `globex` only.
+pub fn globex_reader() -> CallerClient {
+    caller(
+        "globex-reader",
+        "globex-secret-123",
+        &["directory:read"],
+        &["globex"],
+    )
+}
+
 pub async fn spawn_app(mut settings: Settings) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
@@ -311,6 +332,23 @@ impl Fixture {
             .collect()
     }
 
+    /// Makes the simulator refuse every call that needs `privilege`.
+    pub fn withhold_privilege(&self, privilege: &str) {
+        self.sim
+            .control()
+            .set_faults(Faults {
+                missing_privileges: vec![privilege.into()],
+                ..Faults::default()
+            })
+            .unwrap();
+    }
+
+    /// GET past the cache: `Cache-Control: no-cache` forces a fetch from Jamf.
+    pub async fn get_fresh(&self, path: &str, query: &str) -> reqwest::Response {
+        self.get_with(path, query, &[("cache-control", "no-cache")])
+            .await
+    }
+
     /// The integrated account as `GET /integrated-account/{id}` shows it.
     pub async fn account_json(&self) -> Value {
         let url = self
@@ -360,6 +398,50 @@ impl Fixture {
 }
 
 /// A token of the "admin" caller (every scope, all tenants).
+/// Sends a request that must get an answer and reads its body as JSON.
+pub async fn send_json<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+/// Sends `signal` (`-TERM`, `-INT`) to a child process and waits for its exit.
+pub async fn signal_and_wait(
+    mut child: std::process::Child,
+    signal: &str,
+) -> std::process::ExitStatus {
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// Sends a request, asserts the answer's status and reads its body as JSON.
+pub async fn send_expecting(request: reqwest::RequestBuilder, status: StatusCode) -> Value {
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), status);
+    response.json().await.unwrap()
+}
+
 pub async fn bearer(app: &TestApp) -> String {
     access_token(app, ADMIN_ID, ADMIN_SECRET).await
+}
+
+/// How many of `responses` carry a `Cache-Status` containing `detail` (e.g. `fwd=miss`).
+pub fn count_cache_status(responses: &[reqwest::Response], detail: &str) -> usize {
+    responses
+        .iter()
+        .filter(|r| {
+            r.headers()
+                .get("cache-status")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains(detail))
+        })
+        .count()
 }

@@ -2,6 +2,7 @@
 
 mod cache;
 mod failures;
+mod inventory;
 mod lists;
 mod one_truth;
 mod stale;

@@ -4,7 +4,7 @@ use jamf_sim::{Faults, SimConfig, SsoConfig};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use super::Sim;
+use super::{Sim, assert_text};
 
 #[tokio::test]
 async fn availability_follows_the_jamf_version() {
@@ -12,7 +12,7 @@ async fn availability_follows_the_jamf_version() {
     let token = sim.token().await;
     let status = |path: &'static str| {
         let (sim, token) = (&sim, &token);
-        async move { sim.get(path, token, true).await.status() }
+        async move { sim.status(path, token).await }
     };
     sim.ctl().set_jamf_version("11.22.0");
     assert_eq!(status("/api/v1/accounts").await, StatusCode::NOT_FOUND);
@@ -78,17 +78,8 @@ async fn missing_privileges_answer_403_in_each_surface_style() {
     let resp = sim
         .get("/JSSResource/accounts/userid/1", &token, true)
         .await;
-    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
-    assert!(
-        resp.text()
-            .await
-            .unwrap()
-            .contains("refusing to fulfill it")
-    );
-    assert_eq!(
-        sim.get("/api/v1/sites", &token, true).await.status(),
-        StatusCode::OK
-    );
+    assert_text(resp, StatusCode::FORBIDDEN, "refusing to fulfill it").await;
+    assert_eq!(sim.status("/api/v1/sites", &token).await, StatusCode::OK);
     for path in [
         "/api/v1/account-groups",
         "/api/v3/sso",
@@ -97,7 +88,7 @@ async fn missing_privileges_answer_403_in_each_surface_style() {
         "/api/v1/api-integrations",
     ] {
         assert_eq!(
-            sim.get(path, &token, true).await.status(),
+            sim.status(path, &token).await,
             StatusCode::FORBIDDEN,
             "{path}"
         );
@@ -110,18 +101,12 @@ async fn missing_privileges_answer_403_in_each_surface_style() {
     };
     sim.ctl().set_faults(faults).unwrap();
     assert_eq!(
-        sim.get("/api/v3/sso", &token, true).await.status(),
+        sim.status("/api/v3/sso", &token).await,
         StatusCode::FORBIDDEN
     );
-    assert_eq!(
-        sim.get("/api/v1/accounts", &token, true).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(sim.status("/api/v1/accounts", &token).await, StatusCode::OK);
     sim.ctl().clear_faults();
-    assert_eq!(
-        sim.get("/api/v3/sso", &token, true).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(sim.status("/api/v3/sso", &token).await, StatusCode::OK);
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, CACHE_CONTROL, PRAGMA};
 use serde_json::{Value, json};
 
-use super::{Sim, content_type};
+use super::{Sim, assert_json, assert_text, content_type};
 
 const FORM: &str = "grant_type=client_credentials&client_id=sim-client&client_secret=sim-secret";
 const INVALID_TOKEN: &str = "{\n  \"httpStatus\" : 401,\n  \"errors\" : [ {\n    \"code\" : \"INVALID_TOKEN\",\n    \"description\" : \"Unauthorized\",\n    \"id\" : \"0\",\n    \"field\" : null\n  } ]\n}";
@@ -91,10 +91,7 @@ async fn oauth_refuses_basic_wrong_secret_unknown_and_disabled_clients() {
         "invalid_client"
     );
     // Jamf: disabling a client does not revoke tokens it already holds.
-    assert_eq!(
-        sim.get("/api/v1/accounts", &held, true).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(sim.status("/api/v1/accounts", &held).await, StatusCode::OK);
     sim.ctl().set_client_enabled(true);
     assert_eq!(
         sim.post_form("/api/v1/oauth/token", FORM).await.status(),
@@ -111,31 +108,34 @@ async fn oauth_malformed_requests_get_rfc6749_bodies() {
             "client_id=sim-client&client_secret=sim-secret",
         )
         .await;
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(
-        resp.json::<Value>().await.unwrap(),
+    assert_json(
+        resp,
+        StatusCode::BAD_REQUEST,
         json!({"error": "invalid_request", "error_description": "OAuth 2.0 Parameter: grant_type",
-               "error_uri": "https://datatracker.ietf.org/doc/html/rfc6749#section-5.2"})
-    );
+               "error_uri": "https://datatracker.ietf.org/doc/html/rfc6749#section-5.2"}),
+    )
+    .await;
     let resp = sim
         .post_form(
             "/api/v1/oauth/token",
             &FORM.replace("client_credentials", "password"),
         )
         .await;
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(
-        resp.json::<Value>().await.unwrap(),
-        json!({"error": "unsupported_grant_type"})
-    );
+    assert_json(
+        resp,
+        StatusCode::BAD_REQUEST,
+        json!({"error": "unsupported_grant_type"}),
+    )
+    .await;
     let resp = sim
         .post_form("/api/v1/oauth/token", &format!("{FORM}&scope=api-role%3A9"))
         .await;
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(
-        resp.json::<Value>().await.unwrap(),
-        json!({"error": "invalid_scope"})
-    );
+    assert_json(
+        resp,
+        StatusCode::BAD_REQUEST,
+        json!({"error": "invalid_scope"}),
+    )
+    .await;
     let resp = sim
         .post_form("/api/v1/oauth/token", &format!("{FORM}&scope=api-role%3A1"))
         .await;
@@ -202,10 +202,7 @@ async fn keep_alive_replaces_user_tokens_but_not_oauth_tokens() {
     let new: Value = resp.json().await.unwrap();
     let new = new["token"].as_str().unwrap();
     assert_ne!(new, old);
-    assert_eq!(
-        sim.get("/api/v1/auth", new, true).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(sim.status("/api/v1/auth", new).await, StatusCode::OK);
     let stale = sim.get("/api/v1/auth", &old, true).await;
     assert_eq!(stale.status(), StatusCode::UNAUTHORIZED);
 
@@ -249,10 +246,7 @@ async fn tokens_expire_after_their_lifetime_with_surface_specific_bodies() {
     .await;
     let token = sim.token().await;
     sim.ctl().advance_clock(Duration::from_secs(119));
-    assert_eq!(
-        sim.get("/api/v1/accounts", &token, true).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(sim.status("/api/v1/accounts", &token).await, StatusCode::OK);
     sim.ctl().advance_clock(Duration::from_secs(2));
     let resp = sim.get("/api/v1/accounts", &token, true).await;
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
@@ -274,13 +268,12 @@ async fn classic_refuses_basic_and_missing_credentials() {
             req = req.header(AUTHORIZATION, a);
         }
         let resp = req.send().await.unwrap();
-        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
-        assert!(
-            resp.text()
-                .await
-                .unwrap()
-                .contains("requires user authentication")
-        );
+        assert_text(
+            resp,
+            StatusCode::UNAUTHORIZED,
+            "requires user authentication",
+        )
+        .await;
     }
 }
 
@@ -291,12 +284,9 @@ async fn revoked_tokens_answer_401_and_new_ones_work() {
     assert_eq!(sim.ctl().live_tokens(), 1);
     sim.ctl().revoke_tokens();
     assert_eq!(
-        sim.get("/api/v1/accounts", &token, true).await.status(),
+        sim.status("/api/v1/accounts", &token).await,
         StatusCode::UNAUTHORIZED
     );
     let fresh = sim.token().await;
-    assert_eq!(
-        sim.get("/api/v1/accounts", &fresh, true).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(sim.status("/api/v1/accounts", &fresh).await, StatusCode::OK);
 }

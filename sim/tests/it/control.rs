@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use super::Sim;
+use super::{Sim, send_json};
 
 #[tokio::test]
 async fn counters_by_endpoint_template_and_status_and_reset() {
@@ -20,15 +20,7 @@ async fn counters_by_endpoint_template_and_status_and_reset() {
             .await;
     }
     sim.get("/no/such/path", &token, true).await;
-    let stats: SimStats = sim
-        .http
-        .get(sim.url("/__sim/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats: SimStats = send_json(sim.http.get(sim.url("/__sim/stats"))).await;
     assert_eq!(stats.count("GET /JSSResource/accounts/userid/{id}"), 3);
     assert_eq!(
         stats.by_endpoint_status["GET /JSSResource/accounts/userid/{id} 200"],
@@ -63,11 +55,7 @@ async fn counters_by_endpoint_template_and_status_and_reset() {
 
 #[tokio::test]
 async fn peak_in_flight_counts_concurrent_requests_including_latency() {
-    let sim = Sim::start(SimConfig {
-        latency: Duration::from_millis(300),
-        ..SimConfig::default()
-    })
-    .await;
+    let sim = Sim::start(SimConfig::with_latency(Duration::from_millis(300))).await;
     let token = sim.token().await;
     sim.ctl().reset_stats();
     let paths: Vec<String> = (1..=6).map(|id| format!("/api/v1/accounts/{id}")).collect();
@@ -97,29 +85,18 @@ async fn faults_version_client_sso_and_clock_over_http() {
     .await
     .unwrap();
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
-    let current: serde_json::Value = sim
-        .http
-        .get(sim.url("/__sim/faults"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let current: serde_json::Value = send_json(sim.http.get(sim.url("/__sim/faults"))).await;
     assert_eq!(current["error_status"], 500);
     assert_eq!(
-        sim.get("/api/v1/sites", &token, true).await.status(),
+        sim.status("/api/v1/sites", &token).await,
         StatusCode::INTERNAL_SERVER_ERROR
     );
-    assert_eq!(
-        sim.get("/api/v1/sites", &token, true).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(sim.status("/api/v1/sites", &token).await, StatusCode::OK);
     post("/__sim/faults", json!({"availability": "unavailable"}))
         .await
         .unwrap();
     assert_eq!(
-        sim.get("/api/v1/sites", &token, true).await.status(),
+        sim.status("/api/v1/sites", &token).await,
         StatusCode::SERVICE_UNAVAILABLE
     );
     sim.http
@@ -127,16 +104,13 @@ async fn faults_version_client_sso_and_clock_over_http() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        sim.get("/api/v1/sites", &token, true).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(sim.status("/api/v1/sites", &token).await, StatusCode::OK);
 
     post("/__sim/version", json!({"version": "10.42.1"}))
         .await
         .unwrap();
     assert_eq!(
-        sim.get("/api/v1/accounts", &token, true).await.status(),
+        sim.status("/api/v1/accounts", &token).await,
         StatusCode::NOT_FOUND
     );
     post("/__sim/sso", json!({"ssoEnabled": false}))
@@ -148,7 +122,7 @@ async fn faults_version_client_sso_and_clock_over_http() {
         .await
         .unwrap();
     assert_eq!(
-        sim.get("/JSSResource/sites", &token, true).await.status(),
+        sim.status("/JSSResource/sites", &token).await,
         StatusCode::FORBIDDEN
     );
     post("/__sim/client", json!({"enabled": false}))
@@ -163,9 +137,7 @@ async fn faults_version_client_sso_and_clock_over_http() {
         .await
         .unwrap();
     assert_eq!(
-        sim.get("/api/v1/jamf-pro-version", &token, true)
-            .await
-            .status(),
+        sim.status("/api/v1/jamf-pro-version", &token).await,
         StatusCode::UNAUTHORIZED
     );
     post("/__sim/revoke-tokens", json!({})).await.unwrap();
@@ -210,29 +182,19 @@ async fn binary_prints_its_address_first_and_serves() {
     assert!(base.parse::<u16>().is_ok_and(|p| p > 0), "{line}");
     let base = format!("http://127.0.0.1:{base}");
     let http = reqwest::Client::new();
-    let token: serde_json::Value = http
-        .post(format!("{base}/api/v1/oauth/token"))
-        .form(&[
+    let token: serde_json::Value =
+        send_json(http.post(format!("{base}/api/v1/oauth/token")).form(&[
             ("grant_type", "client_credentials"),
             ("client_id", "cli-client"),
             ("client_secret", "cli-secret"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        ]))
+        .await;
     let token = token["access_token"].as_str().unwrap();
-    let accounts: serde_json::Value = http
-        .get(format!("{base}/api/v1/accounts"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let accounts: serde_json::Value = send_json(
+        http.get(format!("{base}/api/v1/accounts"))
+            .bearer_auth(token),
+    )
+    .await;
     assert_eq!(accounts["totalCount"], 25);
     let groups = http
         .get(format!("{base}/api/v1/account-groups"))

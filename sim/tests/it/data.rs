@@ -14,18 +14,14 @@ async fn snapshot(seed: u64) -> Vec<String> {
         ..SimConfig::default()
     })
     .await;
-    let token = sim.token().await;
-    let mut out = Vec::new();
-    for path in [
+    let json = [
         "/JSSResource/accounts",
         "/api/v1/accounts?page-size=2000",
         "/api/v1/account-groups",
         "/api/v1/api-integrations",
         "/JSSResource/accounts/userid/7",
-    ] {
-        out.push(sim.get(path, &token, true).await.text().await.unwrap());
-    }
-    for id in sim
+    ];
+    let ids: Vec<i64> = sim
         .ctl()
         .dataset()
         .accounts
@@ -33,11 +29,11 @@ async fn snapshot(seed: u64) -> Vec<String> {
         .map(|a| a.id)
         .skip(15)
         .take(40)
-    {
-        let path = format!("/JSSResource/accounts/userid/{id}");
-        out.push(sim.get(&path, &token, false).await.text().await.unwrap());
-    }
-    out
+        .collect();
+    let xml = ids
+        .into_iter()
+        .map(|id| format!("/JSSResource/accounts/userid/{id}"));
+    sim.bodies(&json, xml).await
 }
 
 #[tokio::test]
@@ -57,11 +53,7 @@ async fn data_for_a_seed_is_identical_across_runs() {
 
 #[tokio::test]
 async fn a_thousand_accounts_with_a_detail_call_each() {
-    let sim = Sim::start(SimConfig {
-        accounts: 1000,
-        ..SimConfig::default()
-    })
-    .await;
+    let sim = Sim::start(SimConfig::with_accounts(1000)).await;
     let token = sim.token().await;
     let data = sim.ctl().dataset();
     assert_eq!(data.accounts.len(), 1000);
@@ -80,7 +72,7 @@ async fn a_thousand_accounts_with_a_detail_call_each() {
     let statuses: Vec<StatusCode> = futures::stream::iter(data.accounts.iter().map(|a| {
         let path = format!("/JSSResource/accounts/userid/{}", a.id);
         let (sim, token) = (&sim, &token);
-        async move { sim.get(&path, token, true).await.status() }
+        async move { sim.status(&path, token).await }
     }))
     .buffer_unordered(16)
     .collect()

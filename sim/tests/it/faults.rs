@@ -6,15 +6,11 @@ use jamf_sim::{Availability, Faults, SimConfig};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use super::{Sim, content_type};
+use super::{Sim, assert_text, content_type};
 
 #[tokio::test]
 async fn configured_and_overridden_latency_delay_every_request() {
-    let sim = Sim::start(SimConfig {
-        latency: Duration::from_millis(120),
-        ..SimConfig::default()
-    })
-    .await;
+    let sim = Sim::start(SimConfig::with_latency(Duration::from_millis(120))).await;
     let started = Instant::now();
     let token = sim.token().await;
     assert!(
@@ -27,10 +23,7 @@ async fn configured_and_overridden_latency_delay_every_request() {
     };
     sim.ctl().set_faults(faults).unwrap();
     let started = Instant::now();
-    assert_eq!(
-        sim.get("/api/v1/sites", &token, true).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(sim.status("/api/v1/sites", &token).await, StatusCode::OK);
     assert!(started.elapsed() >= Duration::from_millis(250));
 }
 
@@ -71,13 +64,12 @@ async fn error_rate_one_answers_the_chosen_status_in_the_right_style() {
     assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(resp.json::<Value>().await.unwrap()["httpStatus"], 500);
     let resp = sim.get("/JSSResource/accounts", &token, true).await;
-    assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    assert!(
-        resp.text()
-            .await
-            .unwrap()
-            .contains("<title>Status page</title>")
-    );
+    assert_text(
+        resp,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "<title>Status page</title>",
+    )
+    .await;
     sim.ctl().set_faults(set(503)).unwrap();
     let resp = sim
         .post_form("/api/v1/oauth/token", "grant_type=client_credentials")
@@ -105,12 +97,7 @@ async fn partial_error_rate_is_deterministic_per_seed() {
         sim.ctl().set_faults(faults).unwrap();
         let mut out = Vec::new();
         for _ in 0..40 {
-            out.push(
-                sim.get("/api/v1/sites", &token, true)
-                    .await
-                    .status()
-                    .as_u16(),
-            );
+            out.push(sim.status("/api/v1/sites", &token).await.as_u16());
         }
         out
     }
@@ -130,20 +117,14 @@ async fn fail_next_scoped_to_one_endpoint() {
         ..Faults::default()
     };
     sim.ctl().set_faults(faults).unwrap();
+    assert_eq!(sim.status("/api/v1/sites", &token).await, StatusCode::OK);
     assert_eq!(
-        sim.get("/api/v1/sites", &token, true).await.status(),
-        StatusCode::OK
-    );
-    assert_eq!(
-        sim.get("/api/v1/accounts/1", &token, true).await.status(),
+        sim.status("/api/v1/accounts/1", &token).await,
         StatusCode::OK
     );
     for expected in [503, 503, 200, 200] {
         assert_eq!(
-            sim.get("/api/v1/accounts", &token, true)
-                .await
-                .status()
-                .as_u16(),
+            sim.status("/api/v1/accounts", &token).await.as_u16(),
             expected
         );
     }
@@ -164,10 +145,7 @@ async fn hung_requests_wait_until_the_fault_is_cleared() {
     let timed_out = tokio::time::timeout(Duration::from_millis(300), &mut request).await;
     assert!(timed_out.is_err(), "request should hang");
     assert_eq!(sim.ctl().stats().in_flight, 1);
-    assert_eq!(
-        sim.get("/api/v1/sites", &token, true).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(sim.status("/api/v1/sites", &token).await, StatusCode::OK);
     sim.ctl().clear_faults();
     assert_eq!(request.await.status(), StatusCode::OK);
 }
@@ -178,7 +156,7 @@ async fn going_away_with_503_and_coming_back() {
     let token = sim.token().await;
     sim.ctl().set_availability(Availability::Unavailable);
     assert_eq!(
-        sim.get("/api/v1/accounts", &token, true).await.status(),
+        sim.status("/api/v1/accounts", &token).await,
         StatusCode::SERVICE_UNAVAILABLE
     );
     let resp = sim
@@ -187,10 +165,7 @@ async fn going_away_with_503_and_coming_back() {
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(resp.headers().get("retry-after"), None);
     sim.ctl().set_availability(Availability::Up);
-    assert_eq!(
-        sim.get("/api/v1/accounts", &token, true).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(sim.status("/api/v1/accounts", &token).await, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -198,10 +173,7 @@ async fn going_away_by_refusing_connections_and_coming_back() {
     let sim = Sim::default().await;
     let token = sim.token().await;
     // Warm a pooled keep-alive connection first: it must fail too.
-    assert_eq!(
-        sim.get("/api/v1/sites", &token, true).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(sim.status("/api/v1/sites", &token).await, StatusCode::OK);
     sim.ctl().set_availability(Availability::Refuse);
     let pooled = sim
         .http
@@ -217,10 +189,7 @@ async fn going_away_by_refusing_connections_and_coming_back() {
         .await;
     assert!(fresh.is_err(), "new connection: {fresh:?}");
     sim.ctl().set_availability(Availability::Up);
-    assert_eq!(
-        sim.get("/api/v1/sites", &token, true).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(sim.status("/api/v1/sites", &token).await, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -228,10 +197,7 @@ async fn a_dropped_simulator_stops_answering_on_pooled_connections() {
     let sim = Sim::default().await;
     let token = sim.token().await;
     let url = sim.url("/api/v1/sites");
-    assert_eq!(
-        sim.get("/api/v1/sites", &token, true).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(sim.status("/api/v1/sites", &token).await, StatusCode::OK);
     let Sim { server, http } = sim;
     drop(server);
     assert!(http.get(&url).bearer_auth(&token).send().await.is_err());

@@ -7,16 +7,7 @@ use jamf_sim::{Quirks, SimConfig};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use super::Sim;
-
-fn ids(body: &Value) -> Vec<i64> {
-    body["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap().parse().unwrap())
-        .collect()
-}
+use super::{Sim, result_ids};
 
 #[tokio::test]
 async fn accounts_default_page_sorted_by_username_with_v1_spellings() {
@@ -80,12 +71,13 @@ async fn last_page_and_page_past_the_end() {
     assert_eq!(past, json!({"totalCount": 50, "results": []}));
     let mut all = Vec::new();
     for page in 0..8 {
-        all.extend(ids(&sim
-            .json(
+        all.extend(result_ids(
+            &sim.json(
                 &format!("/api/v1/accounts?page={page}&page-size=7&sort=id"),
                 &token,
             )
-            .await));
+            .await,
+        ));
     }
     let mut sorted = all.clone();
     sorted.dedup();
@@ -97,9 +89,10 @@ async fn last_page_and_page_past_the_end() {
 async fn sort_by_several_fields_and_ignore_unknown_ones() {
     let sim = Sim::default().await;
     let token = sim.token().await;
-    let desc = ids(&sim
-        .json("/api/v1/accounts?sort=id:desc&page-size=3", &token)
-        .await);
+    let desc = result_ids(
+        &sim.json("/api/v1/accounts?sort=id:desc&page-size=3", &token)
+            .await,
+    );
     assert!(desc[0] > desc[1] && desc[1] > desc[2]);
     let body = sim
         .json(
@@ -117,11 +110,12 @@ async fn sort_by_several_fields_and_ignore_unknown_ones() {
             .iter()
             .all(|r| r["accountStatus"] == "Disabled")
     );
-    let disabled: Vec<i64> = ids(&json!({"results": rows[..first_enabled].to_vec()}));
+    let disabled: Vec<i64> = result_ids(&json!({"results": rows[..first_enabled].to_vec()}));
     assert!(disabled.windows(2).all(|w| w[0] > w[1]));
-    let ignored = ids(&sim
-        .json("/api/v1/accounts?sort=accessLevel:desc&page-size=5", &token)
-        .await);
+    let ignored = result_ids(
+        &sim.json("/api/v1/accounts?sort=accessLevel:desc&page-size=5", &token)
+            .await,
+    );
     assert_eq!(
         ignored,
         [1, 2, 3, 4, 5],
@@ -137,9 +131,12 @@ async fn filters_with_quotes_lists_and_logic_set_total_count() {
     let one = sim
         .json(&q("realname==\"Mary Ann van der Berg\""), &token)
         .await;
-    assert_eq!((one["totalCount"].as_i64(), ids(&one)), (Some(1), vec![7]));
+    assert_eq!(
+        (one["totalCount"].as_i64(), result_ids(&one)),
+        (Some(1), vec![7])
+    );
     let single = sim.json(&q("realname=='Jane Doe'"), &token).await;
-    assert_eq!(ids(&single), [1]);
+    assert_eq!(result_ids(&single), [1]);
     let list = sim.json(&q("username=in=(admin,CHER)"), &token).await;
     assert_eq!(list["totalCount"], 2, "case-insensitive");
     let locked = sim
@@ -148,13 +145,13 @@ async fn filters_with_quotes_lists_and_logic_set_total_count() {
             &token,
         )
         .await;
-    assert!(ids(&locked).contains(&3) && !ids(&locked).contains(&2));
+    assert!(result_ids(&locked).contains(&3) && !result_ids(&locked).contains(&2));
     let either = sim
         .json(&q("username==cher or username==admin;siteId==-1"), &token)
         .await;
     assert_eq!(either["totalCount"], 2);
     let wildcard = sim.json(&q("username==rachel*"), &token).await;
-    assert_eq!(ids(&wildcard), [2]);
+    assert_eq!(result_ids(&wildcard), [2]);
     let paged = sim
         .json(
             &format!("{}&page-size=2", q("privilegeLevel!=ADMINISTRATOR")),
@@ -291,13 +288,9 @@ async fn page_size_clamp_pages_every_v1_list_with_the_true_total() {
     let body = sim
         .json("/api/v1/accounts?page=3&page-size=1&sort=id", &token)
         .await;
-    assert_eq!(ids(&body), vec![4]);
+    assert_eq!(result_ids(&body), vec![4]);
 
-    let unclamped = Sim::start(SimConfig {
-        accounts: 20,
-        ..SimConfig::default()
-    })
-    .await;
+    let unclamped = Sim::start(SimConfig::with_accounts(20)).await;
     let token = unclamped.token().await;
     let (sizes, _) = walk(&unclamped, &token, "/api/v1/accounts", 20).await;
     assert_eq!(sizes, vec![20]);

@@ -135,4 +135,7 @@ pub enum MfaEvidence {
     FailoverLoginPossible(bool),
     /// API clients authenticate with OAuth client credentials; SSO and MFA do not apply.
     ClientCredentials(bool),
+    /// Whether the identity can sign in to the Jamf Pro console at all (inventory users
+    /// cannot).
+    ConsoleAccess(bool),
 }

@@ -105,6 +105,15 @@ pub(super) fn api_client_mfa() -> Mfa {
     }
 }
 
+/// The verdict for an inventory user: no console login, so nothing to protect with MFA here.
+pub(super) fn inventory_user_mfa() -> Mfa {
+    Mfa {
+        status: MfaStatus::Unknown,
+        summary: "inventory users have no Jamf Pro console access; MFA does not apply".to_owned(),
+        evidence: vec![MfaEvidence::ConsoleAccess(false)],
+    }
+}
+
 fn sso_evidence(sso: &Fetched<SsoSettings>) -> Vec<MfaEvidence> {
     let settings = match sso {
         Fetched::Ok(settings) => settings,

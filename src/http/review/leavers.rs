@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::SCOPE;
+use crate::directory::SnapshotKind;
 use crate::http::body::{missing_fields, parse};
 use crate::http::caller::Caller;
 use crate::http::error::{ApiError, ErrorBody};
@@ -67,7 +68,14 @@ pub async fn check_leavers(
 ) -> Result<Response, ApiError> {
     caller.require(SCOPE)?;
     let (account_id, people) = validate(parse::<LeaversBody>(&body)?)?;
-    let source = source::snapshot(&state, &caller, account_id, &headers).await?;
+    let source = source::snapshot(
+        &state,
+        &caller,
+        account_id,
+        &headers,
+        SnapshotKind::Directory,
+    )
+    .await?;
     let capacity = people.len() * RESULT_BYTES;
     let report = leavers::check(&source.cached.snapshot, people);
     let body = render::json(&report, capacity)?;

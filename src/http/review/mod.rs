@@ -22,6 +22,7 @@ use super::unified::params::{self, QueryKind, invalid};
 use super::unified::render::{Context, Fields};
 use super::unified::source;
 use super::unified::{DirectoryErrors, missing_sources, render_page, select};
+use crate::directory::SnapshotKind;
 use crate::review::digest::snapshot_sha256;
 use crate::review::findings::{self, Finding, FindingFilter, FindingKind, Policy, Severity};
 use crate::review::report::{self, ReportInput};
@@ -102,7 +103,14 @@ async fn list_findings(
 ) -> Result<Response, ApiError> {
     caller.require(SCOPE)?;
     let (params, filter) = finding_filter(query.as_deref())?;
-    let source = source::snapshot(&state, &caller, params.common.account_id, &headers).await?;
+    let source = source::snapshot(
+        &state,
+        &caller,
+        params.common.account_id,
+        &headers,
+        SnapshotKind::Directory,
+    )
+    .await?;
     let (account, cached) = (&source.account, &source.cached);
     let all = findings::findings(&cached.snapshot, &policy(&state));
     let body = if csv::wants_csv(&headers) {
@@ -150,7 +158,14 @@ async fn get_report(
 ) -> Result<Response, ApiError> {
     caller.require(SCOPE)?;
     let params = params::parse(query.as_deref(), QueryKind::Get)?;
-    let source = source::snapshot(&state, &caller, params.common.account_id, &headers).await?;
+    let source = source::snapshot(
+        &state,
+        &caller,
+        params.common.account_id,
+        &headers,
+        SnapshotKind::Directory,
+    )
+    .await?;
     let (account, cached) = (&source.account, &source.cached);
     let policy = policy(&state);
     let found = findings::findings(&cached.snapshot, &policy);

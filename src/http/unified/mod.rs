@@ -24,9 +24,12 @@ use super::caller::Caller;
 use super::csv;
 use super::error::{ApiError, ErrorBody};
 use super::state::AppState;
+use crate::directory::SnapshotKind::{Directory, Inventory};
 use crate::directory::cache::CachedSnapshot;
 use crate::directory::model::{Group, Role, User, Workspace};
-use crate::directory::query::{self, UserFilter};
+use crate::directory::query::{self, TypeFilter, UserFilter};
+
+const END_USER_PREFIX: &str = "end-user-";
 use crate::review;
 
 const SCOPE: &str = "directory:read";
@@ -206,7 +209,8 @@ async fn list_resource<T: Serialize>(
 ) -> Result<Response, ApiError> {
     caller.require(SCOPE)?;
     let params = params::parse(query.as_deref(), QueryKind::OtherList)?;
-    let source = source::snapshot(&state, &caller, params.common.account_id, &headers).await?;
+    let account = params.common.account_id;
+    let source = source::snapshot(&state, &caller, account, &headers, Directory).await?;
     let cached = &source.cached;
     let body = page(
         &state,
@@ -230,9 +234,16 @@ async fn get_resource<T: Serialize>(
     kind: &str,
     find: fn(&CachedSnapshot, &str) -> Option<T>,
 ) -> Result<Response, ApiError> {
+    // Inventory users (`end-user-<id>`) live in their own snapshot.
+    let snapshot_kind = if kind == "user" && id.starts_with(END_USER_PREFIX) {
+        Inventory
+    } else {
+        Directory
+    };
     caller.require(SCOPE)?;
     let params = params::parse(query.as_deref(), QueryKind::Get)?;
-    let source = source::snapshot(&state, &caller, params.common.account_id, &headers).await?;
+    let account = params.common.account_id;
+    let source = source::snapshot(&state, &caller, account, &headers, snapshot_kind).await?;
     let cached = &source.cached;
     let record = find(cached, &id).ok_or_else(|| not_found(kind, &id))?;
     let body = single(&record, &params.common.view)?;
@@ -269,9 +280,15 @@ async fn list_users(
 ) -> Result<Response, ApiError> {
     caller.require(SCOPE)?;
     let params = params::parse(query.as_deref(), QueryKind::UserList)?;
-    let source = source::snapshot(&state, &caller, params.common.account_id, &headers).await?;
-    let cached = &source.cached;
     let filter: &UserFilter = &params.users;
+    // Inventory users are fetched only when asked for, into their own snapshot.
+    let snapshot_kind = match filter.user_type {
+        TypeFilter::EndUser => Inventory,
+        _ => Directory,
+    };
+    let account = params.common.account_id;
+    let source = source::snapshot(&state, &caller, account, &headers, snapshot_kind).await?;
+    let cached = &source.cached;
     let body = if csv::wants_csv(&headers) {
         let users = cached.snapshot.users.iter().filter(|u| filter.matches(u));
         csv::attachment(
@@ -293,7 +310,7 @@ async fn list_users(
 /// shared with any concurrent list.
 #[utoipa::path(get, path = "/unified/user-directory/users/{id}", tag = "user-directory",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "User id: a Jamf account id, or `api-client-<id>`"), GetQuery),
+    params(("id" = String, Path, description = "User id: a Jamf account id, `api-client-<id>`, or `end-user-<id>` (an inventory user)"), GetQuery),
     responses(
         (status = 200, description = "The user", body = User),
         DirectoryErrors,

@@ -184,10 +184,11 @@ pub fn parse_with(
                     "admin" => TypeFilter::Admin,
                     "service-account" => TypeFilter::ServiceAccount,
                     "all" => TypeFilter::All,
+                    "end-user" => TypeFilter::EndUser,
                     _ => {
                         return Err(invalid(
                             &name,
-                            "must be `admin`, `service-account` or `all`",
+                            "must be `admin`, `service-account`, `all` or `end-user`",
                         ));
                     }
                 };

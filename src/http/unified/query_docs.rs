@@ -29,8 +29,11 @@ pub struct UserListQuery {
     group_id: Option<String>,
     /// A Jamf site id.
     workspace_id: Option<String>,
-    /// `admin` (default): console accounts; `service-account`: API clients; `all`: both.
-    #[param(rename = "type", pattern = "^(admin|service-account|all)$")]
+    /// `admin` (default): console accounts; `service-account`: API clients; `all`: both;
+    /// `end-user`: inventory users (the people devices are assigned to, with no console
+    /// access), fetched from Jamf only when asked for (API role privileges "Read User",
+    /// "Read Static User Groups", "Read Smart User Groups").
+    #[param(rename = "type", pattern = "^(admin|service-account|all|end-user)$")]
     user_type: Option<String>,
     /// `true`, `false`, or `null` (MFA unknown: the SSO settings could not be read).
     #[param(pattern = "^(true|false|null)$")]

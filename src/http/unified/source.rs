@@ -9,8 +9,8 @@ use uuid::Uuid;
 
 use super::envelope::with_cache_headers;
 use crate::accounts::IntegratedAccount;
-use crate::directory::Served;
 use crate::directory::cache::{CacheOutcome, CachedSnapshot};
+use crate::directory::{Served, SnapshotKind};
 use crate::http::caller::Caller;
 use crate::http::error::ApiError;
 use crate::http::rate_limit::spend_account;
@@ -41,21 +41,26 @@ pub struct Sourced {
     pub outcome: CacheOutcome,
 }
 
-/// The snapshot of `account_id`, when the caller may see that account; fresh from Jamf when
-/// the request's headers say `no-cache`. A request that will reach Jamf spends one of the
-/// account's quota; one a cached snapshot answers does not.
+/// The snapshot of `kind` of `account_id`, when the caller may see that account; fresh from
+/// Jamf when the request's headers say `no-cache`. A request that will reach Jamf spends one
+/// of the account's quota; one a cached snapshot answers does not.
 pub async fn snapshot(
     state: &AppState,
     caller: &Caller,
     account_id: Uuid,
     headers: &HeaderMap,
+    kind: SnapshotKind,
 ) -> Result<Sourced, ApiError> {
     let account = state.accounts.visible(caller, account_id).await?;
     let refresh = wants_fresh(headers);
-    if state.directory.would_reach_jamf(&account, refresh).await {
+    if state
+        .directory
+        .would_reach_jamf(&account, kind, refresh)
+        .await
+    {
         spend_account(&state.limits, &caller.account_spend, account.id).await?;
     }
-    let Served { snapshot, outcome } = state.directory.snapshot(&account, refresh).await?;
+    let Served { snapshot, outcome } = state.directory.snapshot(&account, kind, refresh).await?;
     Ok(Sourced {
         account,
         cached: snapshot,

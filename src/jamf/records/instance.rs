@@ -54,6 +54,11 @@ impl JamfVersion {
         *self >= Self::new(11, 23, 0)
     }
 
+    /// `GET /api/v1/users` (inventory users) exists (first seen in the 11.26.1 schema).
+    pub fn supports_v1_users(&self) -> bool {
+        *self >= Self::new(11, 26, 0)
+    }
+
     /// `GET /api/v3/sso` exists; before it, `/api/v2/sso` serves the SAML-only settings.
     pub fn supports_sso_v3(&self) -> bool {
         *self >= Self::new(11, 10, 0)

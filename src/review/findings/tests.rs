@@ -1,8 +1,8 @@
 //! Findings, table-tested: each kind on its case and not on its neighbour.
 
 use super::*;
+use crate::directory::model::test_users::{admin, api_client, at, mfa, snapshot};
 use crate::directory::model::{MfaStatus, Shared};
-use crate::review::test_users::{admin, api_client, at, mfa, snapshot};
 
 fn policy() -> Policy {
     Policy {

@@ -5,7 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::{JAMF_SECRET, World, call, id_of, world, world_with};
-use crate::support::{ADMIN_ID, ADMIN_SECRET, PgSchema, access_token, spawn_app};
+use crate::support::{ADMIN_ID, ADMIN_SECRET, PgSchema, access_token, send_expecting, spawn_app};
 
 #[tokio::test]
 async fn the_jamf_secret_is_in_no_response_and_no_database_byte() {
@@ -100,15 +100,8 @@ async fn a_restart_on_the_same_sqlite_file_keeps_accounts_and_the_key() {
 #[tokio::test]
 async fn readiness_checks_the_database() {
     let w = world().await;
-    let response = w
-        .app
-        .client
-        .get(w.app.url("/health/ready"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
+    let body: Value =
+        send_expecting(w.app.client.get(w.app.url("/health/ready")), StatusCode::OK).await;
     assert_eq!(
         body["checks"],
         json!([{"name": "database", "status": "ok"}])

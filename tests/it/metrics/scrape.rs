@@ -49,6 +49,11 @@ impl Scrape {
         scrape
     }
 
+    /// How many samples (series, histogram buckets included) the exposition holds.
+    pub fn sample_count(&self) -> usize {
+        self.samples.len()
+    }
+
     /// Sum over the series of `name` carrying every label in `with` (a missing series is 0).
     pub fn value(&self, name: &str, with: &[(&str, &str)]) -> f64 {
         let matches = |labels: &[(String, String)]| {

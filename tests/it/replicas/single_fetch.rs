@@ -37,15 +37,7 @@ async fn cold_reads_spread_over_three_replicas_fetch_the_directory_once() {
         1,
         "read once per fetch: {stats:?}"
     );
-    let misses = responses
-        .iter()
-        .filter(|r| {
-            r.headers()["cache-status"]
-                .to_str()
-                .unwrap()
-                .contains("fwd=miss")
-        })
-        .count();
+    let misses = crate::support::count_cache_status(&responses, "fwd=miss");
     assert_eq!(misses, 1, "only the request that fetched says so");
     replicas.stop().await;
 }

@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 use jamf_sim::{Faults, SimConfig, SimServer};
 use serde_json::Value;
 
-use super::{ENCRYPTION_KEY, USERS, keys, live_permits, wait_until_no_permits_are_held};
+use super::{USERS, keys, live_permits, wait_until_no_permits_are_held};
 use crate::support::redis_server::RedisServer;
-use crate::support::serve::Serve;
-use crate::support::{ADMIN_ID, ADMIN_SECRET, PgSchema, SIGNING_KEY, sim_account_body};
+use crate::support::serve::{Serve, write_config};
+use crate::support::{ADMIN_ID, ADMIN_SECRET, PgSchema, sim_account_body};
 
 const LEASE_SECS: u64 = 2;
 const DEADLINE_SECS: u64 = 30;
@@ -37,36 +37,6 @@ impl Replica {
     }
 }
 
-fn write_config(dir: &Path, database_url: &str, redis_url: &str) -> std::path::PathBuf {
-    let path = dir.join("jamf-directory.toml");
-    let config = format!(
-        r#"
-[storage]
-database_url = "{database_url}"
-encryption_key = "{ENCRYPTION_KEY}"
-[auth]
-signing_key = "{SIGNING_KEY}"
-[[auth.clients]]
-client_id = "{ADMIN_ID}"
-client_secret_sha256 = "{hash}"
-scopes = ["directory:read", "accounts:read", "accounts:write"]
-[upstream]
-allow_private_networks = true
-max_concurrency = {MAX_CONCURRENCY}
-timeout_secs = 10
-deadline_secs = {DEADLINE_SECS}
-[redis]
-url = "{redis_url}"
-lease_secs = {LEASE_SECS}
-[log]
-level = "warn"
-"#,
-        hash = jamf_directory::auth::hash_secret(ADMIN_SECRET),
-    );
-    std::fs::write(&path, config).expect("config");
-    path
-}
-
 #[tokio::test]
 async fn when_the_lease_holder_dies_mid_fetch_another_replica_takes_over() {
     let Some(schema) = PgSchema::create().await else {
@@ -80,7 +50,11 @@ async fn when_the_lease_holder_dies_mid_fetch_another_replica_takes_over() {
     .await
     .expect("sim");
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = write_config(dir.path(), &schema.url, &redis.url());
+    let extra = format!(
+        "[upstream]\nallow_private_networks = true\nmax_concurrency = {MAX_CONCURRENCY}\ntimeout_secs = 10\ndeadline_secs = {DEADLINE_SECS}\n[redis]\nurl = \"{}\"\nlease_secs = {LEASE_SECS}\n",
+        redis.url()
+    );
+    let config = write_config(dir.path(), &schema.url, (ADMIN_ID, ADMIN_SECRET), &extra);
     let a = Replica::start(&config).await;
     let b = Replica::start(&config).await;
     let c = Replica::start(&config).await;

@@ -74,11 +74,7 @@ fn dated(disposition: &str, what: &str) -> bool {
 
 #[tokio::test]
 async fn the_users_csv_is_the_whole_filtered_list_quoted_and_guarded() {
-    let f = Fixture::start(SimConfig {
-        accounts: 1_300,
-        ..SimConfig::default()
-    })
-    .await;
+    let f = Fixture::start(SimConfig::with_accounts(1_300)).await;
     let users = f.all_records(USERS, "status=active", 1000).await;
     // `limit` and `next_cursor` are ignored with CSV: the answer is never a page.
     let (disposition, bytes) = csv_of(&f, USERS, "status=active&limit=5").await;

@@ -2,7 +2,7 @@
 //! and pages.
 
 use chrono::{DateTime, Utc};
-use jamf_sim::{Faults, SimConfig};
+use jamf_sim::SimConfig;
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -61,13 +61,7 @@ async fn unreadable_sso_settings_make_mfa_unknown_and_the_list_partial() {
     let f = Fixture::start(SimConfig::default()).await;
     let before = all_findings(&f, "").await;
     assert!(subjects(&before, "mfa_unknown").is_empty(), "SSO readable");
-    f.sim
-        .control()
-        .set_faults(Faults {
-            missing_privileges: vec!["Read SSO Settings".into()],
-            ..Faults::default()
-        })
-        .unwrap();
+    f.withhold_privilege("Read SSO Settings");
     let page = f
         .get_with(
             FINDINGS,
@@ -93,11 +87,7 @@ async fn unreadable_sso_settings_make_mfa_unknown_and_the_list_partial() {
 
 #[tokio::test]
 async fn sso_enforced_flags_local_admins_who_may_use_the_failover_login_only() {
-    let f = Fixture::start(SimConfig {
-        accounts: 200,
-        ..SimConfig::default()
-    })
-    .await;
+    let f = Fixture::start(SimConfig::with_accounts(200)).await;
     let users = f.all_records(USERS, "", 1000).await;
     let found = all_findings(&f, "").await;
     let failover = subjects(&found, "failover_login_possible");
@@ -245,9 +235,7 @@ async fn ids_are_stable_filters_select_and_pages_walk_the_whole_set() {
         );
     }
 
-    let refreshed = f
-        .get_with(FINDINGS, "limit=1000", &[("cache-control", "no-cache")])
-        .await;
+    let refreshed = f.get_fresh(FINDINGS, "limit=1000").await;
     assert_eq!(
         refreshed.headers()["cache-status"],
         "jamf-directory; fwd=request; stored"

@@ -8,6 +8,38 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio::process::{Child, Command};
 
+/// Writes a `serve` configuration to `dir`: the test signing key, one caller client (`client_id`,
+/// `client_secret`, every scope, all tenants), private Jamf URLs allowed, quiet logs, and
+/// `extra` TOML sections appended.
+pub fn write_config(
+    dir: &Path,
+    database_url: &str,
+    (client_id, client_secret): (&str, &str),
+    extra: &str,
+) -> std::path::PathBuf {
+    let path = dir.join("jamf-directory.toml");
+    let config = format!(
+        r#"
+[storage]
+database_url = "{database_url}"
+encryption_key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+[auth]
+signing_key = "{signing_key}"
+[[auth.clients]]
+client_id = "{client_id}"
+client_secret_sha256 = "{hash}"
+scopes = ["directory:read", "accounts:read", "accounts:write"]
+tenants = ["*"]
+[log]
+level = "warn"
+{extra}"#,
+        signing_key = super::SIGNING_KEY,
+        hash = jamf_directory::auth::hash_secret(client_secret),
+    );
+    std::fs::write(&path, config).expect("config");
+    path
+}
+
 pub struct Serve {
     child: Child,
     pub base: String,

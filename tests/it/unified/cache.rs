@@ -11,9 +11,7 @@ async fn cursors_survive_refreshes_and_refuse_tampering() {
     let f = Fixture::start(SimConfig::default()).await;
     let first = f.json(USERS, "limit=5").await;
     let cursor = first["next_cursor"].as_str().unwrap().to_string();
-    let fresh = f
-        .get_with(USERS, "limit=1", &[("cache-control", "no-cache")])
-        .await;
+    let fresh = f.get_fresh(USERS, "limit=1").await;
     assert_eq!(
         fresh.headers()["cache-status"],
         "jamf-directory; fwd=request; stored"
@@ -44,11 +42,7 @@ async fn cursors_survive_refreshes_and_refuse_tampering() {
 
 #[tokio::test]
 async fn the_cache_says_what_it_served_and_coalesces_cold_fetches() {
-    let f = Fixture::start(SimConfig {
-        latency: Duration::from_millis(20),
-        ..SimConfig::default()
-    })
-    .await;
+    let f = Fixture::start(SimConfig::with_latency(Duration::from_millis(20))).await;
     let calls = (0..30).map(|_| f.get(USERS, "limit=1"));
     let responses = futures::future::join_all(calls).await;
     assert!(responses.iter().all(|r| r.status() == StatusCode::OK));
@@ -58,15 +52,7 @@ async fn the_cache_says_what_it_served_and_coalesces_cold_fetches() {
         1,
         "one fetch for 30 callers: {stats:?}"
     );
-    let misses = responses
-        .iter()
-        .filter(|r| {
-            r.headers()["cache-status"]
-                .to_str()
-                .unwrap()
-                .contains("fwd=miss")
-        })
-        .count();
+    let misses = crate::support::count_cache_status(&responses, "fwd=miss");
     assert_eq!(misses, 1);
 
     let hit = f.get(USERS, "limit=1").await;
@@ -80,18 +66,13 @@ async fn the_cache_says_what_it_served_and_coalesces_cold_fetches() {
     );
     assert_eq!(hit.headers()["cache-control"], "private, no-store");
 
-    f.get_with(USERS, "limit=1", &[("cache-control", "no-cache")])
-        .await;
+    f.get_fresh(USERS, "limit=1").await;
     assert_eq!(f.sim.control().stats().count("GET /api/v1/accounts"), 2);
 }
 
 #[tokio::test]
 async fn a_cold_single_get_fetches_the_directory_once_and_serves_the_list_record() {
-    let f = Fixture::start(SimConfig {
-        accounts: 200,
-        ..SimConfig::default()
-    })
-    .await;
+    let f = Fixture::start(SimConfig::with_accounts(200)).await;
     let response = f.get(&format!("{USERS}/7"), "").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
@@ -120,18 +101,11 @@ async fn a_cold_single_get_fetches_the_directory_once_and_serves_the_list_record
 
 #[tokio::test]
 async fn changing_or_deleting_the_account_drops_its_cached_snapshot() {
-    let f = Fixture::start(SimConfig {
-        accounts: 30,
-        ..SimConfig::default()
-    })
-    .await;
+    let f = Fixture::start(SimConfig::with_accounts(30)).await;
     assert_eq!(f.json(USERS, "").await["result_count"], 30);
-    let other = SimServer::start(SimConfig {
-        accounts: 40,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
+    let other = SimServer::start(SimConfig::with_accounts(40))
+        .await
+        .unwrap();
     let account_url = f.app.url(&format!("/integrated-account/{}", f.account));
     let patched = f
         .app
@@ -212,11 +186,7 @@ async fn a_jamf_change_shows_after_the_ttl_and_not_before() {
 /// A shutdown while a request waits on Jamf lets it finish before `launch` returns.
 #[tokio::test]
 async fn shutdown_drains_a_request_in_flight() {
-    let f = Fixture::start(SimConfig {
-        latency: Duration::from_millis(200),
-        ..SimConfig::default()
-    })
-    .await;
+    let f = Fixture::start(SimConfig::with_latency(Duration::from_millis(200))).await;
     let url = f.app.url(&format!(
         "{USERS}?integrated_account_id={}&limit=1",
         f.account

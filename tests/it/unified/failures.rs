@@ -6,17 +6,12 @@ use serde_json::Value;
 
 use super::{Fixture, USERS};
 use crate::support::access_token;
-use crate::support::{caller, test_settings};
+use crate::support::{caller, globex_reader, test_settings};
 
 #[tokio::test]
 async fn accounts_are_tenant_scoped_and_scopes_enforced() {
     let mut settings = test_settings();
-    settings.auth.clients.push(caller(
-        "globex-reader",
-        "globex-secret-123",
-        &["directory:read"],
-        &["globex"],
-    ));
+    settings.auth.clients.push(globex_reader());
     settings.auth.clients.push(caller(
         "acme-accounts",
         "acme-secret-1234",
@@ -126,12 +121,9 @@ async fn jamf_failures_map_to_the_envelope_and_the_account_status() {
     settings.upstream.deadline_secs = 3;
     settings.upstream.max_retries = 1;
     let f = Fixture::start_with(SimConfig::default(), settings).await;
-    let account_url = f.app.url(&format!("/integrated-account/{}", f.account));
 
     f.sim.control().set_availability(Availability::Unavailable);
-    let down = f
-        .get_with(USERS, "", &[("cache-control", "no-cache")])
-        .await;
+    let down = f.get_fresh(USERS, "").await;
     assert_eq!(down.status(), StatusCode::BAD_GATEWAY);
     let body: Value = down.json().await.unwrap();
     assert_eq!(body["truto_is_remote_error"], true);
@@ -145,52 +137,26 @@ async fn jamf_failures_map_to_the_envelope_and_the_account_status() {
             ..Faults::default()
         })
         .unwrap();
-    let hung = f
-        .get_with(USERS, "", &[("cache-control", "no-cache")])
-        .await;
+    let hung = f.get_fresh(USERS, "").await;
     assert_eq!(hung.status(), StatusCode::GATEWAY_TIMEOUT);
     f.sim.control().clear_faults();
 
     f.sim.control().revoke_tokens();
     f.sim.control().set_client_enabled(false);
-    let refused = f
-        .get_with(USERS, "", &[("cache-control", "no-cache")])
-        .await;
+    let refused = f.get_fresh(USERS, "").await;
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
         refused.json::<Value>().await.unwrap()["truto_is_remote_error"],
         true
     );
-    let account: Value = f
-        .app
-        .client
-        .get(&account_url)
-        .bearer_auth(&f.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let account = f.account_json().await;
     assert_eq!(account["status"], "needs_reauth", "{account}");
     assert!(account["last_error"].is_string());
 
     f.sim.control().set_client_enabled(true);
-    let back = f
-        .get_with(USERS, "", &[("cache-control", "no-cache")])
-        .await;
+    let back = f.get_fresh(USERS, "").await;
     assert_eq!(back.status(), StatusCode::OK);
-    let account: Value = f
-        .app
-        .client
-        .get(&account_url)
-        .bearer_auth(&f.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let account = f.account_json().await;
     assert_eq!(account["status"], "active");
 }
 
@@ -216,8 +182,7 @@ async fn metrics_report_accounts_by_status() {
     assert!(text.contains("integrated_accounts{status=\"needs_reauth\"} 0"));
     f.sim.control().revoke_tokens();
     f.sim.control().set_client_enabled(false);
-    f.get_with(USERS, "", &[("cache-control", "no-cache")])
-        .await;
+    f.get_fresh(USERS, "").await;
     let text = scrape().await;
     assert!(
         text.contains("integrated_accounts{status=\"needs_reauth\"} 1"),
@@ -229,13 +194,7 @@ async fn metrics_report_accounts_by_status() {
 #[tokio::test]
 async fn a_refused_group_list_makes_the_response_say_it_is_partial() {
     let f = Fixture::start(SimConfig::default()).await;
-    f.sim
-        .control()
-        .set_faults(Faults {
-            missing_privileges: vec!["Read Account Groups".into()],
-            ..Faults::default()
-        })
-        .unwrap();
+    f.withhold_privilege("Read Account Groups");
     let page = f.json(USERS, "limit=1").await;
     assert_eq!(page["is_partial_response"], true, "{page}");
     let missing = page["missing_sources"].as_array().unwrap();

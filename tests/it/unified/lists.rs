@@ -1,17 +1,14 @@
 //! Users, groups, roles and workspaces: pages, filters, views and parameter errors.
 
 use super::{Fixture, USERS};
-use jamf_sim::{AccessLevel, Faults, SimConfig, SsoConfig};
+use crate::support::send_expecting;
+use jamf_sim::{AccessLevel, SimConfig, SsoConfig};
 use reqwest::StatusCode;
 use serde_json::Value;
 
 #[tokio::test]
 async fn pages_of_seven_yield_every_record_exactly_once_normalized() {
-    let f = Fixture::start(SimConfig {
-        accounts: 57,
-        ..SimConfig::default()
-    })
-    .await;
+    let f = Fixture::start(SimConfig::with_accounts(57)).await;
     let dataset = f.sim.control().dataset();
     let users = f.all_records(USERS, "", 7).await;
     let ids: Vec<u64> = users
@@ -181,15 +178,9 @@ async fn mfa_is_false_with_bypass_and_unknown_without_sso_privilege() {
             .all(|u| u["is_2fa_enabled"] == false)
     );
 
-    f.sim
-        .control()
-        .set_faults(Faults {
-            missing_privileges: vec!["Read SSO Settings".into()],
-            ..Faults::default()
-        })
-        .unwrap();
+    f.withhold_privilege("Read SSO Settings");
     let page = f
-        .get_with(USERS, "limit=5", &[("cache-control", "no-cache")])
+        .get_fresh(USERS, "limit=5")
         .await
         .json::<Value>()
         .await
@@ -231,16 +222,11 @@ async fn views_include_and_exclude_fields() {
 #[tokio::test]
 async fn bad_parameters_get_clear_400s() {
     let f = Fixture::start(SimConfig::default()).await;
-    let missing = f
-        .app
-        .client
-        .get(f.app.url(USERS))
-        .bearer_auth(&f.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
-    let body: Value = missing.json().await.unwrap();
+    let body: Value = send_expecting(
+        f.app.client.get(f.app.url(USERS)).bearer_auth(&f.token),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
     assert_eq!(
         body["truto_error_insight"]["missing_required_query_parameters"]["value"][0],
         "integrated_account_id"

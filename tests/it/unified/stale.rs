@@ -131,9 +131,7 @@ async fn a_jamf_outage_after_the_ttl_is_answered_from_the_stale_snapshot() {
             format!("jamf-directory; fwd=stale; fwd-status={jamf_status}; detail=stale-if-error"),
             "{outage}"
         );
-        let fresh = f
-            .get_with(USERS, "limit=1", &[("cache-control", "no-cache")])
-            .await;
+        let fresh = f.get_fresh(USERS, "limit=1").await;
         assert!(
             [StatusCode::BAD_GATEWAY, StatusCode::GATEWAY_TIMEOUT].contains(&fresh.status()),
             "{outage}: no-cache is never answered stale, got {}",

@@ -1,5 +1,5 @@
-//! Users and snapshots for the review's table tests, built directly rather than normalized
-//! from Jamf records, so each test states only the fields it is about.
+//! Users and snapshots for table tests (the access review's, the cache's), built directly
+//! rather than normalized from Jamf records, so each test states only the fields it is about.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
