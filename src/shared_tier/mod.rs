@@ -32,7 +32,8 @@ use crate::jamf::SharedBudgetConfig;
 use crate::settings::RedisSettings;
 
 use self::keys::Keys;
-pub use self::link::{ProberGuard, RedisLink};
+pub use self::link::ProberGuard;
+use self::link::RedisLink;
 pub use self::quota::{QuotaCheck, SharedQuotas};
 
 /// The deployment's Redis, ready to hand out each shared part. Cheap to clone.
@@ -103,6 +104,12 @@ impl SharedTier {
     pub fn spawn_prober(&self) -> ProberGuard {
         self.link.spawn_prober()
     }
+}
+
+/// `base` jittered by ± half, so replicas polling or retrying together drift apart.
+pub(crate) fn jittered(base: Duration) -> Duration {
+    use rand::Rng as _;
+    base.mul_f64(rand::rng().random_range(0.5..1.5))
 }
 
 /// Aborts a background task when dropped.

@@ -13,10 +13,9 @@ use async_trait::async_trait;
 use redis::Script;
 use uuid::Uuid;
 
-use super::AbortOnDrop;
 use super::keys::Keys;
 use super::link::RedisLink;
-use super::snapshots::jittered;
+use super::{AbortOnDrop, jittered};
 use crate::jamf::{BudgetPermit, SharedBudget};
 
 /// Base pause between two tries for a permit (jittered by ± half).

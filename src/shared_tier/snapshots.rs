@@ -10,16 +10,15 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
-use rand::Rng as _;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use super::AbortOnDrop;
 use super::codec;
 use super::keys::Keys;
 use super::lease::{Acquire, Lease, Peek};
 use super::link::RedisLink;
+use super::{AbortOnDrop, jittered};
 use crate::directory::cache::{CachedSnapshot, Fetched, SharedSnapshots, SnapshotKey};
 use crate::directory::model::DirectorySnapshot;
 
@@ -258,10 +257,6 @@ async fn renew(link: RedisLink, keys: Keys, key: SnapshotKey, token: String, lea
         let steps = Lease::new(&keys, &key);
         let _ = link.run(|conn| steps.renew(conn, &token, lease_ms)).await;
     }
-}
-
-pub(super) fn jittered(base: Duration) -> Duration {
-    base.mul_f64(rand::rng().random_range(0.5..1.5))
 }
 
 fn millis(d: Duration) -> u64 {

@@ -2,11 +2,14 @@
 //! degraded, keeps Jamf within `redis.fallback_concurrency`; once Redis is back, sharing
 //! resumes without a restart.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use jamf_sim::{SimConfig, SimServer};
+use serde_json::Value;
 
-use super::{Replicas, USERS, count};
+use super::{Replicas, USERS, count, keys};
+use crate::support::redis_server::RedisServer;
+use crate::support::{Fixture, TestApp, test_settings};
 
 const REPLICAS: usize = 3;
 const FALLBACK: u64 = 1;
@@ -111,4 +114,43 @@ async fn replicas_ride_out_a_redis_outage_and_share_again_when_it_returns() {
         "shared again: {stats:?}"
     );
     replicas.stop().await;
+}
+
+#[tokio::test]
+async fn a_replica_started_while_redis_is_down_serves_and_shares_once_redis_appears() {
+    let redis = RedisServer::start().await;
+    redis.kill();
+    let mut settings = test_settings();
+    settings.redis.url = Some(redis.url().into());
+    let fixture = Fixture::start_with(SimConfig::default(), settings).await;
+    let ready = |app: &TestApp| {
+        let request = app.client.get(app.url("/health/ready")).send();
+        async move {
+            let response = request.await.unwrap();
+            assert_eq!(response.status(), 200);
+            response.json::<Value>().await.unwrap()["redis"].clone()
+        }
+    };
+    assert_eq!(ready(&fixture.app).await, "degraded");
+    let users = fixture.get(USERS, "limit=5").await;
+    assert_eq!(users.status(), 200, "served from its own memory");
+
+    redis.restart().await;
+    let started = Instant::now();
+    while ready(&fixture.app).await != "ok" {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "never noticed Redis"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let fresh = fixture
+        .get_with(USERS, "limit=5", &[("cache-control", "no-cache")])
+        .await;
+    assert_eq!(fresh.status(), 200);
+    assert_eq!(
+        keys(&redis, "jamf-directory:snapshot:*").await.len(),
+        1,
+        "the new fetch is stored for other replicas"
+    );
 }

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use jamf_sim::{SimConfig, SimServer};
+use jamf_sim::{Faults, SimConfig, SimServer};
 use serde_json::Value;
 
 use super::{Replicas, USERS, count};
@@ -32,11 +32,10 @@ async fn cold_reads_spread_over_three_replicas_fetch_the_directory_once() {
         1,
         "one directory fetch for 150 callers on 3 replicas: {stats:?}"
     );
-    // The version is read once per Jamf client: the replica that validated the account may
-    // hold it already, so at most once here.
-    assert!(
-        stats.count("GET /api/v1/jamf-pro-version") <= 1,
-        "{stats:?}"
+    assert_eq!(
+        stats.count("GET /api/v3/sso"),
+        1,
+        "read once per fetch: {stats:?}"
     );
     let misses = crate::support::count_cache_status(&responses, "fwd=miss");
     assert_eq!(misses, 1, "only the request that fetched says so");
@@ -101,6 +100,49 @@ async fn a_snapshot_fetched_through_one_replica_is_served_by_the_others_with_its
         sim.control().stats().requests_total,
         upstream,
         "B and C made no upstream call"
+    );
+    replicas.stop().await;
+}
+
+#[tokio::test]
+async fn a_failed_fetch_is_shared_too_jamf_is_asked_once() {
+    let Some(replicas) = Replicas::start(3, |_| {}).await else {
+        return;
+    };
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let account = replicas.connect(&sim, "acme").await;
+    // The API role loses Read Accounts, and Jamf is slow enough for every caller to arrive
+    // while the one fetch runs.
+    sim.control()
+        .set_faults(Faults {
+            latency_ms: Some(200),
+            missing_privileges: vec!["Read Accounts".into()],
+            ..Faults::default()
+        })
+        .unwrap();
+    sim.control().reset_stats();
+
+    let path = format!("{USERS}?integrated_account_id={account}&limit=5");
+    let reads = (0..30).map(|n| replicas.get(n, &path));
+    let responses = futures::future::join_all(reads).await;
+    let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(count(&statuses, 403), 30, "{statuses:?}");
+    let stats = sim.control().stats();
+    assert_eq!(
+        stats.count("GET /api/v1/accounts"),
+        1,
+        "the failure of the one fetch answered every replica: {stats:?}"
+    );
+    let body: Value = responses
+        .into_iter()
+        .next_back()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("Read Accounts"),
+        "the privilege is named on every replica: {body}"
     );
     replicas.stop().await;
 }

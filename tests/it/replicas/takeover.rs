@@ -93,6 +93,8 @@ async fn when_the_lease_holder_dies_mid_fetch_another_replica_takes_over() {
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    // A client reads the version once: A did when it validated the account, so only a fetch
+    // by B's or C's new client reads it again.
     let fetches_started = sim.control().stats().count("GET /api/v1/jamf-pro-version");
     a.serve.kill().await;
     assert!(doomed.await.unwrap().is_err(), "A died before answering");
