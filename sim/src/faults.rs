@@ -64,6 +64,16 @@ impl Default for Faults {
 }
 
 impl Faults {
+    /// Requests to `endpoint` (a route template, with or without the method) hang until the
+    /// faults change.
+    pub fn hanging(endpoint: impl Into<String>) -> Faults {
+        Faults {
+            hang: true,
+            endpoints: vec![endpoint.into()],
+            ..Faults::default()
+        }
+    }
+
     /// Rejects settings that cannot be honoured, naming the field.
     pub fn validate(&self) -> Result<(), String> {
         if !(0.0..=1.0).contains(&self.error_rate) {

@@ -144,15 +144,7 @@ async fn metrics_are_labelled_by_route_template_never_raw_path() {
         .send()
         .await
         .unwrap();
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics_text().await;
     let live = text
         .lines()
         .find(|l| {

@@ -188,12 +188,9 @@ async fn a_hang_ends_at_the_deadline() {
     let sim = sim(|_| {}).await;
     let client = client(&hub(|s| s.deadline_secs = 1), sim.base_url(), oauth(&sim));
     client.version().await.expect("version before the hang");
-    let faults = Faults {
-        hang: true,
-        endpoints: vec!["/api/v1/accounts".into()],
-        ..Faults::default()
-    };
-    sim.control().set_faults(faults).expect("faults");
+    sim.control()
+        .set_faults(Faults::hanging("/api/v1/accounts"))
+        .expect("faults");
     let started = Instant::now();
     let err = client.fetch_directory().await.expect_err("deadline");
     assert!(matches!(err, JamfError::DeadlineExceeded { .. }), "{err:?}");
@@ -214,12 +211,9 @@ async fn a_request_timeout_is_retried_then_reported() {
     });
     let client = client(&hub, sim.base_url(), oauth(&sim));
     client.version().await.expect("version before the hang");
-    let faults = Faults {
-        hang: true,
-        endpoints: vec!["/api/v1/accounts".into()],
-        ..Faults::default()
-    };
-    sim.control().set_faults(faults).expect("faults");
+    sim.control()
+        .set_faults(Faults::hanging("/api/v1/accounts"))
+        .expect("faults");
     let started = Instant::now();
     let err = client.can_read_accounts().await.expect_err("timeout");
     assert!(matches!(err, JamfError::Timeout { .. }), "{err:?}");

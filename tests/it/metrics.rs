@@ -222,12 +222,9 @@ async fn the_inflight_gauge_counts_a_hung_jamf_request_until_it_ends() {
         .await
         .expect("simulator");
     let (app, bearer, account) = connected(&sim).await;
-    let hang = Faults {
-        hang: true,
-        endpoints: vec![format!("GET {ACCOUNTS}")],
-        ..Faults::default()
-    };
-    sim.control().set_faults(hang).unwrap();
+    sim.control()
+        .set_faults(Faults::hanging(format!("GET {ACCOUNTS}")))
+        .unwrap();
     let pending = {
         let (client, url) = (
             app.client.clone(),

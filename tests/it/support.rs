@@ -71,6 +71,12 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// The `/metrics` exposition as text.
+    pub async fn metrics_text(&self) -> String {
+        let response = self.client.get(self.url("/metrics")).send().await.unwrap();
+        response.text().await.unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)
     }

@@ -15,12 +15,9 @@ async fn a_retry_never_reuses_a_token_older_than_the_rejection() {
     jamf.version().await.expect("first token and version");
 
     // A request goes out with the first token and is held inside Jamf.
-    let held = Faults {
-        hang: true,
-        endpoints: vec!["GET /api/v1/accounts".into()],
-        ..Faults::default()
-    };
-    sim.control().set_faults(held).unwrap();
+    sim.control()
+        .set_faults(Faults::hanging("GET /api/v1/accounts"))
+        .unwrap();
     let probe = tokio::spawn({
         let jamf = jamf.clone();
         async move { jamf.can_read_accounts().await }

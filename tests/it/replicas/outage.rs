@@ -90,15 +90,7 @@ async fn replicas_ride_out_a_redis_outage_and_share_again_when_it_returns() {
         "{} in flight from {REPLICAS} replicas with fallback {FALLBACK}",
         stats.peak_in_flight
     );
-    let metrics = replicas.apps[0]
-        .client
-        .get(replicas.apps[0].url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = replicas.apps[0].metrics_text().await;
     assert!(
         metrics
             .lines()

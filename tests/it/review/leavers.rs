@@ -137,19 +137,11 @@ async fn bad_leaver_bodies_are_refused_with_the_reason() {
             "{error}"
         );
     }
-    let malformed = f
-        .app
-        .client
-        .post(f.app.url(LEAVERS))
-        .bearer_auth(&f.token)
-        .header("content-type", "application/json")
-        .body(format!(
-            "{{\"integrated_account_id\": \"{}\", \"people\": [",
-            f.account
-        ))
-        .send()
-        .await
-        .unwrap();
+    let cut_short = format!(
+        "{{\"integrated_account_id\": \"{}\", \"people\": [",
+        f.account
+    );
+    let malformed = post_raw(&f, cut_short).await;
     assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
     let error: Value = malformed.json().await.unwrap();
     assert!(
@@ -162,16 +154,7 @@ async fn bad_leaver_bodies_are_refused_with_the_reason() {
 
     // The route's own cap is 2 MiB; past it the answer is 413, before any JSON is read.
     let huge = vec![b' '; 2 * 1024 * 1024 + 1];
-    let refused = f
-        .app
-        .client
-        .post(f.app.url(LEAVERS))
-        .bearer_auth(&f.token)
-        .header("content-type", "application/json")
-        .body(huge)
-        .send()
-        .await
-        .unwrap();
+    let refused = post_raw(&f, huge).await;
     assert_eq!(refused.status(), StatusCode::PAYLOAD_TOO_LARGE);
     // Everywhere else the global cap (64 KiB) still holds.
     let elsewhere = f
@@ -185,4 +168,17 @@ async fn bad_leaver_bodies_are_refused_with_the_reason() {
         .await
         .unwrap();
     assert_eq!(elsewhere.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+/// A leavers POST of `body` as it is, declared JSON.
+async fn post_raw(f: &Fixture, body: impl Into<reqwest::Body>) -> reqwest::Response {
+    f.app
+        .client
+        .post(f.app.url(LEAVERS))
+        .bearer_auth(&f.token)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
 }

@@ -131,11 +131,7 @@ async fn jamf_failures_map_to_the_envelope_and_the_account_status() {
 
     f.sim
         .control()
-        .set_faults(Faults {
-            hang: true,
-            endpoints: vec!["GET /api/v1/accounts".into()],
-            ..Faults::default()
-        })
+        .set_faults(Faults::hanging("GET /api/v1/accounts"))
         .unwrap();
     let hung = f.get_fresh(USERS, "").await;
     assert_eq!(hung.status(), StatusCode::GATEWAY_TIMEOUT);
@@ -163,17 +159,7 @@ async fn jamf_failures_map_to_the_envelope_and_the_account_status() {
 #[tokio::test]
 async fn metrics_report_accounts_by_status() {
     let f = Fixture::start(SimConfig::default()).await;
-    let scrape = || async {
-        f.app
-            .client
-            .get(f.app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    };
+    let scrape = || f.app.metrics_text();
     let text = scrape().await;
     assert!(
         text.contains("integrated_accounts{status=\"active\"} 1"),

@@ -47,12 +47,10 @@ async fn past_the_ttl_callers_get_the_stale_snapshot_while_one_refresh_runs() {
         sso_bypass_allowed: true,
         ..SsoConfig::default()
     });
-    let hang = Faults {
-        hang: true,
-        endpoints: vec![ACCOUNTS.into()],
-        ..Faults::default()
-    };
-    f.sim.control().set_faults(hang).unwrap();
+    f.sim
+        .control()
+        .set_faults(Faults::hanging(ACCOUNTS))
+        .unwrap();
     outlive_the_ttl().await;
 
     let callers = (0..30).map(|_| f.get(USERS, "limit=1"));
@@ -112,15 +110,7 @@ async fn a_jamf_outage_after_the_ttl_is_answered_from_the_stale_snapshot() {
             },
             503,
         ),
-        (
-            "hang",
-            Faults {
-                hang: true,
-                endpoints: vec![ACCOUNTS.into()],
-                ..Faults::default()
-            },
-            504,
-        ),
+        ("hang", Faults::hanging(ACCOUNTS), 504),
     ];
     for (outage, faults, jamf_status) in outages {
         f.sim.control().set_faults(faults).unwrap();
