@@ -2,7 +2,7 @@
 //! one run, against the in-process simulator and service on loopback, and prints a Markdown
 //! table with a PASS/MISS column. Timing misses are reported, not fatal; a missed count
 //! (upstream requests, fetches per stampede) exits 1, since that is a bug on any machine.
-//! Row 6 (replicas sharing Redis) starts a `redis-server` of its own on a free port.
+//! Row 7 (replicas sharing Redis) starts a `redis-server` of its own on a free port.
 //!
 //! `cargo run --release --bin bench -- soak [options]`: a load and soak run instead (see
 //! `soak`); exits 1 on an unexpected answer, RSS growth of 10 % or more, or a rate not held.
@@ -174,7 +174,7 @@ async fn main() {
     );
     let through_service = service_rows(&config).await;
     eprintln!(
-        "row 6: {} replicas sharing Redis, {} cold callers",
+        "row 7: {} replicas sharing Redis, {} cold callers",
         replicas::REPLICAS,
         replicas::REPLICAS * config.callers
     );

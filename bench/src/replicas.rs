@@ -1,4 +1,4 @@
-//! Row 6: three replicas sharing Redis (a `redis-server` of the bench's own, on a free port)
+//! Row 7: three replicas sharing Redis (a `redis-server` of the bench's own, on a free port)
 //! and one database, with a stampede of cold callers spread over them.
 
 // The integration tests' helper, as it is; not every method serves the bench.
