@@ -9,14 +9,12 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::SCOPE;
-use crate::directory::SnapshotKind;
 use crate::http::body::{missing_fields, parse};
 use crate::http::caller::Caller;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::state::AppState;
 use crate::http::unified::DirectoryErrors;
 use crate::http::unified::render;
-use crate::http::unified::source;
 use crate::review::leavers::{self, LeaversReport, MAX_PEOPLE, Person};
 
 pub const LEAVERS_PATH: &str = "/access-review/leavers";
@@ -68,14 +66,7 @@ pub async fn check_leavers(
 ) -> Result<Response, ApiError> {
     caller.require(SCOPE)?;
     let (account_id, people) = validate(parse::<LeaversBody>(&body)?)?;
-    let source = source::snapshot(
-        &state,
-        &caller,
-        account_id,
-        &headers,
-        SnapshotKind::Directory,
-    )
-    .await?;
+    let source = super::directory_of(&state, &caller, account_id, &headers).await?;
     let capacity = people.len() * RESULT_BYTES;
     let report = leavers::check(&source.cached.snapshot, people);
     let body = render::json(&report, capacity)?;

@@ -103,23 +103,12 @@ async fn list_findings(
 ) -> Result<Response, ApiError> {
     caller.require(SCOPE)?;
     let (params, filter) = finding_filter(query.as_deref())?;
-    let source = source::snapshot(
-        &state,
-        &caller,
-        params.common.account_id,
-        &headers,
-        SnapshotKind::Directory,
-    )
-    .await?;
-    let (account, cached) = (&source.account, &source.cached);
+    let source = directory_of(&state, &caller, params.common.account_id, &headers).await?;
+    let cached = &source.cached;
     let all = findings::findings(&cached.snapshot, &policy(&state));
     let body = if csv::wants_csv(&headers) {
-        csv::attachment(
-            crate::review::csv::findings(all.iter().filter(|f| filter.matches(f))),
-            "findings",
-            &account.tenant_id,
-            cached.fetched_at_utc,
-        )?
+        let selected = all.iter().filter(|f| filter.matches(f));
+        source.csv(crate::review::csv::findings(selected), "findings")?
     } else {
         let (items, next_cursor) = select(
             &state,
@@ -158,14 +147,7 @@ async fn get_report(
 ) -> Result<Response, ApiError> {
     caller.require(SCOPE)?;
     let params = params::parse(query.as_deref(), QueryKind::Get)?;
-    let source = source::snapshot(
-        &state,
-        &caller,
-        params.common.account_id,
-        &headers,
-        SnapshotKind::Directory,
-    )
-    .await?;
+    let source = directory_of(&state, &caller, params.common.account_id, &headers).await?;
     let (account, cached) = (&source.account, &source.cached);
     let policy = policy(&state);
     let found = findings::findings(&cached.snapshot, &policy);
@@ -200,4 +182,15 @@ async fn get_report(
     )
         .into_response();
     Ok(source.respond(body))
+}
+
+/// The directory snapshot an access-review request reads (inventory users are no concern of
+/// an access review: they have no console access).
+pub(super) async fn directory_of(
+    state: &AppState,
+    caller: &Caller,
+    account_id: uuid::Uuid,
+    headers: &HeaderMap,
+) -> Result<source::Sourced, ApiError> {
+    source::snapshot(state, caller, account_id, headers, SnapshotKind::Directory).await
 }

@@ -291,12 +291,7 @@ async fn list_users(
     let cached = &source.cached;
     let body = if csv::wants_csv(&headers) {
         let users = cached.snapshot.users.iter().filter(|u| filter.matches(u));
-        csv::attachment(
-            review::csv::users(users),
-            "users",
-            &source.account.tenant_id,
-            cached.fetched_at_utc,
-        )?
+        source.csv(review::csv::users(users), "users")?
     } else {
         user_page(&state, cached, &params, filter)?
     };

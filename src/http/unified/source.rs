@@ -69,6 +69,20 @@ pub async fn snapshot(
 }
 
 impl Sourced {
+    /// `csv` as an attachment named for `what`, this account's tenant and the snapshot's date.
+    pub fn csv(
+        &self,
+        csv: Result<Vec<u8>, ::csv::Error>,
+        what: &str,
+    ) -> Result<Response, ApiError> {
+        crate::http::csv::attachment(
+            csv,
+            what,
+            &self.account.tenant_id,
+            self.cached.fetched_at_utc,
+        )
+    }
+
     /// `body` with the cache headers of this snapshot.
     pub fn respond(&self, body: Response) -> Response {
         with_cache_headers(body, self.outcome, self.cached.age())
