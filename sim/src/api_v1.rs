@@ -238,14 +238,19 @@ fn sso_v3_body(sso: &SsoConfig) -> Value {
     })
 }
 
-async fn roles(State(state): Sim, RawQuery(raw): RawQuery, headers: HeaderMap) -> Answer {
-    check(&state, &headers, None, required::API_ROLES)?;
+/// The query of the lists filtered by id and name (API roles and integrations).
+fn named_query(state: &SimState, raw: Option<&str>) -> Result<ListQuery, Reject> {
     let spec = ListSpec {
         fields: NAMED_FIELDS,
         default_sort: "id:asc",
         max_page_size: MAX_PAGE_SIZE,
     };
-    let q = list_query(&state, raw.as_deref(), &spec)?;
+    list_query(state, raw, &spec)
+}
+
+async fn roles(State(state): Sim, RawQuery(raw): RawQuery, headers: HeaderMap) -> Answer {
+    check(&state, &headers, None, required::API_ROLES)?;
+    let q = named_query(&state, raw.as_deref())?;
     let client_privileges = state.runtime().client_privileges;
     let views: Vec<_> = state
         .data
@@ -266,12 +271,7 @@ async fn roles(State(state): Sim, RawQuery(raw): RawQuery, headers: HeaderMap) -
 
 async fn integrations(State(state): Sim, RawQuery(raw): RawQuery, headers: HeaderMap) -> Answer {
     check(&state, &headers, None, required::API_INTEGRATIONS)?;
-    let spec = ListSpec {
-        fields: NAMED_FIELDS,
-        default_sort: "id:asc",
-        max_page_size: MAX_PAGE_SIZE,
-    };
-    let q = list_query(&state, raw.as_deref(), &spec)?;
+    let q = named_query(&state, raw.as_deref())?;
     let client_enabled = state.runtime().client_enabled;
     let views: Vec<_> = state
         .data
