@@ -47,6 +47,7 @@ pub async fn launch(
         stale_if_error: Duration::from_secs(settings.cache.stale_if_error_secs),
         max_accounts: settings.cache.max_accounts,
         max_bytes: settings.cache.max_bytes,
+        fetch_wait: Duration::from_secs(settings.server.fetch_wait_secs),
     };
     let mut cache = directory::cache::SnapshotCache::new(policy);
     if let Some(tier) = &shared_tier {

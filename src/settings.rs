@@ -62,8 +62,12 @@ pub struct ServerSettings {
     pub listen: SocketAddr,
     /// Base URL callers use; appears in the OpenAPI `servers` list and as the token issuer.
     pub public_url: String,
-    /// Whole-request deadline; must exceed `upstream.deadline_secs` so upstream errors win.
+    /// Whole-request deadline; must exceed `fetch_wait_secs`, so a caller waiting on a Jamf
+    /// fetch hears how far it got rather than a bare timeout.
     pub request_timeout_secs: u64,
+    /// How long a caller waits for a Jamf fetch before it is answered 503 with the fetch's
+    /// progress and a `Retry-After` (the fetch goes on, up to `upstream.deadline_secs`).
+    pub fetch_wait_secs: u64,
     pub body_limit_bytes: usize,
     /// Seconds a connection gets to send a complete request head, counted from when the server
     /// starts waiting for one (a new connection, or a kept-alive one after its last answer);
@@ -79,6 +83,7 @@ impl Default for ServerSettings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: "http://127.0.0.1:8080".into(),
             request_timeout_secs: 90,
+            fetch_wait_secs: 20,
             body_limit_bytes: 64 * 1024,
             header_timeout_secs: 10,
             max_connections: 1024,
@@ -155,7 +160,8 @@ pub struct UpstreamSettings {
     pub max_concurrency: usize,
     /// Per-request timeout.
     pub timeout_secs: u64,
-    /// Overall deadline of one directory fetch, retries included.
+    /// Overall deadline of one fetch, retries included. A fetch runs on its own, whoever
+    /// waits for it, so this may be far longer than any caller's patience.
     pub deadline_secs: u64,
     pub max_retries: usize,
     pub max_response_bytes: usize,
@@ -171,7 +177,7 @@ impl Default for UpstreamSettings {
         Self {
             max_concurrency: 5,
             timeout_secs: 30,
-            deadline_secs: 60,
+            deadline_secs: 1800,
             max_retries: 4,
             max_response_bytes: 32 * 1024 * 1024,
             max_records: 100_000,
@@ -380,6 +386,14 @@ impl Settings {
             return Err(SettingsError::invalid(
                 "server.request_timeout_secs",
                 "must be positive",
+            ));
+        }
+        if self.server.fetch_wait_secs == 0
+            || self.server.fetch_wait_secs >= self.server.request_timeout_secs
+        {
+            return Err(SettingsError::invalid(
+                "server.fetch_wait_secs",
+                "must be positive and less than server.request_timeout_secs",
             ));
         }
         if !(1..=3600).contains(&self.server.header_timeout_secs) {

@@ -50,18 +50,18 @@ pub async fn run(
     let groups = inventory.groups.len();
     let users = inventory.users.len();
     // Depth 1: the user list (its pages) and the user-group list; depth 2: one Classic detail
-    // per user and per group.
-    let list_pages = if v1 {
-        users.div_ceil(USERS_PAGE_SIZE).max(1)
+    // per user group, and on the Classic plan per user too (v1 pages are the records).
+    let (list_pages, details) = if v1 {
+        (users.div_ceil(USERS_PAGE_SIZE).max(1), groups)
     } else {
-        1
+        (1, users + groups)
     };
     let bound = Bound {
         stages: vec![
             (list_pages + 1, "user list pages, user-group list"),
             (
-                users + groups,
-                "one Classic detail per user and per user group",
+                details,
+                "one Classic detail per user group (and per user before 11.26)",
             ),
         ],
         concurrency: concurrency.max(1),

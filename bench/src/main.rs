@@ -16,6 +16,7 @@ mod report;
 mod rows;
 mod scenarios;
 mod service;
+mod size;
 mod soak;
 mod soak_mix;
 mod soak_report;
@@ -91,6 +92,18 @@ pub struct Config {
     pub callers: usize,
     pub rate: f64,
     pub inventory_users: usize,
+    /// Row 8: the sizes and latencies of the long fetches.
+    pub sizes: Sizes,
+}
+
+/// Row 8's fetches: 50,000 end users on the v1 plan, 5,000 end users and 5,000 admins on the
+/// Classic plan, at 100 ms (the admins at 150 ms) per Jamf request; `--quick` shrinks them.
+pub struct Sizes {
+    pub v1_end_users: usize,
+    pub classic_end_users: usize,
+    pub classic_admins: usize,
+    pub latency: Duration,
+    pub admin_latency: Duration,
 }
 
 impl From<Args> for Config {
@@ -111,6 +124,23 @@ impl From<Args> for Config {
             callers: a.callers.max(1),
             rate: a.rate.max(1.0),
             inventory_users: pick(a.inventory_users, 1_000, 100),
+            sizes: if a.quick {
+                Sizes {
+                    v1_end_users: 2_000,
+                    classic_end_users: 150,
+                    classic_admins: 150,
+                    latency: Duration::from_millis(5),
+                    admin_latency: Duration::from_millis(5),
+                }
+            } else {
+                Sizes {
+                    v1_end_users: 50_000,
+                    classic_end_users: 5_000,
+                    classic_admins: 5_000,
+                    latency: Duration::from_millis(100),
+                    admin_latency: Duration::from_millis(150),
+                }
+            },
         }
     }
 }
@@ -179,6 +209,7 @@ async fn main() {
         replicas::REPLICAS * config.callers
     );
     let replicated = replicas::stampede(&config).await;
+    let sized = sized_fetches(&config, &mut report).await;
 
     for run in &runs {
         rows::cold_fetch(&mut report, &config, run);
@@ -204,6 +235,9 @@ async fn main() {
         Ok(replicated) => rows::replicas(&mut report, &replicated),
         Err(e) => rows::failed(&mut report, "7", "replicas sharing Redis", &e),
     }
+    for run in &sized {
+        rows::sized(&mut report, config.concurrency, run);
+    }
     rows::notes(&mut report, &config, &runs, started.elapsed());
 
     println!("{}", report.render());
@@ -211,6 +245,49 @@ async fn main() {
         eprintln!("a count target was missed or a row failed (see the table)");
         std::process::exit(1);
     }
+}
+
+/// Row 8: each long fetch through the service, one after the other.
+async fn sized_fetches(config: &Config, report: &mut Report) -> Vec<size::SizedFetch> {
+    let s = &config.sizes;
+    let runs = [
+        (
+            "end users",
+            "11.30.1",
+            SimConfig {
+                inventory_users: s.v1_end_users,
+                latency: s.latency,
+                ..SimConfig::default()
+            },
+        ),
+        (
+            "end users",
+            "11.20.0",
+            SimConfig {
+                inventory_users: s.classic_end_users,
+                latency: s.latency,
+                ..SimConfig::default()
+            },
+        ),
+        (
+            "admins",
+            "11.20.0",
+            SimConfig {
+                accounts: s.classic_admins,
+                latency: s.admin_latency,
+                ..SimConfig::default()
+            },
+        ),
+    ];
+    let mut done = Vec::new();
+    for (what, version, sim) in runs {
+        eprintln!("row 8: {what} from Jamf {version}, listed cold through the service");
+        match size::run(what, version, sim, config.concurrency).await {
+            Ok(run) => done.push(run),
+            Err(e) => rows::failed(report, "8", &format!("{what} from {version}"), &e),
+        }
+    }
+    done
 }
 
 /// Rows 3 and 4 share one service and account: the stampede leaves it warm for the load.

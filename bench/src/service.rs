@@ -65,6 +65,8 @@ impl Service {
         // Long enough that nothing expires mid-measurement.
         settings.cache.ttl_secs = 3_600;
         settings.upstream.deadline_secs = 600;
+        // Timed callers wait for the whole fetch: the rows measure fetches, not the 503.
+        settings.server.fetch_wait_secs = 600;
         settings.server.request_timeout_secs = 900;
         adjust(&mut settings);
 

@@ -8,6 +8,13 @@
 //!   (unreachable, timeout, 5xx) and the snapshot is at most `stale_if_error` past the TTL, the
 //!   stale snapshot answers instead. Refused credentials or privileges never do.
 //! - `refresh` (a caller's `Cache-Control: no-cache`) always waits for a fetch, never stale.
+//! - While a fetch of any length runs, a stale snapshot (kept up to the longer stale window
+//!   past the TTL) answers at once; a caller with no
+//!   snapshot to fall back on waits at most `fetch_wait`, then hears how far the fetch got
+//!   ([`CacheError::StillFetching`]); the fetch goes on, and later callers attach to it.
+//! - Once a fetch has failed, the failure is remembered until one succeeds: stale answers say
+//!   `stale-if-error` for a failure on Jamf's side, and after a refusal (one no stale snapshot
+//!   may paper over: credentials, privileges) no snapshot of the key is served at all.
 //!
 //! Every fetch of a key is shared (single flight) by whoever needs it meanwhile: foreground
 //! misses, no-cache requests and the background refresh. moka stores the snapshots (bounded,
@@ -39,6 +46,7 @@ use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use super::model::DirectorySnapshot;
+use crate::jamf::{FetchProgress, ProgressReport};
 
 /// A snapshot and when it was fetched: monotonic for the `Age` header and staleness,
 /// wall-clock for evidence that states it (the access-review report).
@@ -121,6 +129,15 @@ impl CacheOutcome {
     }
 }
 
+/// Why the cache gave no snapshot.
+#[derive(Debug)]
+pub enum CacheError<E> {
+    /// The fetch failed (shared by every caller that waited on it).
+    Failed(Arc<E>),
+    /// The fetch is still running after `fetch_wait`, and no snapshot may stand in.
+    StillFetching(ProgressReport),
+}
+
 /// A failed fetch, as far as the stale-if-error rule cares.
 pub trait FetchFailure {
     /// The status to report when a stale snapshot may answer instead (Jamf unreachable, too
@@ -155,6 +172,8 @@ pub struct CachePolicy {
     pub max_accounts: u64,
     /// Estimated bytes all snapshots may take together.
     pub max_bytes: u64,
+    /// How long a caller with no snapshot to fall back on waits for a fetch.
+    pub fetch_wait: Duration,
 }
 
 impl CachePolicy {
@@ -166,10 +185,27 @@ impl CachePolicy {
 
 type Fetch<E> = Shared<BoxFuture<'static, Result<Fetched, Arc<E>>>>;
 
+/// A fetch under way: its result, shared, and how far it has got.
+struct InFlight<E> {
+    result: Fetch<E>,
+    progress: Arc<FetchProgress>,
+}
+
+impl<E> Clone for InFlight<E> {
+    fn clone(&self) -> Self {
+        Self {
+            result: self.result.clone(),
+            progress: self.progress.clone(),
+        }
+    }
+}
+
 pub struct SnapshotCache<E> {
     policy: CachePolicy,
     entries: Cache<SnapshotKey, Arc<CachedSnapshot>>,
-    fetching: Arc<Mutex<HashMap<SnapshotKey, Fetch<E>>>>,
+    fetching: Arc<Mutex<HashMap<SnapshotKey, InFlight<E>>>>,
+    /// The last fetch's failure, until a fetch succeeds.
+    failures: Cache<SnapshotKey, Arc<E>>,
     shared: Option<Arc<dyn SharedSnapshots<E>>>,
 }
 
@@ -179,6 +215,7 @@ impl<E> Clone for SnapshotCache<E> {
             policy: self.policy,
             entries: self.entries.clone(),
             fetching: self.fetching.clone(),
+            failures: self.failures.clone(),
             shared: self.shared.clone(),
         }
     }
@@ -205,8 +242,17 @@ impl<E: FetchFailure + Send + Sync + 'static> SnapshotCache<E> {
                 })
                 .build(),
             fetching: Arc::default(),
+            // Past `usable_for` no snapshot is left for a failure to hold back.
+            failures: Cache::builder()
+                .time_to_live(usable_for)
+                .max_capacity(policy.max_accounts)
+                .build(),
             shared: None,
         }
+    }
+
+    pub fn policy(&self) -> &CachePolicy {
+        &self.policy
     }
 
     /// This cache in front of a tier other replicas share.
@@ -216,18 +262,28 @@ impl<E: FetchFailure + Send + Sync + 'static> SnapshotCache<E> {
     }
 
     /// The snapshot of `key` under the rules of the module documentation. `fetch` runs only
-    /// when no fetch of `key` is under way already.
+    /// when no fetch of `key` is under way already; it reports its progress to the
+    /// [`FetchProgress`] it is given.
     pub async fn get<F, Fut>(
         &self,
         key: SnapshotKey,
         refresh: bool,
         fetch: F,
-    ) -> Result<(Arc<CachedSnapshot>, CacheOutcome), Arc<E>>
+    ) -> Result<(Arc<CachedSnapshot>, CacheOutcome), CacheError<E>>
     where
-        F: FnOnce() -> Fut,
+        F: FnOnce(Arc<FetchProgress>) -> Fut,
         Fut: Future<Output = Result<DirectorySnapshot, E>> + Send + 'static,
     {
-        let cached = if refresh {
+        let failure = self.failures.get(&key).await;
+        let refused = failure
+            .as_ref()
+            .is_some_and(|err| err.stale_if_error_status().is_none());
+        // What a stale answer says: after a failure on Jamf's side, that it was one.
+        let stale = match failure.as_ref().and_then(|err| err.stale_if_error_status()) {
+            Some(jamf_status) => CacheOutcome::StaleIfError { jamf_status },
+            None => CacheOutcome::StaleWhileRevalidate,
+        };
+        let cached = if refresh || refused {
             None
         } else {
             self.lookup(key).await
@@ -238,15 +294,28 @@ impl<E: FetchFailure + Send + Sync + 'static> SnapshotCache<E> {
                 metrics::counter!("directory_cache_hits_total").increment(1);
                 return Ok((snapshot.clone(), CacheOutcome::Hit));
             }
-            if age < self.policy.ttl + self.policy.stale_while_revalidate {
-                // Started and left running: the answer does not wait for it.
+            if age < self.policy.ttl + self.policy.stale_while_revalidate || self.is_fetching(&key)
+            {
+                // Started or joined, and left running: the answer does not wait for it.
                 drop(self.fetch(key, false, fetch));
-                count_stale("stale-while-revalidate");
-                return Ok((snapshot.clone(), CacheOutcome::StaleWhileRevalidate));
+                count_stale(stale);
+                return Ok((snapshot.clone(), stale));
             }
         }
-        let (fetched, started_here) = self.fetch(key, refresh, fetch);
-        match fetched.await {
+        let (in_flight, started_here) = self.fetch(key, refresh, fetch);
+        let Ok(fetched) = tokio::time::timeout(self.policy.fetch_wait, in_flight.result).await
+        else {
+            // Still running: an old snapshot answers meanwhile, or the caller hears how far
+            // the fetch got.
+            return match cached {
+                Some(snapshot) => {
+                    count_stale(stale);
+                    Ok((snapshot, stale))
+                }
+                None => Err(CacheError::StillFetching(in_flight.progress.report())),
+            };
+        };
+        match fetched {
             Ok(Fetched { snapshot, here }) => {
                 let outcome = match (refresh, started_here && here) {
                     (true, _) => CacheOutcome::Refreshed,
@@ -263,37 +332,50 @@ impl<E: FetchFailure + Send + Sync + 'static> SnapshotCache<E> {
                     .filter(|s| s.age() < self.policy.ttl + self.policy.stale_if_error)
                     .zip(err.stale_if_error_status());
                 let Some((snapshot, jamf_status)) = stale else {
-                    return Err(err);
+                    return Err(CacheError::Failed(err));
                 };
-                count_stale("stale-if-error");
-                Ok((snapshot, CacheOutcome::StaleIfError { jamf_status }))
+                let outcome = CacheOutcome::StaleIfError { jamf_status };
+                count_stale(outcome);
+                Ok((snapshot, outcome))
             }
         }
     }
 
     /// Whether a read of `key` would be answered without a new fetch: a snapshot fresh or
     /// within stale-while-revalidate, or a fetch under way to share (here or, with a shared
-    /// tier, on any replica).
+    /// tier, on any replica). After a refusal, only a fetch under way counts.
     pub async fn can_answer(&self, key: &SnapshotKey) -> bool {
+        if self.is_fetching(key) {
+            return true;
+        }
+        if self
+            .failures
+            .get(key)
+            .await
+            .is_some_and(|err| err.stale_if_error_status().is_none())
+        {
+            return false;
+        }
         let usable = self.policy.ttl + self.policy.stale_while_revalidate;
         let servable = self
             .entries
             .get(key)
             .await
             .is_some_and(|snapshot| snapshot.age() < usable);
-        if servable
-            || self
-                .fetching
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .contains_key(key)
-        {
+        if servable {
             return true;
         }
         match &self.shared {
             Some(shared) => shared.can_answer(*key, usable).await,
             None => false,
         }
+    }
+
+    fn is_fetching(&self, key: &SnapshotKey) -> bool {
+        self.fetching
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains_key(key)
     }
 
     /// `key`'s snapshot here, else the shared tier's (kept here from then on).
@@ -308,28 +390,30 @@ impl<E: FetchFailure + Send + Sync + 'static> SnapshotCache<E> {
 
     /// The fetch of `key` under way, or a new one in its own task; `true` when this call
     /// started it. The new one asks the shared tier first, if any, and runs `fetch` only when
-    /// Jamf must be asked here. A successful fetch is stored before it is forgotten as under
-    /// way, so no caller in between finds neither.
-    fn fetch<F, Fut>(&self, key: SnapshotKey, refresh: bool, fetch: F) -> (Fetch<E>, bool)
+    /// Jamf must be asked here. A fetch's outcome is stored (the snapshot, or the failure) before
+    /// it is forgotten as under way, so no caller in between finds neither.
+    fn fetch<F, Fut>(&self, key: SnapshotKey, refresh: bool, fetch: F) -> (InFlight<E>, bool)
     where
-        F: FnOnce() -> Fut,
+        F: FnOnce(Arc<FetchProgress>) -> Fut,
         Fut: Future<Output = Result<DirectorySnapshot, E>> + Send + 'static,
     {
         let mut fetching = self.fetching.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(under_way) = fetching.get(&key) {
             return (under_way.clone(), false);
         }
-        let work = fetch();
+        let progress = Arc::new(FetchProgress::default());
+        let work = fetch(progress.clone());
         let jamf = async move {
             // Counted when a Jamf fetch starts, so a failed fetch is still a miss.
             metrics::counter!("directory_cache_misses_total").increment(1);
             work.await
         };
         let entries = self.entries.clone();
+        let failures = self.failures.clone();
         let registry = self.fetching.clone();
         let tier = self.shared.clone();
         let fresh_since = (!refresh).then(|| ago(self.policy.ttl));
-        let shared: Fetch<E> = async move {
+        let result: Fetch<E> = async move {
             let result = match tier {
                 Some(tier) => tier.fetch_once(key, fresh_since, jamf.boxed()).await,
                 None => jamf
@@ -340,8 +424,12 @@ impl<E: FetchFailure + Send + Sync + 'static> SnapshotCache<E> {
                     })
                     .map_err(Arc::new),
             };
-            if let Ok(fetched) = &result {
-                entries.insert(key, fetched.snapshot.clone()).await;
+            match &result {
+                Ok(fetched) => {
+                    entries.insert(key, fetched.snapshot.clone()).await;
+                    failures.invalidate(&key).await;
+                }
+                Err(err) => failures.insert(key, err.clone()).await,
             }
             registry
                 .lock()
@@ -351,9 +439,10 @@ impl<E: FetchFailure + Send + Sync + 'static> SnapshotCache<E> {
         }
         .boxed()
         .shared();
-        fetching.insert(key, shared.clone());
-        tokio::spawn(shared.clone());
-        (shared, true)
+        let in_flight = InFlight { result, progress };
+        fetching.insert(key, in_flight.clone());
+        tokio::spawn(in_flight.result.clone());
+        (in_flight, true)
     }
 }
 
@@ -365,7 +454,11 @@ fn ago(age: Duration) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
-fn count_stale(rule: &'static str) {
+fn count_stale(outcome: CacheOutcome) {
+    let rule = match outcome {
+        CacheOutcome::StaleIfError { .. } => "stale-if-error",
+        _ => "stale-while-revalidate",
+    };
     metrics::counter!("directory_cache_stale_answers_total", "rule" => rule).increment(1);
 }
 
@@ -404,6 +497,7 @@ mod tests {
             stale_if_error: Duration::from_millis(sie_ms),
             max_accounts: 10,
             max_bytes: 1 << 30,
+            fetch_wait: Duration::from_secs(60),
         })
     }
 
@@ -422,9 +516,17 @@ mod tests {
         result: Result<(), Failure>,
     ) -> Result<CacheOutcome, Arc<Failure>> {
         cache
-            .get(key, refresh, || async move { result.map(|()| empty()) })
+            .get(key, refresh, |_| async move { result.map(|()| empty()) })
             .await
             .map(|(_, outcome)| outcome)
+            .map_err(failed)
+    }
+
+    fn failed(err: CacheError<Failure>) -> Arc<Failure> {
+        match err {
+            CacheError::Failed(err) => err,
+            CacheError::StillFetching(progress) => panic!("still fetching: {progress:?}"),
+        }
     }
 
     #[tokio::test]
@@ -442,13 +544,14 @@ mod tests {
             let cache = cache.clone();
             async move {
                 cache
-                    .get(key(1), false, || async move {
+                    .get(key(1), false, |_| async move {
                         fetches.fetch_add(1, Ordering::SeqCst);
                         tokio::time::sleep(Duration::from_millis(20)).await;
                         Ok(empty())
                     })
                     .await
                     .map(|(_, outcome)| outcome)
+                    .map_err(failed)
             }
         });
         let outcomes = futures::future::join_all(calls).await;
@@ -482,6 +585,7 @@ mod tests {
             stale_if_error: Duration::ZERO,
             max_accounts: 100,
             max_bytes: 512 * 1024,
+            fetch_wait: Duration::from_secs(60),
         });
         // One user whose raw record is 100 KiB: about 200 KiB with its rendering.
         let fat = || {
@@ -492,7 +596,7 @@ mod tests {
         };
         for credentials in 1..=3 {
             cache
-                .get(key(credentials), false, || async move { Ok(fat()) })
+                .get(key(credentials), false, |_| async move { Ok(fat()) })
                 .await
                 .unwrap();
         }
@@ -525,7 +629,7 @@ mod tests {
             let fetches = fetches.clone();
             let mut gate = gate.clone();
             let (_, served) = cache
-                .get(key(1), false, || async move {
+                .get(key(1), false, |_| async move {
                     fetches.fetch_add(1, Ordering::SeqCst);
                     let _ = gate.wait_for(|open| *open).await;
                     Ok(empty())
@@ -578,6 +682,151 @@ mod tests {
                 .await
                 .is_err(),
             "past the window"
+        );
+    }
+
+    fn waiting_cache(
+        ttl_ms: u64,
+        swr_ms: u64,
+        sie_ms: u64,
+        wait_ms: u64,
+    ) -> SnapshotCache<Failure> {
+        let mut cache = cache_with(ttl_ms, swr_ms, sie_ms);
+        cache.policy.fetch_wait = Duration::from_millis(wait_ms);
+        cache
+    }
+
+    /// A fetch that reports `reads` reads done, then waits for the gate.
+    fn gated(
+        fetches: &Arc<AtomicUsize>,
+        gate: &tokio::sync::watch::Receiver<bool>,
+        reads: usize,
+    ) -> impl FnOnce(
+        Arc<FetchProgress>,
+    ) -> futures::future::BoxFuture<'static, Result<DirectorySnapshot, Failure>> {
+        let fetches = fetches.clone();
+        let mut gate = gate.clone();
+        move |progress| {
+            async move {
+                fetches.fetch_add(1, Ordering::SeqCst);
+                progress.plan(reads * 2);
+                for _ in 0..reads {
+                    progress.read_done();
+                }
+                let _ = gate.wait_for(|open| *open).await;
+                Ok(empty())
+            }
+            .boxed()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_caller_stops_waiting_with_the_progress_and_later_callers_attach() {
+        let cache = waiting_cache(60_000, 0, 0, 30);
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let (release, gate) = tokio::sync::watch::channel(false);
+        for _ in 0..3 {
+            let Err(CacheError::StillFetching(progress)) =
+                cache.get(key(1), false, gated(&fetches, &gate, 4)).await
+            else {
+                panic!("the fetch is held");
+            };
+            assert_eq!(progress.requests_done, 4);
+            assert_eq!(progress.requests_planned, Some(8));
+            assert!(progress.started_at <= Utc::now());
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 1, "nobody restarted it");
+        release.send(true).unwrap();
+        let waited = cache.get(key(1), false, gated(&fetches, &gate, 0)).await;
+        assert!(waited.is_ok(), "the same fetch, finished");
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            outcome(&cache, key(1), false, Ok(())).await.unwrap(),
+            CacheOutcome::Hit
+        );
+    }
+
+    #[tokio::test]
+    async fn the_previous_snapshot_answers_while_a_refresh_of_any_length_runs() {
+        // No stale-while-revalidate window at all: only the refresh under way lets it answer
+        // (for as long as the snapshot is kept: the stale-if-error window).
+        let cache = waiting_cache(10, 0, 60_000, 30);
+        outcome(&cache, key(1), false, Ok(())).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let (release, gate) = tokio::sync::watch::channel(false);
+        let (_, first) = cache
+            .get(key(1), false, gated(&fetches, &gate, 1))
+            .await
+            .expect("the old snapshot after the wait");
+        assert_eq!(first, CacheOutcome::StaleWhileRevalidate);
+        for _ in 0..5 {
+            let (_, served) = cache
+                .get(key(1), false, gated(&fetches, &gate, 1))
+                .await
+                .unwrap();
+            assert_eq!(served, CacheOutcome::StaleWhileRevalidate);
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 1, "one refresh");
+        let refreshed = cache.get(key(1), true, gated(&fetches, &gate, 1)).await;
+        assert!(
+            matches!(refreshed, Err(CacheError::StillFetching(_))),
+            "no-cache is never answered stale"
+        );
+        release.send(true).unwrap();
+        cache
+            .get(key(1), true, gated(&fetches, &gate, 1))
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn after_a_failure_stale_answers_say_so_and_after_a_refusal_there_are_none() {
+        let cache = cache_with(10, 60_000, 60_000);
+        outcome(&cache, key(1), false, Ok(())).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        // The background refresh this starts fails on Jamf's side.
+        assert_eq!(
+            outcome(&cache, key(1), false, Err(Failure::JamfDown))
+                .await
+                .unwrap(),
+            CacheOutcome::StaleWhileRevalidate
+        );
+        let mut said = CacheOutcome::StaleWhileRevalidate;
+        for _ in 0..100 {
+            said = outcome(&cache, key(1), false, Err(Failure::JamfDown))
+                .await
+                .unwrap();
+            if said != CacheOutcome::StaleWhileRevalidate {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(said, CacheOutcome::StaleIfError { jamf_status: 503 });
+        // A refusal: the refresh it starts fails, and from then on nothing stale is served.
+        let _ = outcome(&cache, key(1), false, Err(Failure::Refused)).await;
+        let mut refused = None;
+        for _ in 0..100 {
+            match outcome(&cache, key(1), false, Err(Failure::Refused)).await {
+                Err(err) => {
+                    refused = Some(err);
+                    break;
+                }
+                Ok(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+            }
+        }
+        assert_eq!(refused.as_deref(), Some(&Failure::Refused));
+        assert!(!cache.can_answer(&key(1)).await, "the next read asks Jamf");
+        assert_eq!(
+            outcome(&cache, key(1), false, Ok(())).await.unwrap(),
+            CacheOutcome::Miss,
+            "a fetch that succeeds lifts it"
+        );
+        assert_eq!(
+            outcome(&cache, key(1), false, Err(Failure::Refused))
+                .await
+                .unwrap(),
+            CacheOutcome::Hit
         );
     }
 }

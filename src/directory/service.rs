@@ -1,14 +1,22 @@
 //! The directory use case: an integrated account's snapshot, from the cache or fetched from
 //! its Jamf instance once for all concurrent callers, normalized, with Jamf's verdict fed back
-//! into the account's status (401 → `needs_reauth`, success → `active`).
+//! into the account's status (401 → `needs_reauth`, success → `active`). An account in
+//! `needs_reauth` is not fetched at all until its credentials change or are refreshed: Jamf
+//! would refuse again, and repeated refusals can lock a Jamf user out.
+//!
+//! A fetch that fails part-way leaves the bodies it read in a [`MemoryReadMemo`] kept for
+//! `cache.ttl_secs` after the failure: the next attempt reads only what is missing.
 
 use std::sync::Arc;
 
-use crate::accounts::{AccountError, AccountService, IntegratedAccount};
-use crate::jamf::JamfError;
+use moka::future::Cache;
+
+use crate::accounts::{AccountError, AccountService, AccountStatus, IntegratedAccount};
+use crate::jamf::{FetchRun, JamfError, MemoryReadMemo, ProgressReport};
 
 use super::cache::{
-    CacheOutcome, CachedSnapshot, FetchFailure, SnapshotCache, SnapshotKey, SnapshotKind,
+    CacheError, CacheOutcome, CachedSnapshot, FetchFailure, SnapshotCache, SnapshotKey,
+    SnapshotKind,
 };
 use super::normalize::{normalize_directory, normalize_inventory};
 
@@ -35,7 +43,17 @@ pub enum DirectoryError {
     /// Jamf failed the fetch; shared by every caller that waited on it.
     #[error(transparent)]
     Jamf(Arc<JamfError>),
+    /// Jamf refused the account's credentials earlier; it is not asked again until they
+    /// change or are refreshed.
+    #[error("Jamf refused this integrated account's credentials ({last_error})")]
+    NeedsReauth { last_error: String },
+    /// The fetch goes on past the caller's wait.
+    #[error("the Jamf fetch is still running")]
+    StillFetching(ProgressReport),
 }
+
+/// Unfinished fetches kept at once, each with at most an eighth of `cache.max_bytes` of bodies.
+const RESUMABLE_FETCHES: u64 = 8;
 
 /// A snapshot as served, and how the cache served it.
 pub struct Served {
@@ -47,11 +65,23 @@ pub struct DirectoryService {
     accounts: Arc<AccountService>,
     /// Both kinds of snapshot, under one count and byte budget.
     cache: SnapshotCache<JamfError>,
+    /// What failed fetches read, by snapshot, for the next attempt.
+    unfinished: Cache<SnapshotKey, Arc<MemoryReadMemo>>,
+    memo_bytes: usize,
 }
 
 impl DirectoryService {
     pub fn new(accounts: Arc<AccountService>, cache: SnapshotCache<JamfError>) -> Self {
-        Self { accounts, cache }
+        let policy = cache.policy();
+        Self {
+            accounts,
+            unfinished: Cache::builder()
+                .time_to_live(policy.ttl)
+                .max_capacity(RESUMABLE_FETCHES)
+                .build(),
+            memo_bytes: usize::try_from(policy.max_bytes / RESUMABLE_FETCHES).unwrap_or(usize::MAX),
+            cache,
+        }
     }
 
     /// Whether reading `account` now would send requests to Jamf: `refresh`, or no snapshot a
@@ -62,7 +92,8 @@ impl DirectoryService {
         kind: SnapshotKind,
         refresh: bool,
     ) -> bool {
-        refresh || !self.cache.can_answer(&snapshot_key(account, kind)).await
+        account.status != AccountStatus::NeedsReauth
+            && (refresh || !self.cache.can_answer(&snapshot_key(account, kind)).await)
     }
 
     /// `account`'s snapshot of `kind`, under the cache's rules (fresh, stale while a
@@ -76,13 +107,28 @@ impl DirectoryService {
         kind: SnapshotKind,
         refresh: bool,
     ) -> Result<Served, DirectoryError> {
+        if account.status == AccountStatus::NeedsReauth {
+            return Err(DirectoryError::NeedsReauth {
+                last_error: account.last_error.clone().unwrap_or_default(),
+            });
+        }
         let client = self.accounts.jamf_client(account).await?;
         let key = snapshot_key(account, kind);
         let accounts = self.accounts.clone();
         let account = account.clone();
-        // The fetch may outlive this request (a background refresh), so it owns what it uses
-        // and feeds Jamf's verdict into the account's status itself, once per fetch.
-        let fetch = || async move {
+        let unfinished = self.unfinished.clone();
+        let memo_bytes = self.memo_bytes;
+        // The fetch may outlive this request (a background refresh, a caller who stopped
+        // waiting), so it owns what it uses and feeds Jamf's verdict into the account's
+        // status itself, once per fetch.
+        let fetch = move |progress| async move {
+            let memo = unfinished
+                .get_with(key, async { Arc::new(MemoryReadMemo::new(memo_bytes)) })
+                .await;
+            let client = client.for_fetch(FetchRun {
+                progress,
+                memo: memo.clone(),
+            });
             let fetched = match kind {
                 SnapshotKind::Directory => client
                     .fetch_directory()
@@ -94,16 +140,26 @@ impl DirectoryService {
                     .map(|raw| normalize_inventory(&raw)),
             };
             match &fetched {
-                Ok(_) => accounts.jamf_succeeded(&account).await,
-                Err(err) => accounts.jamf_failed(&account, err).await,
+                Ok(_) => {
+                    unfinished.invalidate(&key).await;
+                    accounts.jamf_succeeded(&account).await;
+                }
+                Err(err) => {
+                    // Kept for `ttl` from now: the next attempt resumes from here.
+                    unfinished.insert(key, memo).await;
+                    accounts.jamf_failed(&account, err).await;
+                }
             }
             fetched
         };
-        let (snapshot, outcome) = self
-            .cache
-            .get(key, refresh, fetch)
-            .await
-            .map_err(DirectoryError::Jamf)?;
+        let (snapshot, outcome) =
+            self.cache
+                .get(key, refresh, fetch)
+                .await
+                .map_err(|err| match err {
+                    CacheError::Failed(err) => DirectoryError::Jamf(err),
+                    CacheError::StillFetching(progress) => DirectoryError::StillFetching(progress),
+                })?;
         Ok(Served { snapshot, outcome })
     }
 }

@@ -22,7 +22,7 @@ pub struct ErrorBody {
     pub error: String,
     /// What went wrong, for a human.
     pub message: String,
-    /// Present and true when Jamf caused the error.
+    /// Present and true when Jamf caused the error; false on a 503 for a fetch still running.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub truto_is_remote_error: Option<bool>,
     /// Jamf's response body (parsed when JSON, truncated).
@@ -32,6 +32,21 @@ pub struct ErrorBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub truto_error_insight: Option<Value>,
+    /// On a 503: the Jamf fetch the caller stopped waiting for, which goes on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fetch: Option<FetchProgressBody>,
+}
+
+/// How far a running Jamf fetch has got.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FetchProgressBody {
+    /// When the fetch started (UTC).
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    /// Jamf requests answered so far.
+    pub requests_done: u64,
+    /// Jamf requests the fetch knows it needs so far (it learns more as lists arrive); null
+    /// before it knows any.
+    pub requests_planned: Option<u64>,
 }
 
 /// Boxed so `Result<T, ApiError>` stays one pointer wide on the happy path.
@@ -43,8 +58,10 @@ struct ErrorParts {
     status: StatusCode,
     message: String,
     raw_response: Option<Value>,
-    remote: bool,
+    /// `truto_is_remote_error`: said only when true, or false on purpose.
+    remote: Option<bool>,
     insight: Option<Value>,
+    fetch: Option<FetchProgressBody>,
     headers: HeaderMap,
 }
 
@@ -54,8 +71,9 @@ impl ApiError {
             status,
             message: message.into(),
             raw_response: None,
-            remote: false,
+            remote: None,
             insight: None,
+            fetch: None,
             headers: HeaderMap::new(),
         }))
     }
@@ -98,11 +116,30 @@ impl ApiError {
     /// An error Jamf caused; `raw` is Jamf's body (JSON when it parses, text otherwise).
     pub fn remote(status: StatusCode, message: impl Into<String>, raw: Option<&[u8]>) -> Self {
         let mut err = Self::new(status, message);
-        err.0.remote = true;
+        err.0.remote = Some(true);
         err.0.raw_response = raw.map(raw_response_value);
         err.0.insight = Some(serde_json::json!({
             "remote_error": {"description": "Jamf Pro returned an error; see raw_response"}
         }));
+        err
+    }
+
+    /// A Jamf fetch outlasted the caller's wait: 503 with `Retry-After` (the estimated
+    /// seconds left, at least 1) and the fetch's progress. Not Jamf's fault, so
+    /// `truto_is_remote_error: false`.
+    pub fn still_fetching(progress: FetchProgressBody, retry_after_secs: u64) -> Self {
+        let retry_after_secs = retry_after_secs.max(1);
+        let mut err = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "the Jamf fetch for this integrated account is still running \
+                 ({} requests done); it goes on without you: retry after {retry_after_secs} s",
+                progress.requests_done
+            ),
+        )
+        .with_header(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        err.0.remote = Some(false);
+        err.0.fetch = Some(progress);
         err
     }
 
@@ -139,7 +176,7 @@ impl ApiError {
     }
 
     pub fn is_remote(&self) -> bool {
-        self.0.remote
+        self.0.remote == Some(true)
     }
 
     pub fn body(&self) -> ErrorBody {
@@ -148,9 +185,10 @@ impl ApiError {
             status_code: p.status.as_u16(),
             error: p.status.canonical_reason().unwrap_or("Error").to_string(),
             message: p.message.clone(),
-            truto_is_remote_error: p.remote.then_some(true),
+            truto_is_remote_error: p.remote,
             raw_response: p.raw_response.clone(),
             truto_error_insight: p.insight.clone(),
+            fetch: p.fetch.clone(),
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 
-use super::error::ApiError;
+use super::error::{ApiError, FetchProgressBody};
 use crate::directory::DirectoryError;
 use crate::jamf::JamfError;
 
@@ -13,9 +13,33 @@ impl From<DirectoryError> for ApiError {
         match err {
             DirectoryError::Account(err) => err.into(),
             DirectoryError::Jamf(err) => jamf_error(&err),
+            DirectoryError::NeedsReauth { .. } => ApiError::remote(
+                StatusCode::UNAUTHORIZED,
+                format!(
+                    "{err}; it is not asked again until the integrated account gets new \
+                     credentials (PATCH /integrated-account/{{id}}) or \
+                     POST /integrated-account/refresh-credentials succeeds"
+                ),
+                None,
+            ),
+            DirectoryError::StillFetching(progress) => ApiError::still_fetching(
+                FetchProgressBody {
+                    started_at: progress.started_at,
+                    requests_done: progress.requests_done,
+                    requests_planned: progress.requests_planned,
+                },
+                progress
+                    .estimated_remaining
+                    .map_or(RETRY_AFTER_UNKNOWN_SECS, |left| {
+                        left.as_secs_f64().ceil() as u64
+                    }),
+            ),
         }
     }
 }
+
+/// `Retry-After` for a fetch with no pace to estimate from yet.
+const RETRY_AFTER_UNKNOWN_SECS: u64 = 5;
 
 pub fn jamf_error(err: &JamfError) -> ApiError {
     let status = match err {

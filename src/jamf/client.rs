@@ -5,7 +5,7 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
@@ -14,6 +14,7 @@ use url::Url;
 
 use super::endpoints::{self, Endpoint};
 use super::error::JamfError;
+use super::progress::FetchRun;
 use super::records::{
     ClassicAccountList, JamfProVersionResponse, JamfVersion, V1AccountPage, parse_json,
 };
@@ -24,6 +25,9 @@ use super::transport::Transport;
 #[derive(Clone)]
 pub struct JamfClient {
     inner: Arc<Inner>,
+    /// The fetch this client is running, if any: its GETs count there and are looked up in
+    /// its memo first.
+    run: Option<FetchRun>,
 }
 
 struct Inner {
@@ -49,6 +53,23 @@ impl JamfClient {
                 tokens: TokenSource::new(credentials),
                 version: OnceCell::new(),
             }),
+            run: None,
+        }
+    }
+
+    /// This client running `run`: every GET counts in its progress, and one the run's memo
+    /// holds from an earlier attempt is answered from there instead of Jamf.
+    pub fn for_fetch(&self, run: FetchRun) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            run: Some(run),
+        }
+    }
+
+    /// Tells the run's progress that `reads` more GETs are now known to be needed.
+    pub(crate) fn plan(&self, reads: usize) {
+        if let Some(run) = &self.run {
+            run.progress.plan(reads);
         }
     }
 
@@ -60,20 +81,20 @@ impl JamfClient {
     /// Drops the cached token and obtains a new one (`refresh-credentials`); a refusal is
     /// [`JamfError::Unauthorized`].
     pub async fn refresh_token(&self) -> Result<(), JamfError> {
-        self.within_deadline(self.inner.tokens.force_new(&self.inner.transport))
+        self.within_call_deadline(self.inner.tokens.force_new(&self.inner.transport))
             .await
     }
 
     /// The Jamf Pro version, read once per client (`GET /api/v1/jamf-pro-version`).
     pub async fn version(&self) -> Result<JamfVersion, JamfError> {
-        self.within_deadline(self.version_unbounded()).await
+        self.within_call_deadline(self.version_unbounded()).await
     }
 
     /// The validation probe: can these credentials read the administrator accounts? Reads one
     /// entry of the v1 list where Jamf has it, else the Classic list. `Forbidden` names the
     /// missing privilege.
     pub async fn can_read_accounts(&self) -> Result<(), JamfError> {
-        self.within_deadline(async {
+        self.within_call_deadline(async {
             if self.version_unbounded().await?.supports_v1_accounts() {
                 let query = [("page", "0".to_owned()), ("page-size", "1".to_owned())];
                 self.get::<V1AccountPage>(
@@ -109,15 +130,25 @@ impl JamfClient {
             .copied()
     }
 
-    /// Runs `work` inside the overall upstream deadline (retries included).
+    /// Runs a whole fetch inside `upstream.deadline_secs` (retries included).
     pub(crate) async fn within_deadline<T>(
         &self,
         work: impl Future<Output = Result<T, JamfError>>,
     ) -> Result<T, JamfError> {
-        let after = self.inner.transport.limits.deadline;
-        tokio::time::timeout(after, work)
-            .await
-            .unwrap_or(Err(JamfError::DeadlineExceeded { after }))
+        bounded(self.inner.transport.limits.deadline, work).await
+    }
+
+    /// Runs the few calls a caller waits for in person (validation, `refresh-credentials`)
+    /// inside [`CALL_DEADLINE`], or the fetch deadline when that is shorter.
+    async fn within_call_deadline<T>(
+        &self,
+        work: impl Future<Output = Result<T, JamfError>>,
+    ) -> Result<T, JamfError> {
+        bounded(
+            self.inner.transport.limits.deadline.min(CALL_DEADLINE),
+            work,
+        )
+        .await
     }
 
     /// How many requests a plan keeps going at once (the per-instance bound).
@@ -145,9 +176,38 @@ impl JamfClient {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<T, JamfError> {
+        let parse = |body: &[u8]| {
+            parse_json(body).map_err(|e| JamfError::Parse {
+                endpoint: endpoint.template,
+                reason: e.to_string(),
+            })
+        };
+        let Some(run) = &self.run else {
+            return parse(&self.get_body(endpoint, path, query).await?);
+        };
+        let request = memo_key(path, query);
+        let body = match run.memo.recall(&request).await {
+            Some(body) => body,
+            None => {
+                let body: Arc<[u8]> = self.get_body(endpoint, path, query).await?.into();
+                run.memo.keep(&request, Arc::clone(&body)).await;
+                body
+            }
+        };
+        run.progress.read_done();
+        parse(&body)
+    }
+
+    /// One authenticated GET's body, with one new token and retry on a 401.
+    async fn get_body(
+        &self,
+        endpoint: Endpoint,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<Vec<u8>, JamfError> {
         let transport = &self.inner.transport;
         let bearer = self.inner.tokens.bearer(transport).await?;
-        let body = match self.get_with(&bearer, endpoint, path, query).await {
+        match self.get_with(&bearer, endpoint, path, query).await {
             Err(JamfError::Unauthorized { .. }) => {
                 let rejected_at = Instant::now();
                 let fresh = self
@@ -155,14 +215,10 @@ impl JamfClient {
                     .tokens
                     .after_rejection(transport, &bearer, rejected_at)
                     .await?;
-                self.get_with(&fresh, endpoint, path, query).await?
+                self.get_with(&fresh, endpoint, path, query).await
             }
-            other => other?,
-        };
-        parse_json(&body).map_err(|e| JamfError::Parse {
-            endpoint: endpoint.template,
-            reason: e.to_string(),
-        })
+            other => other,
+        }
     }
 
     async fn get_with(
@@ -179,4 +235,23 @@ impl JamfClient {
         };
         self.inner.transport.get(endpoint, build, path).await
     }
+}
+
+/// How long a caller-facing call (validation, `refresh-credentials`) may take at most,
+/// retries included: these answer a request in person, unlike a fetch, which runs on its own.
+const CALL_DEADLINE: Duration = Duration::from_secs(60);
+
+async fn bounded<T>(
+    after: Duration,
+    work: impl Future<Output = Result<T, JamfError>>,
+) -> Result<T, JamfError> {
+    tokio::time::timeout(after, work)
+        .await
+        .unwrap_or(Err(JamfError::DeadlineExceeded { after }))
+}
+
+/// A GET's identity in a fetch's memo: path and query as sent.
+fn memo_key(path: &str, query: &[(&str, String)]) -> String {
+    let query = serde_urlencoded::to_string(query).unwrap_or_default();
+    format!("{path}?{query}")
 }

@@ -2,14 +2,13 @@
 
 use std::collections::HashSet;
 
-use futures::{StreamExt, TryStreamExt, stream};
 use serde::de::DeserializeOwned;
 
 use super::client::JamfClient;
 use super::endpoints::{self, Endpoint};
 use super::error::JamfError;
 use super::plan::{PAGE_SIZE, PlanKind};
-use super::reads::{known_version, optional};
+use super::reads::{fan_out, known_version, optional};
 use super::records::{
     AccountRecord, ApiIntegrationRecord, ApiRoleRecord, ClassicAccountList, GroupRecord,
     IncompleteList, JamfAccessLevel, JamfDirectory, Paged, SiteList, V1Account, V1AccountGroup,
@@ -21,6 +20,8 @@ impl JamfClient {
     /// See [`super::plan`] for the calls and [`super::plan::planned_requests`] for their number.
     pub async fn fetch_directory(&self) -> Result<JamfDirectory, JamfError> {
         self.within_deadline(async {
+            // Sites and SSO; the lists plan their own pages, the cores their details.
+            self.plan(2);
             let core = async {
                 let version = known_version(self.version_unbounded().await)?;
                 let mut incomplete = Vec::new();
@@ -78,6 +79,7 @@ impl JamfClient {
         )?;
         let groups = unique_by_id(groups, |g| &g.parsed.id);
         let reads = classic_account_reads(&accounts, &groups);
+        self.plan(groups.len() + reads.len());
         let reads = &reads;
         let account_records = self.bounded(accounts, |v1| async move {
             let classic = if reads.contains(v1.parsed.id.as_str()) {
@@ -97,13 +99,17 @@ impl JamfClient {
                 classic,
             }))
         });
-        futures::try_join!(account_records, group_records)
+        // Both run to their end even when one fails: what they read is kept for a retry.
+        let (accounts, groups) = futures::join!(account_records, group_records);
+        Ok((accounts?, groups?))
     }
 
     async fn classic_core(&self) -> Result<(Vec<AccountRecord>, Vec<GroupRecord>), JamfError> {
         let endpoint = endpoints::CLASSIC_ACCOUNTS;
+        self.plan(1);
         let list: ClassicAccountList = self.get(endpoint, endpoint.template, &[]).await?;
         self.within_record_limit(list.users.len() + list.groups.len())?;
+        self.plan(list.users.len() + list.groups.len());
         let accounts = self.bounded(list.users, |entry| async move {
             let classic = self.classic_account(&entry.id).await?;
             Ok(classic.map(|classic| AccountRecord {
@@ -118,7 +124,8 @@ impl JamfClient {
                 classic: Some(classic),
             }))
         });
-        futures::try_join!(accounts, groups)
+        let (accounts, groups) = futures::join!(accounts, groups);
+        Ok((accounts?, groups?))
     }
 
     /// Every page of a v1 list. Jamf may return fewer records per page than asked for (it caps
@@ -139,6 +146,7 @@ impl JamfClient {
             self.get::<Paged<T>>(endpoint, endpoint.template, &query)
                 .await
         };
+        self.plan(1);
         let first = page(0, page_size).await?;
         let size = first.results.len();
         let total = first
@@ -149,11 +157,9 @@ impl JamfClient {
         self.within_record_limit(total)?;
         let mut records = first.results;
         if size > 0 && size < total {
-            let rest: Vec<Paged<T>> = stream::iter(1..total.div_ceil(size))
-                .map(|number| page(number, size))
-                .buffered(self.parallelism())
-                .try_collect()
-                .await?;
+            let numbers: Vec<usize> = (1..total.div_ceil(size)).collect();
+            self.plan(numbers.len());
+            let rest = fan_out(numbers, self.parallelism(), |number| page(number, size)).await?;
             records.extend(rest.into_iter().flat_map(|p| p.results));
         }
         Ok(PagedList { records, total })

@@ -1,13 +1,13 @@
 //! The inventory plan: the calls of `fetch_inventory`, made only when a caller asks for
 //! inventory users (`type=end-user`), never for the admin directory.
 //!
-//! * Jamf Pro **11.26+**: page `/api/v1/users` ([`USERS_PAGE_SIZE`] per page, the most it
-//!   accepts; further pages by the size Jamf actually returns, until `totalCount`) for the list.
-//! * Older: Classic `/JSSResource/users` for the list.
-//!
-//! Then one Classic `/JSSResource/users/id/{id}` per user on both: the Jamf Pro API's `User`
-//! has one email, no LDAP server and no sites, so only the Classic detail gives the facts a
-//! record needs, and both plans build the same record from it.
+//! * Jamf Pro **11.26+**: the pages of `/api/v1/users` ([`USERS_PAGE_SIZE`] per page, the most
+//!   it accepts; further pages by the size Jamf actually returned, until `totalCount`) are the
+//!   records: username, real name and email are all a record needs, so there is no request
+//!   per user.
+//! * Older: Classic `/JSSResource/users` (ids and names only), then one
+//!   `/JSSResource/users/id/{id}` per user: a long fetch on a big instance, which runs on its
+//!   own and resumes where it failed (see `progress`).
 //!
 //! Both, concurrently: `/JSSResource/usergroups` and one `/JSSResource/usergroups/id/{id}` per
 //! group, whose `users` give the memberships (static and smart groups alike). A 403 on users
@@ -27,16 +27,15 @@ use super::records::{
 pub const USERS_PAGE_SIZE: usize = 1000;
 
 /// GETs one `fetch_inventory` makes when nothing fails, with `pages(n) = max(1, ⌈n / 1000⌉)`:
-/// v1 `pages(users) + users + 1 + groups`; Classic `1 + users + 1 + groups` (the `1` after
-/// the users is the user-group list). Not counted: the version GET (once per client) and token
-/// POSTs.
+/// v1 `pages(users) + 1 + groups`; Classic `1 + users + 1 + groups` (the `1` before the groups
+/// is the user-group list). Not counted: the version GET (once per client) and token POSTs.
 pub fn planned_inventory_requests(v1: bool, users: usize, groups: usize) -> usize {
-    let list = if v1 {
+    let users = if v1 {
         users.div_ceil(USERS_PAGE_SIZE).max(1)
     } else {
-        1
+        1 + users
     };
-    list + users + 1 + groups
+    users + 1 + groups
 }
 
 impl JamfClient {
@@ -70,43 +69,41 @@ impl JamfClient {
         &self,
         v1: bool,
     ) -> Result<(Vec<InventoryRecord>, Option<IncompleteList>), JamfError> {
-        let mut short = Vec::new();
-        let listed: Vec<(String, Option<WithRaw<V1User>>)> = if v1 {
-            self.all_pages::<WithRaw<V1User>>(endpoints::V1_USERS, USERS_PAGE_SIZE)
+        if v1 {
+            let mut short = Vec::new();
+            let users = self
+                .all_pages::<WithRaw<V1User>>(endpoints::V1_USERS, USERS_PAGE_SIZE)
                 .await?
-                .complete("inventory_users", &mut short)
-                .into_iter()
-                .map(|user| (user.parsed.id.clone(), Some(user)))
-                .collect()
-        } else {
-            let endpoint = endpoints::CLASSIC_USERS;
-            let list: ClassicUserList = self.get(endpoint, endpoint.template, &[]).await?;
-            list.users
-                .into_iter()
-                .map(|entry| (entry.id, None))
-                .collect()
-        };
-        self.within_record_limit(listed.len())?;
+                .complete("inventory_users", &mut short);
+            return Ok((
+                users.into_iter().map(InventoryRecord::V1).collect(),
+                short.pop(),
+            ));
+        }
+        let endpoint = endpoints::CLASSIC_USERS;
+        self.plan(1);
+        let list: ClassicUserList = self.get(endpoint, endpoint.template, &[]).await?;
+        self.within_record_limit(list.users.len())?;
+        self.plan(list.users.len());
         let users = self
-            .bounded(listed, |(id, v1)| async move {
-                let Some(path) = id_path("/JSSResource/users/id/", &id) else {
+            .bounded(list.users, |entry| async move {
+                let Some(path) = id_path("/JSSResource/users/id/", &entry.id) else {
                     return Ok(None);
                 };
                 let detail = self.get::<ClassicUserDetail>(endpoints::CLASSIC_USER, &path, &[]);
                 // Gone since the list: not a user any more.
-                Ok(absent_if_not_found(detail.await)?.map(|d| InventoryRecord {
-                    v1,
-                    classic: d.user,
-                }))
+                Ok(absent_if_not_found(detail.await)?.map(|d| InventoryRecord::Classic(d.user)))
             })
             .await?;
-        Ok((users, short.pop()))
+        Ok((users, None))
     }
 
     /// Every user group with its members (one detail call per group).
     async fn user_groups(&self) -> Result<Vec<ClassicUserGroup>, JamfError> {
         let endpoint = endpoints::USER_GROUPS;
+        self.plan(1);
         let list: ClassicUserGroupList = self.get(endpoint, endpoint.template, &[]).await?;
+        self.plan(list.user_groups.len());
         self.bounded(list.user_groups, |entry| async move {
             let Some(path) = id_path("/JSSResource/usergroups/id/", &entry.id) else {
                 return Ok(None);

@@ -1,7 +1,9 @@
 //! Single Jamf reads both kinds of plan share: bounded fan-out, Classic details, SSO, and how
 //! their failures are read (absent, optional, unknown version).
 
-use futures::{StreamExt, TryStreamExt, stream};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures::{StreamExt, future, stream};
 
 use super::client::JamfClient;
 use super::endpoints;
@@ -14,10 +16,6 @@ use super::records::{
 impl JamfClient {
     /// Runs `fetch` over `items` with at most the instance bound pending (the limiter bounds
     /// what is actually in flight), keeping the input order and dropping `None`s.
-    ///
-    /// Completion order is free (`buffer_unordered`): with an ordered buffer, a slow head would
-    /// hold finished slots, and items that need no request at all (most v1 accounts) would still
-    /// queue behind it, leaving the instance's concurrency budget unused.
     pub(super) async fn bounded<I, T, F, Fut>(
         &self,
         items: Vec<I>,
@@ -27,15 +25,8 @@ impl JamfClient {
         F: Fn(I) -> Fut,
         Fut: Future<Output = Result<Option<T>, JamfError>>,
     {
-        let fetch = &fetch;
-        let mut done: Vec<(usize, T)> = stream::iter(items.into_iter().enumerate())
-            .map(|(index, item)| async move { Ok::<_, JamfError>((index, fetch(item).await?)) })
-            .buffer_unordered(self.parallelism())
-            .try_filter_map(|(index, item)| async move { Ok(item.map(|item| (index, item))) })
-            .try_collect()
-            .await?;
-        done.sort_unstable_by_key(|(index, _)| *index);
-        Ok(done.into_iter().map(|(_, item)| item).collect())
+        let done = fan_out(items, self.parallelism(), fetch).await?;
+        Ok(done.into_iter().flatten().collect())
     }
 
     /// `/api/v3/sso`, or `/api/v2/sso` where v3 is absent: before 11.10 by the version, or
@@ -77,6 +68,48 @@ impl JamfClient {
         let detail = self.get::<ClassicGroupDetail>(endpoints::CLASSIC_GROUP, &path, &[]);
         Ok(absent_if_not_found(detail.await)?.map(|d| d.group))
     }
+}
+
+/// Runs `work` over `items`, `parallelism` at a time, results in input order.
+///
+/// Completion order is free (`buffer_unordered`): with an ordered buffer, a slow head would
+/// hold finished slots, and items that need no request at all (most v1 accounts) would still
+/// queue behind it, leaving the instance's concurrency budget unused.
+///
+/// After the first failure no new item starts, but those in flight are let finish before it is
+/// returned: what they read is kept for the next attempt (see `progress`), so a fetch resumed
+/// after a failure reads nothing twice. Each is bounded by the request timeout.
+pub(super) async fn fan_out<I, T, F, Fut>(
+    items: Vec<I>,
+    parallelism: usize,
+    work: F,
+) -> Result<Vec<T>, JamfError>
+where
+    F: Fn(I) -> Fut,
+    Fut: Future<Output = Result<T, JamfError>>,
+{
+    let failed = &AtomicBool::new(false);
+    let work = &work;
+    let mut results = stream::iter(items.into_iter().enumerate())
+        .take_while(|_| future::ready(!failed.load(Ordering::Relaxed)))
+        .map(|(index, item)| async move { (index, work(item).await) })
+        .buffer_unordered(parallelism.max(1));
+    let mut done = Vec::new();
+    let mut first_failure = None;
+    while let Some((index, result)) = results.next().await {
+        match result {
+            Ok(item) => done.push((index, item)),
+            Err(err) => {
+                failed.store(true, Ordering::Relaxed);
+                first_failure.get_or_insert(err);
+            }
+        }
+    }
+    if let Some(err) = first_failure {
+        return Err(err);
+    }
+    done.sort_unstable_by_key(|(index, _)| *index);
+    Ok(done.into_iter().map(|(_, item)| item).collect())
 }
 
 /// `prefix` + `id` when the id is a Jamf numeric id; anything else cannot name a Jamf record

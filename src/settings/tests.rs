@@ -19,6 +19,8 @@ fn defaults_need_only_a_signing_key() {
     assert_eq!(s.auth.token_ttl_secs, 900);
     assert_eq!(s.server.listen.port(), 8080);
     assert_eq!(s.server.header_timeout_secs, 10);
+    assert_eq!(s.server.fetch_wait_secs, 20);
+    assert_eq!(s.upstream.deadline_secs, 1800);
     assert_eq!(s.server.max_connections, 1024);
     assert_eq!(s.signing_key().unwrap().expose_secret().len(), 32);
 }
@@ -36,6 +38,15 @@ fn invalid_inputs_name_their_key() {
         (
             &format!("[auth]\nsigning_key = \"{KEY}\"\n[server]\nheader_timeout_secs = 0"),
             "server.header_timeout_secs",
+        ),
+        (
+            // A caller must hear about a running fetch before its request is cut.
+            &format!("[auth]\nsigning_key = \"{KEY}\"\n[server]\nfetch_wait_secs = 90"),
+            "server.fetch_wait_secs",
+        ),
+        (
+            &format!("[auth]\nsigning_key = \"{KEY}\"\n[server]\nfetch_wait_secs = 0"),
+            "server.fetch_wait_secs",
         ),
         (
             &format!("[auth]\nsigning_key = \"{KEY}\"\n[server]\nmax_connections = 0"),

@@ -349,6 +349,20 @@ impl Fixture {
             .unwrap();
     }
 
+    /// `POST /integrated-account/refresh-credentials` for the fixture's account, checked 200.
+    pub async fn refresh_credentials(&self) {
+        let response = self
+            .app
+            .client
+            .post(self.app.url("/integrated-account/refresh-credentials"))
+            .bearer_auth(&self.token)
+            .json(&serde_json::json!({"id": self.account}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+
     /// GET past the cache: `Cache-Control: no-cache` forces a fetch from Jamf.
     pub async fn get_fresh(&self, path: &str, query: &str) -> reqwest::Response {
         self.get_with(path, query, &[("cache-control", "no-cache")])

@@ -4,6 +4,7 @@ mod cache;
 mod failures;
 mod inventory;
 mod lists;
+mod long_fetch;
 mod one_truth;
 mod stale;
 

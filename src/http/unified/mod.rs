@@ -63,6 +63,12 @@ pub(super) enum DirectoryErrors {
         description = "Jamf unreachable, or failing after retries (`truto_is_remote_error`)"
     )]
     BadGateway(ErrorBody),
+    #[response(
+        status = 503,
+        description = "The Jamf fetch this answer needs is still running after `server.fetch_wait_secs`; it goes on. `Retry-After` estimates the seconds left, `fetch` says how far it got, `truto_is_remote_error` is false",
+        headers(("Retry-After" = u64, description = "Estimated seconds until the fetch completes (at least 1)"))
+    )]
+    FetchRunning(ErrorBody),
     #[response(status = 504, description = "Jamf did not answer within the deadline")]
     GatewayTimeout(ErrorBody),
 }

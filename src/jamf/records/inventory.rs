@@ -1,13 +1,14 @@
 //! Inventory users (the people devices are assigned to, not console accounts) and their user
 //! groups: Classic `/JSSResource/users`, `/JSSResource/usergroups`, and the Jamf Pro API's
-//! `/api/v1/users`, whose `User` record has one email, no LDAP server and no sites (schemas
-//! 11.26.1 to 11.30.1): the Classic detail is what carries a user's facts on both plans.
+//! `/api/v1/users` (11.26+), whose `User` record carries username, real name and one email
+//! but no LDAP server and no sites (schemas 11.26.1 to 11.30.1). A record is built from the
+//! facts both carry, so both plans yield the same one.
 
 use serde::Deserialize;
 
 use super::directory::IncompleteList;
 use super::lenient;
-use super::values::{JamfRef, WithRaw};
+use super::values::WithRaw;
 
 /// `GET /JSSResource/users`: ids and names, unpaged.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
@@ -28,7 +29,7 @@ pub struct ClassicUserDetail {
     pub user: WithRaw<ClassicUser>,
 }
 
-/// A Classic inventory user. `ldap_server` is `{-1, "None"}` when it has none.
+/// A Classic inventory user (its LDAP server and sites stay in the raw record only).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct ClassicUser {
     #[serde(deserialize_with = "lenient::id")]
@@ -41,19 +42,21 @@ pub struct ClassicUser {
     pub email: Option<String>,
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub email_address: Option<String>,
-    #[serde(default, deserialize_with = "lenient::opt_record")]
-    pub ldap_server: Option<JamfRef>,
-    #[serde(default, deserialize_with = "lenient::list")]
-    pub sites: Vec<JamfRef>,
 }
 
 /// One result of `GET /api/v1/users` (envelope `{page, pageSize, totalCount, totalPages,
-/// hasNext, hasPrevious, results}`; only `totalCount` and `results` are read). Only its id is
-/// used; the record itself is kept for `remote_data`.
+/// hasNext, hasPrevious, results}`; only `totalCount` and `results` are read). Its `email` is
+/// Classic's `email_address`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct V1User {
     #[serde(deserialize_with = "lenient::id")]
     pub id: String,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub username: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub realname: Option<String>,
+    #[serde(default, deserialize_with = "lenient::opt_string")]
+    pub email: Option<String>,
 }
 
 /// `GET /JSSResource/usergroups`: ids and names, unpaged.
@@ -88,12 +91,12 @@ pub struct ClassicUserGroup {
     pub users: Vec<ClassicUserEntry>,
 }
 
-/// One inventory user as a plan read it: its Classic detail, and the Jamf Pro API record it
-/// was listed by on 11.26+.
+/// One inventory user as a plan read it: a page entry of `/api/v1/users` (11.26+), or a
+/// Classic detail (before).
 #[derive(Debug, Clone, PartialEq)]
-pub struct InventoryRecord {
-    pub v1: Option<WithRaw<V1User>>,
-    pub classic: WithRaw<ClassicUser>,
+pub enum InventoryRecord {
+    V1(WithRaw<V1User>),
+    Classic(WithRaw<ClassicUser>),
 }
 
 /// What an inventory fetch read: users, their groups, and what could not be read (a 403 on

@@ -33,8 +33,15 @@ async fn a_disabled_client_needs_reauth_and_recovers_when_enabled() {
     assert_eq!(status, "needs_reauth", "{name}");
     assert!(last_error.is_string(), "{name}: last_error {last_error}");
 
-    // Fixing the client on Jamf's side is enough: the next successful call re-activates.
+    // Fixed on Jamf's side, the account is still not read: Jamf is not asked again until
+    // refresh-credentials (or new credentials) says so.
     rig.sim.control().set_client_enabled(true);
+    rig.sim.control().reset_stats();
+    let (status, body) = rig.call(Kind::List, 0, false).await;
+    assert_eq!(status.as_u16(), 401, "{name}: {body}");
+    assert_eq!(rig.sim.control().stats().requests_total, 0, "{name}");
+    let (status, body) = rig.call(Kind::Refresh, 0, false).await;
+    assert_eq!(status.as_u16(), 200, "{name}: {body}");
     rig.assert_recovered(name, &during).await;
     rig.assert_status(name, "active").await;
 }

@@ -149,7 +149,9 @@ async fn jamf_failures_map_to_the_envelope_and_the_account_status() {
     assert_eq!(account["status"], "needs_reauth", "{account}");
     assert!(account["last_error"].is_string());
 
+    // Fixed on Jamf's side; refresh-credentials says so, and the account reads again.
     f.sim.control().set_client_enabled(true);
+    f.refresh_credentials().await;
     let back = f.get_fresh(USERS, "").await;
     assert_eq!(back.status(), StatusCode::OK);
     let account = f.account_json().await;

@@ -153,3 +153,56 @@ async fn past_the_stale_if_error_window_the_outage_is_the_answer() {
         StatusCode::BAD_GATEWAY
     );
 }
+
+#[tokio::test]
+async fn once_jamf_refuses_nothing_stale_is_served_and_jamf_is_not_asked_again() {
+    let f = Fixture::start_with(SimConfig::default(), settings(60, 3_600)).await;
+    assert_eq!(f.get(USERS, "limit=1").await.status(), StatusCode::OK);
+    f.sim.control().revoke_tokens();
+    f.sim.control().set_client_enabled(false);
+    outlive_the_ttl().await;
+    // Answered from the snapshot at once; the refresh it starts is refused by Jamf.
+    let before_the_refusal = f.get(USERS, "limit=1").await;
+    assert_eq!(before_the_refusal.status(), StatusCode::OK);
+    let mut status = Value::Null;
+    for _ in 0..200 {
+        status = f.account_json().await["status"].clone();
+        if status == "needs_reauth" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(status, "needs_reauth");
+
+    f.sim.control().reset_stats();
+    for fresh in [false, true] {
+        for _ in 0..6 {
+            let response = if fresh {
+                f.get_fresh(USERS, "limit=1").await
+            } else {
+                f.get(USERS, "limit=1").await
+            };
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "no stale 200");
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["truto_is_remote_error"], true, "{body}");
+            assert!(
+                body["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("refresh-credentials"),
+                "{body}"
+            );
+        }
+    }
+    let stats = f.sim.control().stats();
+    assert_eq!(
+        stats.requests_total, 0,
+        "Jamf was not asked again: {stats:?}"
+    );
+
+    // Fixed on Jamf's side, then refresh-credentials: the account reads again.
+    f.sim.control().set_client_enabled(true);
+    f.refresh_credentials().await;
+    assert_eq!(f.account_json().await["status"], "active");
+    assert_eq!(f.get(USERS, "limit=1").await.status(), StatusCode::OK);
+}

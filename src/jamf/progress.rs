@@ -1,0 +1,183 @@
+//! One fetch as it runs: how far it has got (for callers who stopped waiting for it) and the
+//! bodies of its successful reads (so that the next attempt after a failure part-way asks
+//! Jamf only for what is missing).
+//!
+//! A [`FetchRun`] is handed to a client with [`JamfClient::for_fetch`](super::JamfClient::for_fetch);
+//! every GET of that client then counts in the run's [`FetchProgress`] and is first looked up
+//! in its [`ReadMemo`]. Who keeps a memo between attempts, and for how long, is the caller's
+//! business (the directory keeps one per snapshot until a fetch of it succeeds).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// Counters of one fetch. `planned` grows as the plan learns what it must read (a list's
+/// length tells how many detail reads follow), so it is "planned so far", never a promise.
+#[derive(Debug)]
+pub struct FetchProgress {
+    started_at: DateTime<Utc>,
+    started: Instant,
+    done: AtomicU64,
+    planned: AtomicU64,
+}
+
+/// A progress report, as a caller who stopped waiting sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProgressReport {
+    pub started_at: DateTime<Utc>,
+    pub requests_done: u64,
+    /// `None` until the plan knows any of its reads.
+    pub requests_planned: Option<u64>,
+    /// Time left at the pace so far, when there is a pace to go by.
+    pub estimated_remaining: Option<Duration>,
+}
+
+impl Default for FetchProgress {
+    fn default() -> Self {
+        Self {
+            started_at: Utc::now(),
+            started: Instant::now(),
+            done: AtomicU64::new(0),
+            planned: AtomicU64::new(0),
+        }
+    }
+}
+
+impl FetchProgress {
+    pub(crate) fn plan(&self, reads: usize) {
+        self.planned.fetch_add(reads as u64, Ordering::Relaxed);
+    }
+
+    pub(crate) fn read_done(&self) {
+        self.done.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn report(&self) -> ProgressReport {
+        let done = self.done.load(Ordering::Relaxed);
+        // Retries and extra pages may take `done` past what was planned.
+        let planned = self.planned.load(Ordering::Relaxed).max(done);
+        let estimated_remaining = (done > 0 && planned > done).then(|| {
+            let per_read = self.started.elapsed().as_secs_f64() / done as f64;
+            Duration::from_secs_f64(per_read * (planned - done) as f64)
+        });
+        ProgressReport {
+            started_at: self.started_at,
+            requests_done: done,
+            requests_planned: (planned > 0).then_some(planned),
+            estimated_remaining,
+        }
+    }
+}
+
+/// Bodies of successful GETs, by request (path and query), kept between attempts of a fetch.
+#[async_trait]
+pub trait ReadMemo: Send + Sync {
+    async fn recall(&self, request: &str) -> Option<Arc<[u8]>>;
+    async fn keep(&self, request: &str, body: Arc<[u8]>);
+}
+
+/// A [`ReadMemo`] in this process's memory, bounded in bytes: past its bound, further bodies
+/// are simply not kept (a resumed fetch reads them again).
+#[derive(Debug)]
+pub struct MemoryReadMemo {
+    bodies: Mutex<HashMap<String, Arc<[u8]>>>,
+    bytes: AtomicUsize,
+    max_bytes: usize,
+}
+
+impl MemoryReadMemo {
+    pub fn new(max_bytes: usize) -> Self {
+        Self {
+            bodies: Mutex::default(),
+            bytes: AtomicUsize::new(0),
+            max_bytes,
+        }
+    }
+
+    /// Bytes of the bodies kept.
+    pub fn bytes(&self) -> usize {
+        self.bytes.load(Ordering::Relaxed)
+    }
+}
+
+#[async_trait]
+impl ReadMemo for MemoryReadMemo {
+    async fn recall(&self, request: &str) -> Option<Arc<[u8]>> {
+        let bodies = self.bodies.lock().unwrap_or_else(PoisonError::into_inner);
+        bodies.get(request).cloned()
+    }
+
+    async fn keep(&self, request: &str, body: Arc<[u8]>) {
+        let len = body.len() + request.len();
+        if self.bytes() + len > self.max_bytes {
+            return;
+        }
+        let mut bodies = self.bodies.lock().unwrap_or_else(PoisonError::into_inner);
+        if bodies.insert(request.to_owned(), body).is_none() {
+            self.bytes.fetch_add(len, Ordering::Relaxed);
+        }
+    }
+}
+
+/// What a client carries while it runs one fetch.
+#[derive(Clone)]
+pub struct FetchRun {
+    pub progress: Arc<FetchProgress>,
+    pub memo: Arc<dyn ReadMemo>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_estimate_follows_the_pace_and_needs_one() {
+        let progress = FetchProgress::default();
+        let report = progress.report();
+        assert_eq!(
+            (report.requests_done, report.requests_planned),
+            (0, None),
+            "nothing known yet"
+        );
+        assert_eq!(report.estimated_remaining, None);
+        progress.plan(10);
+        assert_eq!(progress.report().estimated_remaining, None, "no pace yet");
+        std::thread::sleep(Duration::from_millis(20));
+        for _ in 0..5 {
+            progress.read_done();
+        }
+        let report = progress.report();
+        assert_eq!(
+            (report.requests_done, report.requests_planned),
+            (5, Some(10))
+        );
+        let left = report.estimated_remaining.expect("a pace");
+        assert!(left >= Duration::from_millis(20), "{left:?}: half done");
+        for _ in 0..7 {
+            progress.read_done();
+        }
+        let report = progress.report();
+        assert_eq!(
+            report.requests_planned,
+            Some(12),
+            "never below what was done"
+        );
+        assert_eq!(report.estimated_remaining, None);
+    }
+
+    #[tokio::test]
+    async fn the_memory_memo_keeps_bodies_up_to_its_bound() {
+        let memo = MemoryReadMemo::new(40);
+        memo.keep("/a", Arc::from(&b"0123456789"[..])).await;
+        memo.keep("/a", Arc::from(&b"0123456789"[..])).await;
+        assert_eq!(memo.bytes(), 12, "kept once");
+        memo.keep("/big", Arc::from(&[0u8; 40][..])).await;
+        assert_eq!(memo.recall("/big").await, None, "past the bound");
+        assert_eq!(memo.recall("/a").await.as_deref(), Some(&b"0123456789"[..]));
+        assert_eq!(memo.recall("/b").await, None);
+    }
+}
