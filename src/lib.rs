@@ -50,11 +50,23 @@ pub async fn launch(
         fetch_wait: Duration::from_secs(settings.server.fetch_wait_secs),
     };
     let mut cache = directory::cache::SnapshotCache::new(policy);
-    if let Some(tier) = &shared_tier {
-        let max_bytes = usize::try_from(policy.max_bytes).unwrap_or(usize::MAX);
-        cache = cache.with_shared(tier.snapshots(policy.usable_for(), max_bytes));
-    }
-    let directory = Arc::new(directory::DirectoryService::new(accounts.clone(), cache));
+    let deadline = Duration::from_secs(settings.upstream.deadline_secs);
+    let unfinished: Arc<dyn directory::resume::UnfinishedReads> = match &shared_tier {
+        Some(tier) => {
+            let max_bytes = usize::try_from(policy.max_bytes).unwrap_or(usize::MAX);
+            cache = cache.with_shared(tier.snapshots(policy.usable_for(), max_bytes));
+            tier.unfinished_reads(policy.ttl, deadline, policy.max_bytes)
+        }
+        None => Arc::new(directory::resume::MemoryUnfinished::new(
+            policy.ttl,
+            policy.max_bytes,
+        )),
+    };
+    let directory = Arc::new(directory::DirectoryService::new(
+        accounts.clone(),
+        cache,
+        unfinished,
+    ));
     let cursors = Arc::new(directory::cursor::CursorCodec::new(
         settings.signing_key()?.expose_secret(),
     ));

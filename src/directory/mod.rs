@@ -6,6 +6,7 @@ pub mod cursor;
 pub mod model;
 pub mod normalize;
 pub mod query;
+pub mod resume;
 mod service;
 
 pub use cache::SnapshotKind;

@@ -4,21 +4,20 @@
 //! `needs_reauth` is not fetched at all until its credentials change or are refreshed: Jamf
 //! would refuse again, and repeated refusals can lock a Jamf user out.
 //!
-//! A fetch that fails part-way leaves the bodies it read in a [`MemoryReadMemo`] kept for
-//! `cache.ttl_secs` after the failure: the next attempt reads only what is missing.
+//! A fetch that fails part-way leaves the bodies it read in a memo of [`UnfinishedReads`],
+//! kept for `cache.ttl_secs` after the failure: the next attempt reads only what is missing.
 
 use std::sync::Arc;
 
-use moka::future::Cache;
-
 use crate::accounts::{AccountError, AccountService, AccountStatus, IntegratedAccount};
-use crate::jamf::{FetchRun, JamfError, MemoryReadMemo, ProgressReport};
+use crate::jamf::{FetchRun, JamfError, ProgressReport};
 
 use super::cache::{
     CacheError, CacheOutcome, CachedSnapshot, FetchFailure, SnapshotCache, SnapshotKey,
     SnapshotKind,
 };
 use super::normalize::{normalize_directory, normalize_inventory};
+use super::resume::UnfinishedReads;
 
 impl FetchFailure for JamfError {
     /// Jamf unreachable, too slow or failing with 5xx: a stale snapshot may stand in. Refused
@@ -52,9 +51,6 @@ pub enum DirectoryError {
     StillFetching(ProgressReport),
 }
 
-/// Unfinished fetches kept at once, each with at most an eighth of `cache.max_bytes` of bodies.
-const RESUMABLE_FETCHES: u64 = 8;
-
 /// A snapshot as served, and how the cache served it.
 pub struct Served {
     pub snapshot: Arc<CachedSnapshot>,
@@ -66,21 +62,19 @@ pub struct DirectoryService {
     /// Both kinds of snapshot, under one count and byte budget.
     cache: SnapshotCache<JamfError>,
     /// What failed fetches read, by snapshot, for the next attempt.
-    unfinished: Cache<SnapshotKey, Arc<MemoryReadMemo>>,
-    memo_bytes: usize,
+    unfinished: Arc<dyn UnfinishedReads>,
 }
 
 impl DirectoryService {
-    pub fn new(accounts: Arc<AccountService>, cache: SnapshotCache<JamfError>) -> Self {
-        let policy = cache.policy();
+    pub fn new(
+        accounts: Arc<AccountService>,
+        cache: SnapshotCache<JamfError>,
+        unfinished: Arc<dyn UnfinishedReads>,
+    ) -> Self {
         Self {
             accounts,
-            unfinished: Cache::builder()
-                .time_to_live(policy.ttl)
-                .max_capacity(RESUMABLE_FETCHES)
-                .build(),
-            memo_bytes: usize::try_from(policy.max_bytes / RESUMABLE_FETCHES).unwrap_or(usize::MAX),
             cache,
+            unfinished,
         }
     }
 
@@ -117,18 +111,12 @@ impl DirectoryService {
         let accounts = self.accounts.clone();
         let account = account.clone();
         let unfinished = self.unfinished.clone();
-        let memo_bytes = self.memo_bytes;
         // The fetch may outlive this request (a background refresh, a caller who stopped
         // waiting), so it owns what it uses and feeds Jamf's verdict into the account's
         // status itself, once per fetch.
         let fetch = move |progress| async move {
-            let memo = unfinished
-                .get_with(key, async { Arc::new(MemoryReadMemo::new(memo_bytes)) })
-                .await;
-            let client = client.for_fetch(FetchRun {
-                progress,
-                memo: memo.clone(),
-            });
+            let memo = unfinished.memo(key).await;
+            let client = client.for_fetch(FetchRun { progress, memo });
             let fetched = match kind {
                 SnapshotKind::Directory => client
                     .fetch_directory()
@@ -141,12 +129,11 @@ impl DirectoryService {
             };
             match &fetched {
                 Ok(_) => {
-                    unfinished.invalidate(&key).await;
+                    unfinished.succeeded(key).await;
                     accounts.jamf_succeeded(&account).await;
                 }
                 Err(err) => {
-                    // Kept for `ttl` from now: the next attempt resumes from here.
-                    unfinished.insert(key, memo).await;
+                    unfinished.failed(key).await;
                     accounts.jamf_failed(&account, err).await;
                 }
             }

@@ -34,6 +34,11 @@ impl Keys {
         self.per_snapshot("failure", key)
     }
 
+    /// A hash of what unfinished fetches of `key` read: request → LZ4 body.
+    pub fn reads(&self, key: &SnapshotKey) -> String {
+        self.per_snapshot("reads", key)
+    }
+
     /// A sorted set of permit holders of one Jamf instance, scored by expiry.
     pub fn permits(&self, instance: &str) -> String {
         format!("{}:permits:{instance}", self.prefix)

@@ -2,6 +2,8 @@
 //!
 //! - snapshots any replica fetched, and one fetch per snapshot key at a time across replicas
 //!   (`snapshots`, `lease`, `codec`), behind the in-process cache's [`SharedSnapshots`] seam;
+//! - what unfinished fetches read, so any replica resumes them (`reads`), behind the
+//!   directory's [`UnfinishedReads`] seam;
 //! - the Jamf budget per instance (`permits`), behind `jamf`'s [`SharedBudget`] seam;
 //! - caller, account and token quotas (`quota`), used by `http::rate_limit`;
 //! - whether Redis answers (`link`), for readiness and the fallbacks.
@@ -12,6 +14,7 @@
 //!
 //! [`SharedSnapshots`]: crate::directory::cache::SharedSnapshots
 //! [`SharedBudget`]: crate::jamf::SharedBudget
+//! [`UnfinishedReads`]: crate::directory::resume::UnfinishedReads
 
 mod codec;
 mod keys;
@@ -19,6 +22,7 @@ mod lease;
 mod link;
 mod permits;
 mod quota;
+mod reads;
 mod snapshots;
 
 use std::sync::Arc;
@@ -28,6 +32,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::directory::cache::SharedSnapshots;
+use crate::directory::resume::UnfinishedReads;
 use crate::jamf::SharedBudgetConfig;
 use crate::settings::RedisSettings;
 
@@ -79,6 +84,23 @@ impl SharedTier {
         ))
     }
 
+    /// What unfinished fetches read, shared: kept `ttl` after a failure, up to `deadline`
+    /// while a fetch runs, at most `max_bytes` in all per replica's memory.
+    pub fn unfinished_reads(
+        &self,
+        ttl: Duration,
+        deadline: Duration,
+        max_bytes: u64,
+    ) -> Arc<dyn UnfinishedReads> {
+        Arc::new(reads::RedisUnfinished::new(
+            self.link.clone(),
+            self.keys.clone(),
+            ttl,
+            deadline,
+            max_bytes,
+        ))
+    }
+
     /// The Jamf budget shared per instance, with this replica's fallback.
     pub fn budget(&self) -> SharedBudgetConfig {
         SharedBudgetConfig {
@@ -104,6 +126,11 @@ impl SharedTier {
     pub fn spawn_prober(&self) -> ProberGuard {
         self.link.spawn_prober()
     }
+}
+
+/// `d` in whole milliseconds, at least 1 (Redis refuses a zero expiry).
+pub(crate) fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
 /// `base` jittered by ± half, so replicas polling or retrying together drift apart.

@@ -18,7 +18,7 @@ use super::codec;
 use super::keys::Keys;
 use super::lease::{Acquire, Lease, Peek};
 use super::link::RedisLink;
-use super::{AbortOnDrop, jittered};
+use super::{AbortOnDrop, jittered, millis};
 use crate::directory::cache::{CachedSnapshot, Fetched, SharedSnapshots, SnapshotKey};
 use crate::directory::model::DirectorySnapshot;
 
@@ -257,10 +257,6 @@ async fn renew(link: RedisLink, keys: Keys, key: SnapshotKey, token: String, lea
         let steps = Lease::new(&keys, &key);
         let _ = link.run(|conn| steps.renew(conn, &token, lease_ms)).await;
     }
-}
-
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
 /// Unix ms `age` ago.
