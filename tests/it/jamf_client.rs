@@ -3,6 +3,7 @@
 
 mod plans;
 mod revocation;
+mod shedding;
 mod stub;
 
 use std::time::{Duration, Instant};
