@@ -16,6 +16,7 @@ mod report;
 mod rows;
 mod scenarios;
 mod service;
+mod shedding;
 mod soak;
 mod soak_mix;
 mod soak_report;
@@ -62,6 +63,9 @@ struct Args {
     /// Inventory users behind the end-user fetch row [1000; quick 100]
     #[arg(long)]
     inventory_users: Option<usize>,
+    /// Jamf accounts behind the load-shedding row (at 100 ms per request) [300; quick 30]
+    #[arg(long)]
+    shed_accounts: Option<usize>,
     /// Concurrent callers on a cold account
     #[arg(long, default_value_t = 100)]
     callers: usize,
@@ -91,6 +95,7 @@ pub struct Config {
     pub callers: usize,
     pub rate: f64,
     pub inventory_users: usize,
+    pub shed_accounts: usize,
 }
 
 impl From<Args> for Config {
@@ -111,6 +116,7 @@ impl From<Args> for Config {
             callers: a.callers.max(1),
             rate: a.rate.max(1.0),
             inventory_users: pick(a.inventory_users, 1_000, 100),
+            shed_accounts: pick(a.shed_accounts, 300, 30),
         }
     }
 }
@@ -179,6 +185,8 @@ async fn main() {
         replicas::REPLICAS * config.callers
     );
     let replicated = replicas::stampede(&config).await;
+    eprintln!("row 11: cold fetch from a Jamf shedding load");
+    let shed = shedding::run(config.shed_accounts, config.concurrency).await;
 
     for run in &runs {
         rows::cold_fetch(&mut report, &config, run);
@@ -203,6 +211,10 @@ async fn main() {
     match replicated {
         Ok(replicated) => rows::replicas(&mut report, &replicated),
         Err(e) => rows::failed(&mut report, "7", "replicas sharing Redis", &e),
+    }
+    match shed {
+        Ok(run) => rows::shedding(&mut report, &run),
+        Err(e) => rows::failed(&mut report, "11", "fetch from a Jamf shedding load", &e),
     }
     rows::notes(&mut report, &config, &runs, started.elapsed());
 

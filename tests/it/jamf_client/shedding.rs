@@ -9,7 +9,7 @@ use jamf_directory::jamf::JamfHub;
 use jamf_sim::{Faults, SimServer};
 use url::Url;
 
-use super::{client, count_status, hub, oauth, sim};
+use super::{client, count_status, hub, oauth, sim, with_local_metrics};
 
 const HEALTH: &str = "GET /api/v1/health-status";
 const MAX_CONCURRENCY: usize = 5;
@@ -43,67 +43,58 @@ async fn next_interval<T>(then: impl Future<Output = T>) -> T {
     then.await
 }
 
-/// A plain test with its own current-thread runtime and local recorder, as in
-/// `metrics_are_labelled_by_endpoint_template`, so the gauge is this test's alone.
+/// With a local recorder, so the gauge is this test's alone.
 #[test]
 fn a_fetch_against_a_shedding_jamf_completes_at_a_lowered_limit() {
-    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
-    let handle = recorder.handle();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let (lowered, text) = metrics::with_local_recorder(&recorder, || {
-        runtime.block_on(async {
-            let sim = sim(|c| {
-                c.jamf_version = "10.42.1".into(); // Classic: one request per account
-                c.accounts = 60;
-                c.latency = Duration::from_millis(20);
-            })
-            .await;
-            sim.control()
-                .set_faults(shedding(Some(SHED_ABOVE)))
-                .expect("faults");
-            let hub = hub(|s| s.max_concurrency = MAX_CONCURRENCY);
-            let client = client(&hub, sim.base_url(), oauth(&sim));
-
-            let directory = client.fetch_directory().await.expect("completes");
-            assert_eq!(directory.accounts.len(), 60);
-            assert!(
-                directory.incomplete.is_empty(),
-                "{:?}",
-                directory.incomplete
-            );
-            assert!(sim.control().stats().refused > 0, "Jamf refused some");
-            let lowered = limit(&hub, &sim).expect("limiter");
-            assert!(lowered < MAX_CONCURRENCY, "limit {lowered}");
-
-            // The next fetch starts from the lowered limit: it probes one above what Jamf
-            // accepts at most, never back to all five at once.
-            sim.control().reset_stats();
-            let again = client.fetch_directory().await.expect("completes again");
-            assert_eq!(again.accounts.len(), 60);
-            let stats = sim.control().stats();
-            assert!(
-                stats.peak_in_flight <= SHED_ABOVE + 1,
-                "peak {}",
-                stats.peak_in_flight
-            );
-            // At a constant 5 in flight, 3 of 5 would be refused.
-            assert!(
-                stats.refused * 3 < stats.requests_total,
-                "{} of {} refused",
-                stats.refused,
-                stats.requests_total
-            );
-            assert_eq!(
-                count_status(&sim, HEALTH, 200),
-                0,
-                "not read within a minute"
-            );
-            // Rendered while the hub lives: a dropped instance leaves the gauge.
-            (limit(&hub, &sim).expect("limiter"), handle.render())
+    let (lowered, text) = with_local_metrics(|handle| async move {
+        let sim = sim(|c| {
+            c.jamf_version = "10.42.1".into(); // Classic: one request per account
+            c.accounts = 60;
+            c.latency = Duration::from_millis(20);
         })
+        .await;
+        sim.control()
+            .set_faults(shedding(Some(SHED_ABOVE)))
+            .expect("faults");
+        let hub = hub(|s| s.max_concurrency = MAX_CONCURRENCY);
+        let client = client(&hub, sim.base_url(), oauth(&sim));
+
+        let directory = client.fetch_directory().await.expect("completes");
+        assert_eq!(directory.accounts.len(), 60);
+        assert!(
+            directory.incomplete.is_empty(),
+            "{:?}",
+            directory.incomplete
+        );
+        assert!(sim.control().stats().refused > 0, "Jamf refused some");
+        let lowered = limit(&hub, &sim).expect("limiter");
+        assert!(lowered < MAX_CONCURRENCY, "limit {lowered}");
+
+        // The next fetch starts from the lowered limit: it probes one above what Jamf
+        // accepts at most, never back to all five at once.
+        sim.control().reset_stats();
+        let again = client.fetch_directory().await.expect("completes again");
+        assert_eq!(again.accounts.len(), 60);
+        let stats = sim.control().stats();
+        assert!(
+            stats.peak_in_flight <= SHED_ABOVE + 1,
+            "peak {}",
+            stats.peak_in_flight
+        );
+        // At a constant 5 in flight, 3 of 5 would be refused.
+        assert!(
+            stats.refused * 3 < stats.requests_total,
+            "{} of {} refused",
+            stats.refused,
+            stats.requests_total
+        );
+        assert_eq!(
+            count_status(&sim, HEALTH, 200),
+            0,
+            "not read within a minute"
+        );
+        // Rendered while the hub lives: a dropped instance leaves the gauge.
+        (limit(&hub, &sim).expect("limiter"), handle.render())
     });
     assert!(lowered < MAX_CONCURRENCY);
     assert!(
