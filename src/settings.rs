@@ -170,6 +170,9 @@ pub struct UpstreamSettings {
     pub max_records: usize,
     /// Allows loopback, private and plain-http Jamf URLs (tests, on-prem).
     pub allow_private_networks: bool,
+    /// Least time between two reads of an instance's `/api/v1/health-status` (Jamf Cloud's
+    /// load report), which can lower the adaptive concurrency limit.
+    pub health_status_interval_secs: u64,
 }
 
 impl Default for UpstreamSettings {
@@ -182,6 +185,7 @@ impl Default for UpstreamSettings {
             max_response_bytes: 32 * 1024 * 1024,
             max_records: 100_000,
             allow_private_networks: false,
+            health_status_interval_secs: 60,
         }
     }
 }
@@ -455,6 +459,12 @@ impl Settings {
             return Err(SettingsError::invalid(
                 "upstream.deadline_secs",
                 "timeout_secs must be positive and deadline_secs at least timeout_secs",
+            ));
+        }
+        if !(1..=3600).contains(&up.health_status_interval_secs) {
+            return Err(SettingsError::invalid(
+                "upstream.health_status_interval_secs",
+                "must be between 1 and 3600",
             ));
         }
         if self.cache.ttl_secs == 0 {

@@ -16,6 +16,7 @@ mod report;
 mod rows;
 mod scenarios;
 mod service;
+mod shedding;
 mod size;
 mod soak;
 mod soak_mix;
@@ -63,6 +64,9 @@ struct Args {
     /// Inventory users behind the end-user fetch row [1000; quick 100]
     #[arg(long)]
     inventory_users: Option<usize>,
+    /// Jamf accounts behind the load-shedding row (at 100 ms per request) [300; quick 30]
+    #[arg(long)]
+    shed_accounts: Option<usize>,
     /// Concurrent callers on a cold account
     #[arg(long, default_value_t = 100)]
     callers: usize,
@@ -94,6 +98,7 @@ pub struct Config {
     pub inventory_users: usize,
     /// Row 8: the sizes and latencies of the long fetches.
     pub sizes: Sizes,
+    pub shed_accounts: usize,
 }
 
 /// Row 8's fetches: 50,000 end users on the v1 plan, 5,000 end users and 5,000 admins on the
@@ -141,6 +146,7 @@ impl From<Args> for Config {
                     admin_latency: Duration::from_millis(150),
                 }
             },
+            shed_accounts: pick(a.shed_accounts, 300, 30),
         }
     }
 }
@@ -210,6 +216,8 @@ async fn main() {
     );
     let replicated = replicas::stampede(&config).await;
     let sized = sized_fetches(&config, &mut report).await;
+    eprintln!("row 9: cold fetch from a Jamf shedding load");
+    let shed = shedding::run(config.shed_accounts, config.concurrency).await;
 
     for run in &runs {
         rows::cold_fetch(&mut report, &config, run);
@@ -237,6 +245,10 @@ async fn main() {
     }
     for run in &sized {
         rows::sized(&mut report, config.concurrency, run);
+    }
+    match shed {
+        Ok(run) => rows::shedding(&mut report, &run),
+        Err(e) => rows::failed(&mut report, "9", "fetch from a Jamf shedding load", &e),
     }
     rows::notes(&mut report, &config, &runs, started.elapsed());
 

@@ -9,6 +9,7 @@ use crate::inventory::InventoryRun;
 use crate::replicas::{REPLICAS, Replicated};
 use crate::report::{Kind, Report, Verdict, mib, thousands, time};
 use crate::scenarios::{Memory, Stampede, Warm};
+use crate::shedding::{LATENCY, SHED_ABOVE, ShedRun};
 use crate::size::SizedFetch;
 
 const MAX_BOUND_RATIO: f64 = 1.2;
@@ -251,6 +252,31 @@ pub fn replicas(report: &mut Report, r: &Replicated) {
         Verdict::of(
             r.fetches == 1 && r.ok == r.callers && r.peak_in_flight <= r.concurrency as u64,
         ),
+        Kind::Count,
+    );
+}
+
+/// Row 9: a fetch from a Jamf shedding load completes; the share of requests it refused.
+pub fn shedding(report: &mut Report, run: &ShedRun) {
+    let total = run.fetched.requests;
+    report.row(
+        "9",
+        format!(
+            "Cold fetch, Classic plan, N={}, L={} ms, c={}, from a Jamf refusing (503) beyond {SHED_ABOVE} requests in progress: completes; requests refused; wall",
+            run.accounts,
+            LATENCY.as_millis(),
+            run.concurrency
+        ),
+        format!(
+            "{}; {} of {total} requests refused ({:.1} %); peak in flight {}; {}",
+            if run.complete { "complete" } else { "INCOMPLETE" },
+            run.refused,
+            run.refused as f64 * 100.0 / total.max(1) as f64,
+            run.fetched.peak_in_flight,
+            time(run.fetched.wall)
+        ),
+        "completes",
+        Verdict::of(run.complete),
         Kind::Count,
     );
 }

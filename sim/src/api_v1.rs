@@ -14,6 +14,7 @@ use super::config::{SsoConfig, full_version_string};
 use super::data::CLIENT_ROLE_ID;
 use super::errors::{Answer, Reject, Surface, api_error};
 use super::guard::authorize;
+use super::health;
 use super::paging::{ListQuery, ListSpec, MAX_PAGE_SIZE, envelope, paged_envelope};
 use super::privileges::{self, required};
 use super::state::SimState;
@@ -31,6 +32,7 @@ pub fn routes() -> Router<Arc<SimState>> {
             "/api/v1/health-check",
             get(|| async { StatusCode::NO_CONTENT }),
         )
+        .route("/api/v1/health-status", get(health::health_status))
         .route("/api/v1/accounts", get(accounts))
         .route("/api/v1/accounts/{id}", get(account))
         .route("/api/v1/account-groups", get(groups))

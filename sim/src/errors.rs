@@ -192,6 +192,12 @@ pub fn gateway_error(status: StatusCode) -> Response {
     with_type(status, HTML, body)
 }
 
+/// A request refused by load shedding: Jamf Cloud's timeout page with 503, no `Retry-After`.
+pub fn shed() -> Response {
+    let body = "<!DOCTYPE html>\r\n<html>\r\n<head><title>Jamf Cloud - Timeout</title></head>\r\n<body>\r\n<h1>Jamf Cloud - Timeout</h1>\r\n<p>The server is busy. Please try again later.</p>\r\n</body>\r\n</html>\r\n";
+    with_type(StatusCode::SERVICE_UNAVAILABLE, HTML, body.to_owned())
+}
+
 /// An injected error: 5xx gateway statuses as the proxy would send them, others in the
 /// application's own style.
 pub fn injected(surface: Surface, status: StatusCode) -> Response {

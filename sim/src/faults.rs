@@ -43,6 +43,13 @@ pub struct Faults {
     pub availability: Availability,
     /// `/api/v1/auth/token` answers USER_EXPIRED_PASSWORD for the Basic user.
     pub expired_password: bool,
+    /// Load shedding as Jamf Cloud does it: a request that finds more than this many requests
+    /// in progress is refused with 503 and a "Jamf Cloud - Timeout" page, no `Retry-After`
+    /// (token requests are never shed). Counted in [`SimStats::refused`](crate::SimStats).
+    pub shed_above: Option<u64>,
+    /// Serve `GET /api/v1/health-status` as Jamf Cloud does; off, it answers 404 as on
+    /// premises.
+    pub health_status: bool,
 }
 
 impl Default for Faults {
@@ -59,6 +66,8 @@ impl Default for Faults {
             missing_privileges: Vec::new(),
             availability: Availability::Up,
             expired_password: false,
+            shed_above: None,
+            health_status: false,
         }
     }
 }
@@ -84,6 +93,9 @@ impl Faults {
             return Err(
                 "error_status and error_statuses must be 500, 501, 502, 503 or 504".to_owned(),
             );
+        }
+        if self.shed_above == Some(0) {
+            return Err("shed_above must be at least 1".to_owned());
         }
         Ok(())
     }

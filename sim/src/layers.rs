@@ -1,5 +1,6 @@
 //! Per-request middleware: in-flight gauge, counters, availability and latency (outer, every
-//! request), then injected errors and hangs (inner, matched routes, scoped by template).
+//! request), then load shedding, injected errors and hangs (inner, matched routes, scoped by
+//! template).
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -17,6 +18,11 @@ use super::state::SimState;
 #[derive(Clone, Default)]
 struct EndpointSlot(Arc<OnceLock<String>>);
 
+/// Requests in progress when this one arrived (load shedding decides on it, not on the load
+/// after the configured latency).
+#[derive(Clone, Copy)]
+struct ArrivalLoad(u64);
+
 /// Control endpoints are invisible to counters and faults.
 pub const CONTROL_PREFIX: &str = "/__sim";
 
@@ -24,10 +30,12 @@ pub async fn track(State(state): State<Arc<SimState>>, mut req: Request, next: N
     if req.uri().path().starts_with(CONTROL_PREFIX) {
         return next.run(req).await;
     }
-    let _in_flight = state.stats.enter();
+    let in_flight = state.stats.enter();
     let method = req.method().clone();
     let slot = EndpointSlot::default();
     req.extensions_mut().insert(slot.clone());
+    req.extensions_mut()
+        .insert(ArrivalLoad(in_flight.on_arrival()));
     let faults = state.faults();
     let resp = match faults.availability {
         Availability::Up => {
@@ -69,6 +77,16 @@ pub async fn route_faults(
         let _ = slot.0.set(endpoint.clone());
     }
     let faults = state.faults();
+    let shed = faults
+        .shed_above
+        .zip(req.extensions().get::<ArrivalLoad>())
+        .is_some_and(|(limit, load)| load.0 > limit)
+        && !is_token_request(req.uri().path());
+    state.acceptance.record(!shed);
+    if shed {
+        state.stats.refuse();
+        return errors::shed();
+    }
     if faults.applies_to(&endpoint) {
         if faults.hang {
             hang(&state, &endpoint).await;
@@ -80,6 +98,12 @@ pub async fn route_faults(
         }
     }
     next.run(req).await
+}
+
+/// Token requests are never shed: a fetch cannot start without one, and clients do not retry
+/// POSTs.
+fn is_token_request(path: &str) -> bool {
+    path.ends_with("/oauth/token") || path.starts_with("/api/v1/auth")
 }
 
 /// Waits until the faults no longer hang this endpoint.

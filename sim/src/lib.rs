@@ -75,6 +75,8 @@
 //! | `record_padding_bytes: n` | — | every v1 account record carries an `n`-byte `padding` string (fat pages) |
 //! | `v1_members_empty: true` | `--v1-members-empty` | `/api/v1/account-groups` list and detail answer `members: []` for every group |
 //! | `jamf_version` below 11.10 | `--jamf-version` | `GET /api/v3/sso` answers 404; the flat SAML-only `GET /api/v2/sso` (served at every version) reports the same posture |
+//! | `Faults::shed_above: Some(k)` | `--shed-above K` | Jamf Cloud's load shedding: a request (token requests excepted) that finds more than `k` requests in progress answers 503 with a "Jamf Cloud - Timeout" HTML page and no `Retry-After`; counted in [`SimStats::refused`] and in the `api` acceptance ratios of `/api/v1/health-status` |
+//! | `Faults::health_status: true` | `--health-status` (implied by `--shed-above`) | `GET /api/v1/health-status` (any valid token) answers the accepted share per group (`api`, `ui`, `enrollment`, `device`, `default`) and window (`thirtySeconds`, `oneMinute`, `fiveMinutes`, `fifteenMinutes`, `thirtyMinutes`): `api` is accepted/total over the window (1.0 without requests), the others 1.0; off (the default), it answers 404 as on premises |
 //! | `jamf_version` below 11.23 / 11.26 / 11.27 | `--jamf-version` | `GET /api/v1/accounts` / `/api/v1/users` / `/api/v1/account-groups` (and their `/{id}`) answer 404; Classic serves everything at every version |
 
 mod api_v1;
@@ -91,6 +93,7 @@ mod filter;
 mod fixtures;
 mod generate;
 mod guard;
+mod health;
 mod jackson;
 mod layers;
 mod listener;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use clap::builder::RangedU64ValueParser;
-use jamf_sim::{Quirks, SimConfig, SimServer, SsoConfig};
+use jamf_sim::{Faults, Quirks, SimConfig, SimServer, SsoConfig};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -75,9 +75,24 @@ struct Cli {
     /// Answer `members: []` for every group on /api/v1/account-groups.
     #[arg(long)]
     v1_members_empty: bool,
+    /// Shed load as Jamf Cloud does: beyond K requests in progress, answer 503 (implies
+    /// --health-status).
+    #[arg(long, value_name = "K", value_parser = RangedU64ValueParser::<u64>::new().range(1..))]
+    shed_above: Option<u64>,
+    /// Serve GET /api/v1/health-status as Jamf Cloud does (otherwise 404, as on premises).
+    #[arg(long)]
+    health_status: bool,
 }
 
 impl Cli {
+    fn faults(&self) -> Faults {
+        Faults {
+            shed_above: self.shed_above,
+            health_status: self.health_status || self.shed_above.is_some(),
+            ..Faults::default()
+        }
+    }
+
     fn config(self) -> SimConfig {
         let defaults = SimConfig::default();
         SimConfig {
@@ -112,7 +127,12 @@ impl Cli {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let addr = SocketAddr::new(cli.host, cli.port);
+    let faults = cli.faults();
     let server = SimServer::start_on(cli.config(), addr).await?;
+    server
+        .control()
+        .set_faults(faults)
+        .map_err(anyhow::Error::msg)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "listening on {}", server.base_url())?;
     out.flush()?;

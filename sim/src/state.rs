@@ -10,6 +10,7 @@ use super::config::{JamfVersion, SimConfig, SsoConfig};
 use super::data::Dataset;
 use super::faults::{Availability, Faults};
 use super::generate::SplitMix64;
+use super::health::Acceptance;
 use super::privileges;
 use super::stats::Stats;
 use super::tokens::{Principal, SimClock, TokenStore};
@@ -31,6 +32,8 @@ pub struct SimState {
     pub tokens: TokenStore,
     pub clock: SimClock,
     pub stats: Stats,
+    /// What `/api/v1/health-status` reports.
+    pub acceptance: Acceptance,
     /// Wakes hung requests when the faults change.
     pub faults_changed: Notify,
     fault_rng: Mutex<SplitMix64>,
@@ -61,6 +64,7 @@ impl SimState {
             tokens: TokenStore::default(),
             clock: SimClock::default(),
             stats: Stats::default(),
+            acceptance: Acceptance::default(),
             faults_changed: Notify::new(),
             fail_next: AtomicU32::new(0),
             refusing: Arc::new(AtomicBool::new(false)),

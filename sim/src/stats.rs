@@ -19,6 +19,9 @@ pub struct SimStats {
     /// Highest number of requests in progress at once since start or reset.
     pub peak_in_flight: u64,
     pub in_flight: u64,
+    /// Requests refused by load shedding (`Faults::shed_above`); also in the counters above
+    /// as 503s.
+    pub refused: u64,
 }
 
 impl SimStats {
@@ -36,7 +39,14 @@ pub struct Stats {
 }
 
 /// Decrements the gauge when the request ends, however it ends (including cancellation).
-pub struct InFlight<'a>(&'a Stats);
+pub struct InFlight<'a>(&'a Stats, u64);
+
+impl InFlight<'_> {
+    /// Requests in progress when this one arrived, itself included.
+    pub fn on_arrival(&self) -> u64 {
+        self.1
+    }
+}
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
@@ -52,7 +62,11 @@ impl Stats {
     pub fn enter(&self) -> InFlight<'_> {
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.peak.fetch_max(now, Ordering::SeqCst);
-        InFlight(self)
+        InFlight(self, now)
+    }
+
+    pub fn refuse(&self) {
+        self.counters().refused += 1;
     }
 
     pub fn record(&self, endpoint: &str, status: u16) {

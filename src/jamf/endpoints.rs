@@ -21,6 +21,8 @@ pub const OAUTH_TOKEN_LEGACY: Endpoint = endpoint("/api/oauth/token", None);
 pub const BASIC_TOKEN: Endpoint = endpoint("/api/v1/auth/token", None);
 pub const KEEP_ALIVE: Endpoint = endpoint("/api/v1/auth/keep-alive", None);
 pub const VERSION: Endpoint = endpoint("/api/v1/jamf-pro-version", None);
+/// Jamf Cloud's accepted share of requests; absent (404) on premises.
+pub const HEALTH_STATUS: Endpoint = endpoint("/api/v1/health-status", None);
 
 pub const V1_ACCOUNTS: Endpoint = endpoint("/api/v1/accounts", Some("Read Accounts"));
 pub const V1_GROUPS: Endpoint = endpoint("/api/v1/account-groups", Some("Read Account Groups"));
@@ -52,12 +54,13 @@ pub const USER_GROUP: Endpoint = endpoint(
 
 /// Every endpoint above: a template or privilege read back from elsewhere (a failure another
 /// replica shared) is matched to its `'static` text here.
-pub const ALL: [Endpoint; 21] = [
+pub const ALL: [Endpoint; 22] = [
     OAUTH_TOKEN,
     OAUTH_TOKEN_LEGACY,
     BASIC_TOKEN,
     KEEP_ALIVE,
     VERSION,
+    HEALTH_STATUS,
     V1_ACCOUNTS,
     V1_GROUPS,
     CLASSIC_ACCOUNTS,

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use reqwest::header::{ACCEPT, HeaderMap, HeaderValue};
 use url::Url;
 
-use super::budget::SharedBudgetConfig;
+use super::budget::{LimiterRegistry, SharedBudgetConfig};
 use super::client::JamfClient;
 use super::token::JamfCredentials;
-use super::transport::{LimiterRegistry, Transport, UpstreamBounds};
+use super::transport::{Transport, UpstreamBounds};
 use super::url_policy::{PublicOnlyResolver, UrlRefusal, check_instance_url};
 use crate::settings::UpstreamSettings;
 
@@ -52,7 +52,11 @@ impl JamfHub {
         Ok(Self {
             inner: Arc::new(HubInner {
                 http,
-                limiters: LimiterRegistry::new(settings.max_concurrency, shared),
+                limiters: LimiterRegistry::new(
+                    limits.max_concurrency,
+                    limits.health_interval,
+                    shared,
+                ),
                 limits: Arc::new(limits),
                 allow_private_networks: settings.allow_private_networks,
             }),
@@ -75,5 +79,13 @@ impl JamfHub {
             base,
         };
         Ok(JamfClient::new(transport, credentials))
+    }
+
+    /// The current adaptive concurrency limit of `instance_url`'s instance, `None` while this
+    /// process holds no client of it.
+    pub fn concurrency_limit(&self, instance_url: &Url) -> Option<usize> {
+        let base =
+            check_instance_url(instance_url.as_str(), self.inner.allow_private_networks).ok()?;
+        self.inner.limiters.limit_of(&base)
     }
 }

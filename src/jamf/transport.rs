@@ -6,15 +6,16 @@
 //! becomes [`JamfError::Upstream`]. Jamf's API does not redirect, and following one could leave
 //! the checked host while carrying a bearer token.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
+mod health;
+
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use backon::{ExponentialBuilder, Retryable};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use url::Url;
 
-use super::budget::{InstanceLimiter, SharedBudgetConfig};
+use super::budget::InstanceLimiter;
 use super::endpoints::Endpoint;
 use super::error::{JamfError, truncated_body};
 use super::url_policy::UrlRefusal;
@@ -34,6 +35,8 @@ pub(crate) struct UpstreamBounds {
     pub(crate) max_records: usize,
     /// Requests in flight per instance; also how many futures a plan keeps going at once.
     pub(crate) max_concurrency: usize,
+    /// Least time between two reads of an instance's `/api/v1/health-status`.
+    pub(crate) health_interval: Duration,
 }
 
 impl From<&UpstreamSettings> for UpstreamBounds {
@@ -45,48 +48,8 @@ impl From<&UpstreamSettings> for UpstreamBounds {
             max_response_bytes: s.max_response_bytes,
             max_records: s.max_records,
             max_concurrency: s.max_concurrency.max(1),
+            health_interval: Duration::from_secs(s.health_status_interval_secs),
         }
-    }
-}
-
-/// One limiter per Jamf instance (scheme, host, port), shared by every client of that
-/// instance. Weak entries let the limiter go when the last client of a host is dropped.
-#[derive(Debug, Default)]
-pub(crate) struct LimiterRegistry {
-    permits: usize,
-    shared: Option<SharedBudgetConfig>,
-    by_instance: Mutex<HashMap<String, Weak<InstanceLimiter>>>,
-}
-
-impl LimiterRegistry {
-    pub(crate) fn new(permits: usize, shared: Option<SharedBudgetConfig>) -> Self {
-        Self {
-            permits: permits.max(1),
-            shared,
-            by_instance: Mutex::default(),
-        }
-    }
-
-    pub(crate) fn for_instance(&self, base: &Url) -> Arc<InstanceLimiter> {
-        let key = format!(
-            "{}://{}:{}",
-            base.scheme(),
-            base.host_str().unwrap_or_default(),
-            base.port_or_known_default().unwrap_or_default()
-        );
-        // A poisoned lock only means another thread panicked mid-insert; the map is still valid.
-        let mut map = self.by_instance.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(existing) = map.get(&key).and_then(Weak::upgrade) {
-            return existing;
-        }
-        map.retain(|_, weak| weak.strong_count() > 0);
-        let fresh = Arc::new(InstanceLimiter::new(
-            key.clone(),
-            self.permits,
-            self.shared.as_ref(),
-        ));
-        map.insert(key, Arc::downgrade(&fresh));
-        fresh
     }
 }
 
@@ -128,6 +91,7 @@ impl Transport {
             .with_max_times(self.limits.max_retries)
             .with_jitter();
         let url = self.url(path);
+        self.read_health_when_due(|| build(self.http.request(Method::GET, url.clone())));
         let attempt =
             || self.exchange(endpoint, build(self.http.request(Method::GET, url.clone())));
         attempt
@@ -156,7 +120,7 @@ impl Transport {
         endpoint: Endpoint,
         request: RequestBuilder,
     ) -> Result<Vec<u8>, Attempt> {
-        let _permit = self.limiter.acquire().await.map_err(|_| Attempt {
+        let permit = self.limiter.acquire().await.map_err(|_| Attempt {
             error: JamfError::Unreachable {
                 reason: "the Jamf request limiter was closed".into(),
             },
@@ -184,6 +148,7 @@ impl Transport {
             .increment(1);
         metrics::histogram!("jamf_request_duration_seconds", "endpoint" => endpoint.template)
             .record(started.elapsed().as_secs_f64());
+        permit.record(health::load_of(&outcome));
         let (status, body) = outcome?;
         classify(endpoint, status, body)
     }

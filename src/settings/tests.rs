@@ -15,6 +15,7 @@ fn load(toml: &str) -> Result<Settings, SettingsError> {
 fn defaults_need_only_a_signing_key() {
     let s = load(&format!("[auth]\nsigning_key = \"{KEY}\"")).unwrap();
     assert_eq!(s.upstream.max_concurrency, 5);
+    assert_eq!(s.upstream.health_status_interval_secs, 60);
     assert_eq!(s.cache.ttl_secs, 60);
     assert_eq!(s.auth.token_ttl_secs, 900);
     assert_eq!(s.server.listen.port(), 8080);
@@ -34,6 +35,12 @@ fn invalid_inputs_name_their_key() {
         (
             &format!("[auth]\nsigning_key = \"{KEY}\"\n[upstream]\nmax_concurrency = 0"),
             "upstream.max_concurrency",
+        ),
+        (
+            &format!(
+                "[auth]\nsigning_key = \"{KEY}\"\n[upstream]\nhealth_status_interval_secs = 0"
+            ),
+            "upstream.health_status_interval_secs",
         ),
         (
             &format!("[auth]\nsigning_key = \"{KEY}\"\n[server]\nheader_timeout_secs = 0"),

@@ -3,14 +3,17 @@
 
 mod plans;
 mod revocation;
+mod shedding;
 mod stub;
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use jamf_directory::jamf::{JamfClient, JamfCredentials, JamfError, JamfHub, UrlRefusal};
 use jamf_directory::settings::UpstreamSettings;
 use jamf_sim::Faults;
 use jamf_sim::{SimConfig, SimServer};
+use metrics_exporter_prometheus::PrometheusHandle;
 use secrecy::SecretString;
 use url::Url;
 
@@ -284,28 +287,31 @@ fn oauth_stub() -> JamfCredentials {
     }
 }
 
-/// A plain test with its own current-thread runtime: every task then runs on this thread, where
-/// the local recorder is installed, so other tests' metrics cannot leak in.
-#[test]
-fn metrics_are_labelled_by_endpoint_template() {
+/// Runs `test` on its own current-thread runtime: every task then runs on this thread, where
+/// the local recorder is installed, so other tests' metrics cannot leak in. `test` gets the
+/// recorder's handle to render the metrics with.
+fn with_local_metrics<T, F: Future<Output = T>>(test: impl FnOnce(PrometheusHandle) -> F) -> T {
     let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
     let handle = recorder.handle();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    metrics::with_local_recorder(&recorder, || {
-        runtime.block_on(async {
-            let sim = sim(|c| {
-                c.jamf_version = "10.42.1".into();
-                c.accounts = 20;
-            })
-            .await;
-            let client = client(&hub(|_| {}), sim.base_url(), oauth(&sim));
-            client.fetch_directory().await.expect("fetch");
+    metrics::with_local_recorder(&recorder, || runtime.block_on(test(handle)))
+}
+
+#[test]
+fn metrics_are_labelled_by_endpoint_template() {
+    let text = with_local_metrics(|handle| async move {
+        let sim = sim(|c| {
+            c.jamf_version = "10.42.1".into();
+            c.accounts = 20;
         })
+        .await;
+        let client = client(&hub(|_| {}), sim.base_url(), oauth(&sim));
+        client.fetch_directory().await.expect("fetch");
+        handle.render()
     });
-    let text = handle.render();
     let account =
         r#"jamf_requests_total{endpoint="/JSSResource/accounts/userid/{id}",status="200"} 20"#;
     assert!(text.contains(account), "{text}");

@@ -7,6 +7,7 @@ mod control;
 mod data;
 mod faults;
 mod inventory;
+mod shedding;
 mod v1;
 
 use jamf_sim::{SimConfig, SimControl, SimServer};
