@@ -69,6 +69,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("storage.database_url: {0}")]
     Config(String),
+    /// The database server did not accept a connection at start-up; names it and the cause.
+    #[error("{0}")]
+    Unreachable(String),
 }
 
 #[async_trait]

@@ -11,6 +11,7 @@ mod hostile_jamf;
 mod jamf_client;
 mod limits;
 mod metrics;
+mod misconfiguration;
 mod replicas;
 mod review;
 mod secrets;
