@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod auth;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod directory;
 pub mod http;

@@ -25,6 +25,7 @@ enum Command {
     },
     /// Try it now: a simulated Jamf Pro, the service on a temporary SQLite, a demo client and
     /// integrated account; prints the Swagger UI URL, credentials and a curl command.
+    #[cfg(feature = "demo")]
     Demo {
         /// Address to serve on.
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
@@ -76,6 +77,7 @@ fn describe(err: &anyhow::Error) -> String {
 fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve { config } => serve(config),
+        #[cfg(feature = "demo")]
         Command::Demo { listen } => demo(listen),
         Command::Openapi => {
             println!("{}", jamf_directory::http::openapi().to_pretty_json()?);
@@ -140,6 +142,7 @@ fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
     })
 }
 
+#[cfg(feature = "demo")]
 fn demo(listen: std::net::SocketAddr) -> anyhow::Result<()> {
     jamf_directory::telemetry::init_demo_logging();
     tokio::runtime::Runtime::new()?.block_on(async move {
