@@ -16,7 +16,7 @@ use super::model::{
     AccountStatus, AuthMethod, IntegratedAccount, SealedSecret, new_account_id, now,
 };
 use super::seal::Sealer;
-use super::store::{AccountStore, ListFilter, Page, StoreError};
+use super::store::{AccountPage, AccountStore, ListFilter, StoreError};
 use crate::jamf::{
     JamfClient, JamfCredentials, JamfError, JamfHub, check_instance_url, check_resolution,
 };
@@ -169,7 +169,7 @@ impl AccountService {
         self.store.get(id).await?.ok_or(AccountError::NotFound)
     }
 
-    pub async fn list(&self, filter: &ListFilter) -> Result<Page, AccountError> {
+    pub async fn list(&self, filter: &ListFilter) -> Result<AccountPage, AccountError> {
         Ok(self.store.list(filter).await?)
     }
 

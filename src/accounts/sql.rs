@@ -17,7 +17,7 @@ use sqlx::{Connection as _, Database, Pool, Postgres, QueryBuilder, Row as _, Sq
 use uuid::Uuid;
 
 use super::model::{AccountStatus, AuthMethod, IntegratedAccount, SealedSecret};
-use super::store::{AccountStore, ListFilter, Page, StoreError, TenantScope};
+use super::store::{AccountPage, AccountStore, ListFilter, StoreError, TenantScope};
 
 /// How long start-up waits for PostgreSQL to accept a connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -227,11 +227,11 @@ macro_rules! sql_store {
                 row.as_ref().map(Self::account).transpose()
             }
 
-            async fn list(&self, filter: &ListFilter) -> Result<Page, StoreError> {
+            async fn list(&self, filter: &ListFilter) -> Result<AccountPage, StoreError> {
                 let mut query = QueryBuilder::<$db>::new(SELECT_MANY);
                 if let TenantScope::Only(tenants) = &filter.visible {
                     if tenants.is_empty() {
-                        return Ok(Page {
+                        return Ok(AccountPage {
                             accounts: Vec::new(),
                             next_after: None,
                         });
@@ -263,7 +263,7 @@ macro_rules! sql_store {
                 let more = accounts.len() > filter.limit as usize;
                 accounts.truncate(filter.limit as usize);
                 let next_after = more.then(|| accounts.last().map(|a| a.id)).flatten();
-                Ok(Page {
+                Ok(AccountPage {
                     accounts,
                     next_after,
                 })
