@@ -1,5 +1,6 @@
 //! The OpenAPI document and the offline (vendored) Swagger UI.
 
+use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{OpenApi as OpenApiDoc, Server};
 use utoipa::{Modify, OpenApi};
@@ -57,10 +58,10 @@ pub fn served_document(mut doc: OpenApiDoc, public_url: &str) -> OpenApiDoc {
     doc
 }
 
-/// Gives every operation of `doc` an explicit empty `security`: they need no token.
-pub fn mark_public(doc: &mut OpenApiDoc) {
-    for item in doc.paths.paths.values_mut() {
-        for operation in [
+/// Every operation of `doc`, with its path.
+pub fn operations_mut(doc: &mut OpenApiDoc) -> impl Iterator<Item = (&str, &mut Operation)> {
+    doc.paths.paths.iter_mut().flat_map(|(path, item)| {
+        [
             &mut item.get,
             &mut item.put,
             &mut item.post,
@@ -69,9 +70,14 @@ pub fn mark_public(doc: &mut OpenApiDoc) {
         ]
         .into_iter()
         .flatten()
-        {
-            operation.security = Some(Vec::new());
-        }
+        .map(move |operation| (path.as_str(), operation))
+    })
+}
+
+/// Gives every operation of `doc` an explicit empty `security`: they need no token.
+pub fn mark_public(doc: &mut OpenApiDoc) {
+    for (_, operation) in operations_mut(doc) {
+        operation.security = Some(Vec::new());
     }
 }
 
