@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# Build stage: compiles the service and the simulator in release mode.
+# Build stage: the service in release mode without the `demo` feature, so neither the
+# simulator nor its built-in credentials are in the production binary.
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
@@ -8,18 +9,31 @@ COPY sim ./sim
 COPY bench ./bench
 COPY migrations ./migrations
 COPY openapi ./openapi
-RUN cargo build --release --locked --bin jamf-directory --bin jamf-sim \
- && cp target/release/jamf-directory target/release/jamf-sim /usr/local/bin/
+RUN cargo build --release --locked -p jamf-directory --no-default-features --bin jamf-directory \
+ && cp target/release/jamf-directory /usr/local/bin/
 
-# Runtime stage: small, non-root, CA certificates for https to Jamf Cloud.
-FROM debian:bookworm-slim
+# The Jamf Pro simulator, for docker-compose.yml only (`--target jamf-sim`).
+FROM build AS build-sim
+RUN cargo build --release --locked -p jamf-sim --bin jamf-sim \
+ && cp target/release/jamf-sim /usr/local/bin/
+
+# Runtime base: small, non-root, CA certificates for https to Jamf Cloud. The package version
+# is pinned (reproducible images); bump it with the base image.
+FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates \
+ && apt-get install -y --no-install-recommends ca-certificates=20230311+deb12u1 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /var/lib/jamf-directory --create-home jamf
-COPY --from=build /usr/local/bin/jamf-directory /usr/local/bin/jamf-sim /usr/local/bin/
 USER 10001:10001
 WORKDIR /var/lib/jamf-directory
+
+FROM runtime AS jamf-sim
+COPY --from=build-sim /usr/local/bin/jamf-sim /usr/local/bin/
+ENTRYPOINT ["/usr/local/bin/jamf-sim"]
+
+# The production image (the default target): the service alone.
+FROM runtime AS jamf-directory
+COPY --from=build /usr/local/bin/jamf-directory /usr/local/bin/
 ENV JAMF_DIRECTORY__SERVER__LISTEN=0.0.0.0:8080 \
     JAMF_DIRECTORY__STORAGE__DATABASE_URL=sqlite:///var/lib/jamf-directory/data/jamf-directory.db
 EXPOSE 8080

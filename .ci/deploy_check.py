@@ -46,8 +46,8 @@ def check_kubernetes(emit):
     print("Kubernetes manifests")
     docs = load_k8s()
     kinds = {kind for kind, _ in docs}
-    check("Deployment, Service, ConfigMap, Secret (example), PodDisruptionBudget present",
-          {"Deployment", "Service", "ConfigMap", "Secret", "PodDisruptionBudget"} <= kinds, kinds)
+    check("Deployment, Service, ConfigMap, Secret (example), PodDisruptionBudget, NetworkPolicy present",
+          {"Deployment", "Service", "ConfigMap", "Secret", "PodDisruptionBudget", "NetworkPolicy"} <= kinds, kinds)
     _, dep = docs[("Deployment", "jamf-directory")]
     spec = dep["spec"]
     pod = spec["template"]["spec"]
@@ -92,34 +92,42 @@ def check_kubernetes(emit):
     secret_keys = set(secret.get("stringData", {})) | set(secret.get("data", {}))
     file_keys = {f"{section}.{k}": v for section, table in cfg.items() if isinstance(table, dict)
                  for k, v in table.items() if k.endswith("_file")}
-    check("signing_key_file and encryption_key_file set (shared by every replica)",
-          {"auth.signing_key_file", "storage.encryption_key_file"} <= set(file_keys), file_keys)
+    check("every secret is a *_file key: signing and encryption keys, database and Redis URLs",
+          {"auth.signing_key_file", "storage.encryption_key_file", "storage.database_url_file", "redis.url_file"}
+          <= set(file_keys), file_keys)
     for key, path in file_keys.items():
         rel = path.removeprefix(secret_mount.rstrip("/") + "/")
         check(f"{key} -> {path} is a key of the mounted Secret",
               path.startswith(secret_mount) and rel in secret_items and secret_items[rel] in secret_keys)
-    env = {e["name"]: e for e in c.get("env", [])}
-    db = env.get("JAMF_DIRECTORY__STORAGE__DATABASE_URL", {})
-    ref = db.get("valueFrom", {}).get("secretKeyRef", {})
-    check("database_url comes from the Secret", ref.get("key") in secret_keys, ref)
-    clients_ref = env.get("JAMF_DIRECTORY__AUTH__CLIENTS", {}).get("valueFrom", {}).get("secretKeyRef", {})
-    check("auth.clients come from the Secret", clients_ref.get("key") in secret_keys, clients_ref)
-    redis_ref = env.get("JAMF_DIRECTORY__REDIS__URL", {}).get("valueFrom", {}).get("secretKeyRef", {})
-    check("redis.url comes from the Secret (shared by the replicas)", redis_ref.get("key") in secret_keys, redis_ref)
-    check("the ConfigMap defines no redis.url (it may carry a password)", "url" not in cfg.get("redis", {}))
+    env_from_secrets = [e["name"] for e in c.get("env", []) if "secretKeyRef" in e.get("valueFrom", {})]
+    check("no Secret passed as an environment variable (mounted files only)",
+          not env_from_secrets and not c.get("envFrom"), env_from_secrets)
+    string_data = secret.get("stringData", {})
     check("the Secret example's Redis URL is redis:// or rediss://",
-          re.match(r"rediss?://", str(secret.get("stringData", {}).get(redis_ref.get("key"), ""))))
-    check("the ConfigMap defines no auth.clients (the env var would replace them)", "clients" not in cfg.get("auth", {}))
-    clients_value = secret.get("stringData", {}).get(clients_ref.get("key"), "")
-    try:
-        clients = tomllib.loads("clients = " + clients_value)["clients"]
-        ok = bool(clients) and all({"client_id", "client_secret_sha256", "scopes", "tenants"} <= set(cl) for cl in clients)
-        check("the Secret's auth-clients is a one-line TOML array of client tables", ok and "\n" not in clients_value, clients)
-    except tomllib.TOMLDecodeError as e:
-        clients = []
-        check("the Secret's auth-clients is a one-line TOML array of client tables", False, e)
+          re.match(r"rediss?://", str(string_data.get(secret_items.get("redis-url"), ""))))
     check("the Secret example's database URL is PostgreSQL (required to scale out)",
-          str(secret.get("stringData", {}).get(ref.get("key"), "")).startswith("postgres"))
+          str(string_data.get(secret_items.get("database-url"), "")).startswith("postgres"))
+    clients = cfg.get("auth", {}).get("clients", [])
+    check("the ConfigMap's caller clients each have an id, a secret hash, scopes and tenants",
+          bool(clients) and all({"client_id", "client_secret_sha256", "scopes", "tenants"} <= set(cl) for cl in clients),
+          clients)
+    check("the ConfigMap defines no redis.url or database_url (they carry passwords)",
+          "url" not in cfg.get("redis", {}) and "database_url" not in cfg.get("storage", {}))
+    metrics = cfg.get("server", {}).get("metrics_listen", "")
+    check("metrics on their own listener, a declared container port, the scrape annotation's",
+          metrics.endswith(":9100") and port_names.get("metrics") == 9100
+          and spec["template"]["metadata"].get("annotations", {}).get("prometheus.io/port") == "9100", metrics)
+    _, policy = docs.get(("NetworkPolicy", "jamf-directory"), (None, {}))
+    pspec = policy.get("spec", {})
+    check("a NetworkPolicy selects the pods, for ingress and egress",
+          pspec.get("podSelector", {}).get("matchLabels", {}).items() <= spec["template"]["metadata"]["labels"].items()
+          and bool(pspec.get("podSelector", {}).get("matchLabels")) and set(pspec.get("policyTypes", [])) == {"Ingress", "Egress"})
+    ingress = {p["port"] for rule in pspec.get("ingress", []) for p in rule.get("ports", [])}
+    check("ingress only on the container ports", ingress == set(port_names.values()), ingress)
+    egress = {(p.get("protocol", "TCP"), p["port"]) for rule in pspec.get("egress", []) for p in rule.get("ports", [])}
+    check("egress only DNS, PostgreSQL, Redis and HTTPS",
+          all(rule.get("ports") for rule in pspec.get("egress", []))
+          and egress == {("UDP", 53), ("TCP", 53), ("TCP", 5432), ("TCP", 6379), ("TCP", 6380), ("TCP", 443)}, egress)
     check("no secret value in the ConfigMap",
           not any(k in cfg.get("auth", {}) for k in ("signing_key",)) and "encryption_key" not in cfg.get("storage", {}))
     mc = cfg.get("upstream", {}).get("max_concurrency", 5)
@@ -140,7 +148,7 @@ def check_kubernetes(emit):
         (emit / "k8s.toml").write_text(toml_text)
         (emit / "k8s.json").write_text(json.dumps({
             "secret_mount": secret_mount, "file_keys": file_keys, "secret_items": secret_items,
-            "clients": clients, "clients_env": clients_value}))
+            "clients": clients}))
 
 
 VAR = re.compile(r"\$\{([A-Z0-9_]+)(?::?([-?])([^}]*))?\}|\$\$")
@@ -176,9 +184,11 @@ def check_compose(emit, env_values):
         hc = svc.get("healthcheck", {})
         check(f"{name}: health check defined", isinstance(hc.get("test"), list) and hc["test"][0] in ("CMD", "CMD-SHELL"))
     app, sim = services["jamf-directory"], services["jamf-sim"]
-    check("jamf-directory and jamf-sim are built from the Dockerfile, one image",
-          app.get("build", {}).get("dockerfile") == "Dockerfile" and sim.get("build") == app.get("build")
-          and app.get("image") == sim.get("image"))
+    app_build, sim_build = app.get("build", {}), sim.get("build", {})
+    check("jamf-directory and jamf-sim are built from the Dockerfile: the production target, and jamf-sim's own",
+          app_build.get("dockerfile") == sim_build.get("dockerfile") == "Dockerfile"
+          and app_build.get("target") == "jamf-directory" and sim_build.get("target") == "jamf-sim"
+          and app.get("image") != sim.get("image"), (app_build, sim_build))
     deps = app.get("depends_on", {})
     check("jamf-directory waits for healthy postgres, redis and jamf-sim",
           all(deps.get(d, {}).get("condition") == "service_healthy" for d in ("postgres", "redis", "jamf-sim")), deps)
@@ -203,6 +213,15 @@ def check_compose(emit, env_values):
     dockerfile = (ROOT / "Dockerfile").read_text()
     check("Dockerfile: HEALTHCHECK runs the binary's own probe",
           'CMD ["/usr/local/bin/jamf-directory", "healthcheck"]' in dockerfile)
+    stages = re.split(r"(?m)^FROM ", dockerfile)
+    final = stages[-1]
+    check("Dockerfile: the production image (last stage) is the service alone, built without the demo feature",
+          final.startswith("runtime AS jamf-directory") and "jamf-sim" not in final
+          and "--no-default-features --bin jamf-directory" in dockerfile)
+    installs = re.findall(r"apt-get install[^\n&]*", dockerfile)
+    check("Dockerfile: apt-get install pins every package (hadolint DL3008)",
+          installs and all(all("=" in arg for arg in line.split() if not arg.startswith("-") and arg not in ("apt-get", "install", "\\"))
+                           for line in installs), installs)
     for name, svc in services.items():
         test = svc["healthcheck"]["test"]
         if name != "postgres":

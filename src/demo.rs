@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 use crate::settings::{CallerClient, Settings};
-use jamf_sim::{SimConfig, SimServer};
+use jamf_sim::{SimConfig, SimServer, SsoConfig};
 
 pub const DEMO_CLIENT_ID: &str = "demo-client";
 pub const DEMO_TENANT: &str = "demo";
@@ -109,6 +109,13 @@ pub async fn run(
         accounts: DEMO_JAMF_ACCOUNTS,
         client_id: "demo-jamf-api-client".into(),
         client_secret: jamf_secret.clone(),
+        // What an access review is for: SSO on but bypass allowed (every admin can sign in
+        // with a password alone: MFA not enforced) and an enabled API client that can write.
+        sso: SsoConfig {
+            sso_bypass_allowed: true,
+            ..SsoConfig::default()
+        },
+        provisioner_enabled: true,
         ..SimConfig::default()
     })
     .await

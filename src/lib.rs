@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod auth;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod directory;
 pub mod http;
@@ -18,6 +19,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::FutureExt as _;
 use secrecy::ExposeSecret as _;
 use tokio::net::TcpListener;
 
@@ -32,6 +34,14 @@ pub async fn launch(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     settings.validate()?;
+    // Before anything records a metric: values set earlier would be lost.
+    let metrics = telemetry::metrics_handle();
+    let metrics_listener = match settings.server.metrics_listen {
+        Some(address) => Some(TcpListener::bind(address).await.map_err(|e| {
+            anyhow::anyhow!("cannot listen on {address} (server.metrics_listen): {e}")
+        })?),
+        None => None,
+    };
     let authority = Arc::new(auth::Authority::from_settings(&settings)?);
     let shared_tier = shared_tier::SharedTier::connect(&settings.redis).await?;
     // Dropped on every way out of this function, which stops the prober.
@@ -79,7 +89,7 @@ pub async fn launch(
     let _sweeper = limits.spawn_sweeper();
     let state = AppState {
         settings: Arc::new(settings),
-        metrics: telemetry::metrics_handle(),
+        metrics,
         authority,
         accounts,
         directory,
@@ -88,9 +98,23 @@ pub async fn launch(
         shared_tier,
     };
     let server = state.settings.server.clone();
-    let app = http::app(state);
+    let shutdown = shutdown.shared();
     tracing::info!(address = %listener.local_addr()?, "listening");
-    http::serve::serve(listener, app, &server, shutdown).await;
+    let api = http::serve::serve(
+        listener,
+        http::app(state.clone()),
+        &server,
+        shutdown.clone(),
+    );
+    match metrics_listener {
+        Some(metrics_listener) => {
+            tracing::info!(address = %metrics_listener.local_addr()?, "serving /metrics");
+            let metrics_app = http::metrics_app(state);
+            let metrics = http::serve::serve(metrics_listener, metrics_app, &server, shutdown);
+            tokio::join!(api, metrics);
+        }
+        None => api.await,
+    }
     tracing::info!("shut down cleanly");
     Ok(())
 }

@@ -25,6 +25,7 @@ enum Command {
     },
     /// Try it now: a simulated Jamf Pro, the service on a temporary SQLite, a demo client and
     /// integrated account; prints the Swagger UI URL, credentials and a curl command.
+    #[cfg(feature = "demo")]
     Demo {
         /// Address to serve on.
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
@@ -53,15 +54,30 @@ fn main() -> ExitCode {
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", describe(&err));
             ExitCode::FAILURE
         }
     }
 }
 
+/// The error and its causes, each said once: many errors already quote their cause.
+fn describe(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain().map(ToString::to_string) {
+        if !text.contains(&cause) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
 fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve { config } => serve(config),
+        #[cfg(feature = "demo")]
         Command::Demo { listen } => demo(listen),
         Command::Openapi => {
             println!("{}", jamf_directory::http::openapi().to_pretty_json()?);
@@ -88,7 +104,7 @@ fn healthcheck(url: Option<String>, config: Option<PathBuf>) -> anyhow::Result<(
     let url = match url {
         Some(url) => url,
         None => {
-            let mut listen = Settings::load(config.as_deref())?.server.listen;
+            let mut listen = Settings::listen_address(config.as_deref())?;
             if listen.ip().is_unspecified() {
                 listen.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
             }
@@ -110,7 +126,7 @@ fn healthcheck(url: Option<String>, config: Option<PathBuf>) -> anyhow::Result<(
             Ok(())
         }
         Ok(status) => anyhow::bail!("{url}: {status}"),
-        Err(err) => anyhow::bail!("{url}: {err}"),
+        Err(err) => Err(anyhow::Error::new(err).context(url)),
     }
 }
 
@@ -118,11 +134,15 @@ fn serve(config: Option<PathBuf>) -> anyhow::Result<()> {
     let settings = Settings::load(config.as_deref())?;
     jamf_directory::telemetry::init_logging(&settings.log);
     tokio::runtime::Runtime::new()?.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(settings.server.listen).await?;
+        let listen = settings.server.listen;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {listen} (server.listen): {e}"))?;
         jamf_directory::launch(settings, listener, jamf_directory::shutdown_signal()).await
     })
 }
 
+#[cfg(feature = "demo")]
 fn demo(listen: std::net::SocketAddr) -> anyhow::Result<()> {
     jamf_directory::telemetry::init_demo_logging();
     tokio::runtime::Runtime::new()?.block_on(async move {

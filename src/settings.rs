@@ -2,11 +2,11 @@
 //! built-in defaults (the README's Configuration section). Unknown keys and invalid values stop start-up with the key named.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use base64::Engine as _;
 use figment::Figment;
-use figment::providers::{Env, Format as _, Toml};
+use figment::value::magic::RelativePathBuf;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 use serde::Deserialize;
 
@@ -27,7 +27,7 @@ pub const KNOWN_SCOPES: [&str; 3] = ["directory:read", "accounts:read", "account
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    #[error("configuration error: {0}")]
+    #[error("configuration error: {}", sources::describe(.0))]
     Load(Box<figment::Error>),
     #[error("configuration error: `{key}`: {message}")]
     Invalid { key: &'static str, message: String },
@@ -59,7 +59,12 @@ pub struct Settings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerSettings {
+    #[serde(deserialize_with = "sources::socket_addr")]
     pub listen: SocketAddr,
+    /// When set, `/metrics` is served only here, on a listener of its own, so the API port
+    /// can be public while metrics stay internal.
+    #[serde(deserialize_with = "sources::optional_socket_addr")]
+    pub metrics_listen: Option<SocketAddr>,
     /// Base URL callers use; appears in the OpenAPI `servers` list and as the token issuer.
     pub public_url: String,
     /// Whole-request deadline; must exceed `fetch_wait_secs`, so a caller waiting on a Jamf
@@ -81,6 +86,7 @@ impl Default for ServerSettings {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            metrics_listen: None,
             public_url: "http://127.0.0.1:8080".into(),
             request_timeout_secs: 90,
             fetch_wait_secs: 20,
@@ -94,16 +100,19 @@ impl Default for ServerSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StorageSettings {
+    /// May carry the PostgreSQL password: a secret, with a `_file` variant.
     pub database_url: String,
+    pub database_url_file: Option<RelativePathBuf>,
     /// Base64 of 32 random bytes; seals Jamf secrets at rest.
     pub encryption_key: Option<SecretString>,
-    pub encryption_key_file: Option<PathBuf>,
+    pub encryption_key_file: Option<RelativePathBuf>,
 }
 
 impl Default for StorageSettings {
     fn default() -> Self {
         Self {
             database_url: "sqlite://data/jamf-directory.db".into(),
+            database_url_file: None,
             encryption_key: None,
             encryption_key_file: None,
         }
@@ -115,7 +124,7 @@ impl Default for StorageSettings {
 pub struct AuthSettings {
     /// Base64 of at least 32 random bytes; the decoded bytes are the HS256 key.
     pub signing_key: Option<SecretString>,
-    pub signing_key_file: Option<PathBuf>,
+    pub signing_key_file: Option<RelativePathBuf>,
     pub token_ttl_secs: u64,
     /// `aud` of issued tokens; defaults to `jamf-directory`.
     pub audience: String,
@@ -289,6 +298,7 @@ pub struct RedisSettings {
     /// `redis://` or `rediss://` (TLS); may carry a password, so it is a secret and never
     /// printed or logged.
     pub url: Option<SecretString>,
+    pub url_file: Option<RelativePathBuf>,
     /// Every key lives under it: replicas with the same prefix share, others do not.
     pub key_prefix: String,
     /// How soon a crashed replica's fetch lease and Jamf permits return.
@@ -301,6 +311,7 @@ impl Default for RedisSettings {
     fn default() -> Self {
         Self {
             url: None,
+            url_file: None,
             key_prefix: "jamf-directory".into(),
             lease_secs: 15,
             fallback_concurrency: 1,
@@ -343,38 +354,68 @@ pub enum LogFormat {
 impl Settings {
     /// Loads the file (if any), then the environment, then validates.
     pub fn load(config_file: Option<&Path>) -> Result<Self, SettingsError> {
-        let mut figment = Figment::new();
-        match config_file {
-            Some(path) => figment = figment.merge(Toml::file_exact(path)),
-            None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
-                figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_FILE));
-            }
-            None => {}
+        Self::from_figment(sources::figment(config_file))
+    }
+
+    /// Only `server.listen` (what `healthcheck` probes): nothing else need be configured.
+    pub fn listen_address(config_file: Option<&Path>) -> Result<SocketAddr, SettingsError> {
+        #[derive(Deserialize)]
+        struct Listen {
+            #[serde(default, deserialize_with = "sources::optional_socket_addr")]
+            listen: Option<SocketAddr>,
         }
-        Self::from_figment(figment.merge(Env::prefixed(ENV_PREFIX).split("__")))
+        let server: Option<Listen> = sources::figment(config_file)
+            .extract_inner("server")
+            .map(Some)
+            .or_else(|e: figment::Error| match e.kind {
+                figment::error::Kind::MissingField(_) => Ok(None),
+                _ => Err(SettingsError::Load(Box::new(e))),
+            })?;
+        Ok(server
+            .and_then(|s| s.listen)
+            .unwrap_or_else(|| ServerSettings::default().listen))
     }
 
     pub fn from_figment(figment: Figment) -> Result<Self, SettingsError> {
         let mut settings: Settings = figment
             .extract()
             .map_err(|e| SettingsError::Load(Box::new(e)))?;
-        settings.resolve_secret_files()?;
+        for slot in settings.secrets() {
+            slot.resolve(&figment)?;
+        }
+        settings.storage.database_url =
+            sources::anchor_sqlite_url(&settings.storage.database_url, &figment);
         settings.validate()?;
         Ok(settings)
     }
 
-    /// Reads `*_file` secrets (Kubernetes secret mounts) into their keys.
-    fn resolve_secret_files(&mut self) -> Result<(), SettingsError> {
-        resolve_secret_file(
-            &mut self.auth.signing_key,
-            &self.auth.signing_key_file,
-            "auth.signing_key_file",
-        )?;
-        resolve_secret_file(
-            &mut self.storage.encryption_key,
-            &self.storage.encryption_key_file,
-            "storage.encryption_key_file",
-        )
+    /// Every secret setting; each may instead be given as `<key>_file`, a path read at
+    /// start-up (Kubernetes secret mounts). A new secret is one line here.
+    fn secrets(&mut self) -> [sources::SecretSlot<'_>; 4] {
+        use sources::{SecretSlot as Slot, SecretValue::*};
+        let (auth, storage, redis) = (&mut self.auth, &mut self.storage, &mut self.redis);
+        [
+            Slot {
+                key: "auth.signing_key",
+                value: Secret(&mut auth.signing_key),
+                file: &auth.signing_key_file,
+            },
+            Slot {
+                key: "storage.encryption_key",
+                value: Secret(&mut storage.encryption_key),
+                file: &storage.encryption_key_file,
+            },
+            Slot {
+                key: "storage.database_url",
+                value: Plain(&mut storage.database_url),
+                file: &storage.database_url_file,
+            },
+            Slot {
+                key: "redis.url",
+                value: Secret(&mut redis.url),
+                file: &redis.url_file,
+            },
+        ]
     }
 
     pub fn validate(&self) -> Result<(), SettingsError> {
@@ -479,8 +520,7 @@ impl Settings {
                 return Err(SettingsError::invalid(key, "must be positive"));
             }
         }
-        tracing_subscriber::EnvFilter::try_new(&self.log.level)
-            .map_err(|e| SettingsError::invalid("log.level", e.to_string()))?;
+        validate_log_level(&self.log.level)?;
         if !(1..=MAX_PASSWORD_AGE_DAYS).contains(&self.access_review.password_max_age_days) {
             return Err(SettingsError::invalid(
                 "access_review.password_max_age_days",
@@ -596,22 +636,25 @@ impl Settings {
     }
 }
 
-fn resolve_secret_file(
-    value: &mut Option<SecretString>,
-    file: &Option<PathBuf>,
-    key: &'static str,
-) -> Result<(), SettingsError> {
-    let Some(path) = file else { return Ok(()) };
-    if value.is_some() {
-        return Err(SettingsError::invalid(
-            key,
-            "set either the key or its _file variant, not both",
-        ));
+/// A `tracing` filter whose every directive sets a level: a bare word that is not a level
+/// (`verbose`) would parse as a target name and silence every log.
+fn validate_log_level(level: &str) -> Result<(), SettingsError> {
+    const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
+    let invalid = |message: String| SettingsError::invalid("log.level", message);
+    for directive in level.split(',').map(str::trim) {
+        let level = directive
+            .rsplit_once('=')
+            .map_or(directive, |(_, level)| level);
+        if !LEVELS.contains(&level.to_ascii_lowercase().as_str()) {
+            return Err(invalid(format!(
+                "{directive:?} sets no level; use one of {} or target=level directives such as jamf_directory=debug",
+                LEVELS.join(", ")
+            )));
+        }
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| SettingsError::invalid(key, format!("cannot read {}: {e}", path.display())))?;
-    *value = Some(SecretString::from(text.trim().to_string()));
-    Ok(())
+    tracing_subscriber::EnvFilter::try_new(level)
+        .map(drop)
+        .map_err(|e| invalid(e.to_string()))
 }
 
 fn decode_key(key: &SecretString, name: &'static str) -> Result<SecretBox<[u8]>, SettingsError> {
@@ -670,5 +713,6 @@ fn validate_client(client: &CallerClient) -> Result<(), SettingsError> {
     Ok(())
 }
 
+mod sources;
 #[cfg(test)]
 mod tests;

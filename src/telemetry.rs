@@ -37,6 +37,7 @@ pub fn init_logging(settings: &LogSettings) {
 }
 
 /// The demo's logging: warnings only, human-readable, on stderr so stdout holds just the banner.
+#[cfg(feature = "demo")]
 pub fn init_demo_logging() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()

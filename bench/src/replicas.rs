@@ -33,7 +33,7 @@ pub struct Replicated {
 /// `REPLICAS × config.callers` concurrent list requests on a cold account, round-robin over
 /// the replicas.
 pub async fn stampede(config: &Config) -> anyhow::Result<Replicated> {
-    let redis = RedisServer::start().await;
+    let redis = RedisServer::start_with(None).await;
     let shared = tempfile::tempdir()?;
     let mut key = [0u8; 32];
     rand::rng().fill_bytes(&mut key);

@@ -25,6 +25,9 @@ pub struct SimConfig {
     pub client_secret: String,
     /// Whether that API client is enabled (Jamf refuses tokens to disabled clients).
     pub client_enabled: bool,
+    /// Whether "Old Provisioner" (API client 3, holding Create, Update and Delete Accounts) is
+    /// enabled: an enabled API client with write privileges, a `privileged_api_client` finding.
+    pub provisioner_enabled: bool,
     /// Privileges of the client's API role ("Sim Client Role", id 1).
     pub client_privileges: Vec<String>,
     /// Reported by `/api/v1/jamf-pro-version`; gates `/api/v3/sso` (11.10+; `/api/v2/sso` is
@@ -96,6 +99,7 @@ impl Default for SimConfig {
             client_id: "sim-client".to_owned(),
             client_secret: "sim-secret".to_owned(),
             client_enabled: true,
+            provisioner_enabled: false,
             client_privileges: privileges::default_client_privileges(),
             jamf_version: "11.30.1".to_owned(),
             token_lifetime_secs: 600,

@@ -334,7 +334,7 @@ pub fn api_clients(config: &SimConfig) -> (Vec<ApiRole>, Vec<ApiIntegration>) {
             3,
             "Old Provisioner",
             "0f6d2f4e-3c1b-4b8e-9a55-7d2f1c9e8b10",
-            false,
+            config.provisioner_enabled,
             &["Account Admin", "Inventory Reader"],
             14_400,
         ),

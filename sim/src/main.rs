@@ -69,6 +69,9 @@ struct Cli {
     /// Start with the API client disabled.
     #[arg(long)]
     client_disabled: bool,
+    /// Enable "Old Provisioner", the API client with Create, Update and Delete Accounts.
+    #[arg(long)]
+    provisioner_enabled: bool,
     /// Silently cap `page-size` of the paged v1 lists at N, as some tenants do.
     #[arg(long, value_name = "N", value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
     page_size_clamp: Option<usize>,
@@ -103,6 +106,7 @@ impl Cli {
             client_id: self.client_id,
             client_secret: self.client_secret,
             client_enabled: !self.client_disabled,
+            provisioner_enabled: self.provisioner_enabled,
             client_privileges: self.client_privileges.unwrap_or(defaults.client_privileges),
             jamf_version: self.jamf_version,
             token_lifetime_secs: self.token_lifetime_secs,

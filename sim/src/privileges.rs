@@ -221,7 +221,6 @@ pub fn default_client_privileges() -> Vec<String> {
         "Read SSO Settings",
         "Read API Roles",
         "Read API Integrations",
-        "Read LDAP Servers",
         required::USERS,
         required::STATIC_USER_GROUPS,
         required::SMART_USER_GROUPS,

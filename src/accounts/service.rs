@@ -3,12 +3,12 @@
 //! `needs_reauth`. One [`JamfClient`] per account is kept so its Jamf token is reused.
 
 use std::collections::HashMap;
-use std::hash::{Hash as _, Hasher as _};
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use futures::FutureExt as _;
 use secrecy::SecretString;
+use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 
 use super::error::AccountError;
@@ -16,7 +16,7 @@ use super::model::{
     AccountStatus, AuthMethod, IntegratedAccount, SealedSecret, new_account_id, now,
 };
 use super::seal::Sealer;
-use super::store::{AccountStore, ListFilter, Page, StoreError};
+use super::store::{AccountPage, AccountStore, ListFilter, StoreError};
 use crate::jamf::{
     JamfClient, JamfCredentials, JamfError, JamfHub, check_instance_url, check_resolution,
 };
@@ -48,7 +48,7 @@ pub struct AccountPatch {
 
 /// Identifies the credentials a client was built from: any change of them (a new secret is a
 /// new sealing, hence new bytes) means the cached client is stale.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct CredentialKey {
     method: AuthMethod,
     instance_url: String,
@@ -70,10 +70,23 @@ impl CredentialKey {
 impl IntegratedAccount {
     /// Changes with any change of how the account reaches Jamf (method, URL, principal, sealed
     /// secret): data read with other credentials must not be served under these.
+    ///
+    /// It is part of every shared-tier (Redis) key, so replicas built by different toolchains
+    /// must agree on it: the first 8 bytes of a SHA-256 over the length-prefixed fields, never
+    /// `std`'s `DefaultHasher`, whose output may change between Rust releases.
     pub fn credentials_fingerprint(&self) -> u64 {
-        let mut hasher = std::hash::DefaultHasher::new();
-        CredentialKey::of(self).hash(&mut hasher);
-        hasher.finish()
+        let mut digest = Sha256::new();
+        for field in [
+            self.authentication_method.as_str().as_bytes(),
+            self.instance_url.as_bytes(),
+            self.principal.as_bytes(),
+            self.secret.as_bytes(),
+        ] {
+            digest.update((field.len() as u64).to_be_bytes());
+            digest.update(field);
+        }
+        let hash = digest.finalize();
+        u64::from_be_bytes(hash[..8].try_into().expect("a SHA-256 has 32 bytes"))
     }
 }
 
@@ -156,7 +169,7 @@ impl AccountService {
         self.store.get(id).await?.ok_or(AccountError::NotFound)
     }
 
-    pub async fn list(&self, filter: &ListFilter) -> Result<Page, AccountError> {
+    pub async fn list(&self, filter: &ListFilter) -> Result<AccountPage, AccountError> {
         Ok(self.store.list(filter).await?)
     }
 
@@ -422,5 +435,61 @@ impl AccountService {
     ) -> std::sync::MutexGuard<'_, HashMap<Uuid, (CredentialKey, JamfClient)>> {
         // The map stays consistent even if a holder panicked: every write is one insert/remove.
         self.clients.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(principal: &str, secret: &[u8]) -> IntegratedAccount {
+        let at = chrono::DateTime::from_timestamp(1_700_000_000, 0).expect("valid time");
+        IntegratedAccount {
+            id: Uuid::nil(),
+            tenant_id: "acme".into(),
+            status: AccountStatus::Active,
+            authentication_method: AuthMethod::OAuth2ClientCredentials,
+            instance_url: "https://acme.jamfcloud.com".into(),
+            principal: principal.into(),
+            secret: SealedSecret::from_stored(secret.to_vec()),
+            jamf_pro_version: None,
+            capabilities: Vec::new(),
+            last_error: None,
+            revision: 1,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    /// Pinned: a change of this value splits the Redis keys of replicas running different
+    /// builds (a rolling upgrade would fetch twice and stop sharing).
+    #[test]
+    fn the_credentials_fingerprint_is_stable_across_builds() {
+        // The first 8 bytes of SHA-256 over the length-prefixed fields, computed independently.
+        assert_eq!(
+            account("client-1", b"sealed").credentials_fingerprint(),
+            0x3d21_d434_70b2_05bd
+        );
+    }
+
+    #[test]
+    fn the_credentials_fingerprint_changes_with_any_credential_field() {
+        let base = account("client-1", b"sealed").credentials_fingerprint();
+        assert_ne!(
+            account("client-2", b"sealed").credentials_fingerprint(),
+            base
+        );
+        assert_ne!(
+            account("client-1", b"sealed2").credentials_fingerprint(),
+            base
+        );
+        // Length prefixes keep field boundaries: moving a byte across them is a change.
+        assert_ne!(
+            account("client-1s", b"ealed").credentials_fingerprint(),
+            base
+        );
+        let mut basic = account("client-1", b"sealed");
+        basic.authentication_method = AuthMethod::Basic;
+        assert_ne!(basic.credentials_fingerprint(), base);
     }
 }

@@ -11,13 +11,16 @@ use async_trait::async_trait;
 use futures::future::BoxFuture;
 use sqlx::error::BoxDynError;
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Database, Pool, Postgres, QueryBuilder, Row as _, Sqlite};
+use sqlx::{Connection as _, Database, Pool, Postgres, QueryBuilder, Row as _, Sqlite};
 use uuid::Uuid;
 
 use super::model::{AccountStatus, AuthMethod, IntegratedAccount, SealedSecret};
-use super::store::{AccountStore, ListFilter, Page, StoreError, TenantScope};
+use super::store::{AccountPage, AccountStore, ListFilter, StoreError, TenantScope};
+
+/// How long start-up waits for PostgreSQL to accept a connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 macro_rules! columns {
     () => {
@@ -100,6 +103,17 @@ impl SqlStore<Postgres> {
     /// Connects and migrates. A `search_path` can be set in the URL (`?options[search_path]=x`).
     pub async fn connect_postgres(url: &str) -> Result<Self, StoreError> {
         let options = PgConnectOptions::from_str(url)?;
+        // One direct attempt first: the pool would retry a refused connection until its
+        // acquire timeout and then report only "pool timed out", hiding the cause.
+        let server = format!("{}:{}", options.get_host(), options.get_port());
+        let unreachable = |cause: String| {
+            StoreError::Unreachable(format!("cannot connect to PostgreSQL at {server}: {cause}"))
+        };
+        match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options)).await {
+            Ok(Ok(conn)) => conn.close().await?,
+            Ok(Err(e)) => return Err(unreachable(e.to_string())),
+            Err(_) => return Err(unreachable(format!("no answer within {CONNECT_TIMEOUT:?}"))),
+        }
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
@@ -213,11 +227,11 @@ macro_rules! sql_store {
                 row.as_ref().map(Self::account).transpose()
             }
 
-            async fn list(&self, filter: &ListFilter) -> Result<Page, StoreError> {
+            async fn list(&self, filter: &ListFilter) -> Result<AccountPage, StoreError> {
                 let mut query = QueryBuilder::<$db>::new(SELECT_MANY);
                 if let TenantScope::Only(tenants) = &filter.visible {
                     if tenants.is_empty() {
-                        return Ok(Page {
+                        return Ok(AccountPage {
                             accounts: Vec::new(),
                             next_after: None,
                         });
@@ -249,7 +263,7 @@ macro_rules! sql_store {
                 let more = accounts.len() > filter.limit as usize;
                 accounts.truncate(filter.limit as usize);
                 let next_after = more.then(|| accounts.last().map(|a| a.id)).flatten();
-                Ok(Page {
+                Ok(AccountPage {
                     accounts,
                     next_after,
                 })

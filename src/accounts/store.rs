@@ -46,9 +46,9 @@ pub struct ListFilter {
     pub limit: u32,
 }
 
-/// One page, in id (= creation) order.
+/// One page of integrated accounts, in id (= creation) order.
 #[derive(Debug, Clone)]
-pub struct Page {
+pub struct AccountPage {
     pub accounts: Vec<IntegratedAccount>,
     /// The id to continue after; `None` on the last page.
     pub next_after: Option<Uuid>,
@@ -69,6 +69,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("storage.database_url: {0}")]
     Config(String),
+    /// The database server did not accept a connection at start-up; names it and the cause.
+    #[error("{0}")]
+    Unreachable(String),
 }
 
 #[async_trait]
@@ -76,7 +79,7 @@ pub trait AccountStore: Send + Sync {
     /// Inserts a new account (its `revision` as given, normally 0).
     async fn create(&self, account: &IntegratedAccount) -> Result<(), StoreError>;
     async fn get(&self, id: Uuid) -> Result<Option<IntegratedAccount>, StoreError>;
-    async fn list(&self, filter: &ListFilter) -> Result<Page, StoreError>;
+    async fn list(&self, filter: &ListFilter) -> Result<AccountPage, StoreError>;
     /// Writes every mutable field if the stored revision still equals `account.revision`;
     /// returns the account as stored (revision bumped). `id`, `tenant_id` and `created_at`
     /// never change. A stale revision is [`StoreError::Conflict`], a missing row `NotFound`.

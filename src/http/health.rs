@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::error::ErrorBody;
 use super::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -46,7 +47,10 @@ pub struct HealthCheck {
 
 /// Liveness: the process serves HTTP.
 #[utoipa::path(get, path = "/health/live", tag = "operations",
-    responses((status = 200, description = "The process is alive", body = Health)))]
+    responses(
+        (status = 200, description = "The process is alive", body = Health),
+        (status = 413, description = "A request body over `server.body_limit_bytes`", body = ErrorBody),
+    ))]
 async fn live() -> Json<Health> {
     Json(Health {
         status: "ok",
@@ -60,6 +64,7 @@ async fn live() -> Json<Health> {
 #[utoipa::path(get, path = "/health/ready", tag = "operations",
     responses(
         (status = 200, description = "Ready", body = Health),
+        (status = 413, description = "A request body over `server.body_limit_bytes`", body = ErrorBody),
         (status = 503, description = "A check failed", body = Health),
     ))]
 async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Health>) {

@@ -6,6 +6,7 @@ use axum::response::IntoResponse;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::error::ErrorBody;
 use super::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -15,7 +16,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Prometheus metrics: requests by route template and status, Jamf requests, cache, tokens,
 /// integrated accounts by status.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text exposition format", content_type = "text/plain", body = String)))]
+    responses(
+        (status = 200, description = "Prometheus text exposition format", content_type = "text/plain", body = String),
+        (status = 413, description = "A request body over `server.body_limit_bytes`", body = ErrorBody),
+    ))]
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     // Read from the database at scrape time, so every replica reports the shared truth.
     match state.accounts.count_by_status().await {

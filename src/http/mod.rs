@@ -42,11 +42,16 @@ const LARGE_BODY_ROUTES: &[(&str, usize)] = &[(review::LEAVERS_PATH, review::LEA
 
 /// Every documented route, with its OpenAPI description attached: the open routes, and apart
 /// from them the bearer routes, so `app` can put the caller rate limit on those alone.
-fn api() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
-    let open = OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
+/// `/metrics` is among them unless `metrics_here` is false (`server.metrics_listen` is set).
+fn api(metrics_here: bool) -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
+    let mut open = OpenApiRouter::new()
         .merge(health::routes())
-        .merge(metrics::routes())
         .merge(token::routes());
+    if metrics_here {
+        open = open.merge(metrics::routes());
+    }
+    docs::mark_public(open.get_openapi_mut());
+    let open = OpenApiRouter::with_openapi(docs::ApiDoc::openapi()).merge(open);
     let callers = OpenApiRouter::new()
         .merge(accounts::routes())
         .merge(unified::routes())
@@ -56,15 +61,21 @@ fn api() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
 
 /// The OpenAPI document (what `jamf-directory openapi` prints and the repo commits).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (open, callers) = api();
+    let (open, callers) = api(true);
     let mut doc = open.merge(callers).split_for_parts().1;
-    rate_limit::document(&mut doc);
+    finish_document(&mut doc);
     doc
+}
+
+/// What the routes' own annotations cannot say: rate limits, and no unused schemas.
+fn finish_document(doc: &mut utoipa::openapi::OpenApi) {
+    rate_limit::document(doc);
+    docs::prune_unused_schemas(doc);
 }
 
 /// The application: routes, docs and the layer stack.
 pub fn app(state: AppState) -> Router {
-    let (open, callers) = api();
+    let (open, callers) = api(state.settings.server.metrics_listen.is_none());
     // A route layer: it runs after routing, so unknown paths stay plain 404s and the guard
     // sees the matched route template.
     let callers = callers.route_layer(middleware::from_fn_with_state(
@@ -72,13 +83,20 @@ pub fn app(state: AppState) -> Router {
         rate_limit::guard,
     ));
     let (router, mut doc) = open.merge(callers).split_for_parts();
-    rate_limit::document(&mut doc);
+    finish_document(&mut doc);
     let doc = docs::served_document(doc, &state.settings.server.public_url);
     let settings = state.settings.clone();
     let router = router
         .merge(SwaggerUi::new("/swagger-ui").url("/openapi.json", doc))
         .with_state(state);
     with_layers(router, &settings.server)
+}
+
+/// `/metrics` alone, for the listener of `server.metrics_listen`.
+pub fn metrics_app(state: AppState) -> Router {
+    let settings = state.settings.clone();
+    let (router, _) = metrics::routes().split_for_parts();
+    with_layers(router.with_state(state), &settings.server)
 }
 
 /// The layer stack around any router, listed outermost first: the request id is checked, and

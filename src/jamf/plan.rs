@@ -16,8 +16,8 @@
 //! Both plans read, concurrently with the rest, `/api/v1/sites`, the SSO settings
 //! (`/api/v3/sso`, or `/api/v2/sso` before 11.10), `/api/v1/api-roles` and
 //! `/api/v1/api-integrations` (the last two paged). A 403 on SSO, roles or clients becomes
-//! [`Forbidden`](super::records::Fetched::Forbidden); other failures there become
-//! [`Unavailable`](super::records::Fetched::Unavailable) (so MFA is "unknown", never "false").
+//! [`Forbidden`](super::records::SourceRead::Forbidden); other failures there become
+//! [`Unavailable`](super::records::SourceRead::Unavailable) (so MFA is "unknown", never "false").
 //! A 403 on sites or on `/api/v1/account-groups`, and a list that ends short of its
 //! `totalCount`, are recorded in [`JamfDirectory::incomplete`]: the snapshot says it is partial.
 

@@ -9,8 +9,8 @@ use super::client::JamfClient;
 use super::endpoints;
 use super::error::JamfError;
 use super::records::{
-    ClassicAccount, ClassicAccountDetail, ClassicGroup, ClassicGroupDetail, Fetched, JamfVersion,
-    SsoSettings, SsoSettingsV2, WithRaw,
+    ClassicAccount, ClassicAccountDetail, ClassicGroup, ClassicGroupDetail, JamfVersion,
+    SourceRead, SsoSettings, SsoSettingsV2, WithRaw,
 };
 
 impl JamfClient {
@@ -143,14 +143,14 @@ pub(super) fn absent_if_not_found<T>(result: Result<T, JamfError>) -> Result<Opt
 
 /// An optional part: 403 → `Forbidden` (naming the privilege), other Jamf failures →
 /// `Unavailable`. A rejected token still fails the fetch: the account needs re-authentication.
-pub(super) fn optional<T>(result: Result<T, JamfError>) -> Result<Fetched<T>, JamfError> {
+pub(super) fn optional<T>(result: Result<T, JamfError>) -> Result<SourceRead<T>, JamfError> {
     match result {
-        Ok(value) => Ok(Fetched::Ok(value)),
-        Err(JamfError::Forbidden { privilege, .. }) => Ok(Fetched::Forbidden {
+        Ok(value) => Ok(SourceRead::Ok(value)),
+        Err(JamfError::Forbidden { privilege, .. }) => Ok(SourceRead::Forbidden {
             privilege: privilege.map(str::to_owned),
         }),
         Err(fatal @ (JamfError::Unauthorized { .. } | JamfError::Refused(_))) => Err(fatal),
-        Err(other) => Ok(Fetched::Unavailable {
+        Err(other) => Ok(SourceRead::Unavailable {
             reason: other.to_string(),
         }),
     }

@@ -19,7 +19,7 @@ pub use classic::{
     ClassicAccount, ClassicAccountDetail, ClassicAccountGroup, ClassicAccountList, ClassicGroup,
     ClassicGroupDetail, ClassicListEntry, ClassicMember,
 };
-pub use directory::{AccountRecord, Fetched, GroupRecord, IncompleteList, JamfDirectory};
+pub use directory::{AccountRecord, GroupRecord, IncompleteList, JamfDirectory, SourceRead};
 pub use instance::{
     ApiIntegration, ApiIntegrationRecord, ApiRole, ApiRoleRecord, JamfProVersionResponse,
     JamfVersion, OidcSettings, SamlSettings, Site, SiteList, SsoSettings, SsoSettingsV2,

@@ -3,7 +3,7 @@
 #![allow(clippy::result_large_err)]
 
 use super::*;
-use figment::providers::Format;
+use figment::providers::{Format, Toml};
 
 const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="; // 32 bytes
 
@@ -222,7 +222,7 @@ fn every_client_must_list_its_tenants() {
         )?;
         let err = Settings::load(None).unwrap_err().to_string();
         assert!(
-            err.contains("missing field `tenants`") && err.contains("auth.clients.1"),
+            err.contains("`auth.clients.1.tenants` in ") && err.contains(": is required"),
             "{err}"
         );
 
@@ -238,10 +238,11 @@ fn every_client_must_list_its_tenants() {
                 "0".repeat(64)
             ),
         );
-        // figment names environment keys in capitals: `AUTH.CLIENTS.0`.
-        let err = Settings::load(None).unwrap_err().to_string().to_lowercase();
+        let err = Settings::load(None).unwrap_err().to_string();
         assert!(
-            err.contains("missing field `tenants`") && err.contains("auth.clients.0"),
+            err.contains(
+                "`auth.clients.0.tenants` from the environment variable JAMF_DIRECTORY__AUTH__CLIENTS: is required"
+            ),
             "{err}"
         );
         Ok(())
@@ -310,6 +311,139 @@ fn redis_is_off_by_default_loads_from_toml_and_env_and_names_bad_keys() {
         let s = Settings::load(None).map_err(|e| e.to_string())?;
         assert!(s.redis.url.is_some());
         assert_eq!(s.redis.lease_secs, 9);
+        Ok(())
+    });
+}
+
+#[test]
+fn every_secret_can_be_read_from_its_file() {
+    figment::Jail::expect_with(|jail| {
+        jail.create_file("signing", KEY)?;
+        jail.create_file("encryption", &format!("{KEY}\n"))?;
+        jail.create_file("database", "postgres://app:pw-in-file@db.internal/app\n")?;
+        jail.create_file("redis", "rediss://:redis-pw@cache.internal:6380/0")?;
+        jail.create_file(
+            "jamf-directory.toml",
+            "[auth]\nsigning_key_file = \"signing\"\n[storage]\nencryption_key_file = \"encryption\"\ndatabase_url_file = \"database\"\n[redis]\nurl_file = \"redis\"\n",
+        )?;
+        let s = Settings::load(None).map_err(|e| e.to_string())?;
+        assert_eq!(s.signing_key().unwrap().expose_secret().len(), 32);
+        assert_eq!(
+            s.encryption_key().unwrap().unwrap().expose_secret().len(),
+            32
+        );
+        assert_eq!(
+            s.storage.database_url,
+            "postgres://app:pw-in-file@db.internal/app"
+        );
+        assert_eq!(
+            s.redis.url.as_ref().unwrap().expose_secret(),
+            "rediss://:redis-pw@cache.internal:6380/0"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn a_missing_secret_file_names_the_key_and_the_path() {
+    let err = load("[redis]\nurl_file = \"/nonexistent/redis-url\"")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("`redis.url`"), "{err}");
+    assert!(
+        err.contains("redis.url_file: cannot read /nonexistent/redis-url"),
+        "{err}"
+    );
+}
+
+#[test]
+fn paths_in_the_config_file_are_relative_to_its_folder() {
+    figment::Jail::expect_with(|jail| {
+        let root = jail.directory().to_path_buf();
+        std::fs::create_dir_all(root.join("etc/secrets")).unwrap();
+        jail.create_file("etc/secrets/signing", KEY)?;
+        jail.create_file(
+            "etc/jamf-directory.toml",
+            "[auth]\nsigning_key_file = \"secrets/signing\"\n[storage]\ndatabase_url = \"sqlite://data/jd.db?mode=rwc\"\n",
+        )?;
+        let s = Settings::load(Some(Path::new("etc/jamf-directory.toml")))
+            .map_err(|e| e.to_string())?;
+        assert_eq!(s.signing_key().unwrap().expose_secret().len(), 32);
+        assert_eq!(
+            s.storage.database_url,
+            format!("sqlite://{}/etc/data/jd.db?mode=rwc", root.display())
+        );
+        // From the environment, a relative path stays relative to the working directory.
+        jail.set_env(
+            "JAMF_DIRECTORY__STORAGE__DATABASE_URL",
+            "sqlite://data/jd.db",
+        );
+        let s = Settings::load(Some(Path::new("etc/jamf-directory.toml")))
+            .map_err(|e| e.to_string())?;
+        assert_eq!(s.storage.database_url, "sqlite://data/jd.db");
+        Ok(())
+    });
+}
+
+#[test]
+fn a_log_level_must_set_a_level_in_every_directive() {
+    for good in [
+        "info",
+        "WARN",
+        "info,jamf_directory=debug",
+        "tower_http=off",
+    ] {
+        let toml = format!("[auth]\nsigning_key = \"{KEY}\"\n[log]\nlevel = \"{good}\"");
+        assert!(load(&toml).is_ok(), "{good} refused");
+    }
+    for bad in ["verbose", "info,jamf_directory", "jamf_directory=loud"] {
+        let toml = format!("[auth]\nsigning_key = \"{KEY}\"\n[log]\nlevel = \"{bad}\"");
+        let err = load(&toml).unwrap_err().to_string();
+        assert!(err.contains("`log.level`"), "{bad}: {err}");
+        assert!(err.contains("sets no level"), "{bad}: {err}");
+    }
+}
+
+#[test]
+fn listen_addresses_are_ip_port_and_metrics_listen_is_optional() {
+    let s = load(&format!("[auth]\nsigning_key = \"{KEY}\"")).unwrap();
+    assert!(s.server.metrics_listen.is_none());
+    let s = load(&format!(
+        "[auth]\nsigning_key = \"{KEY}\"\n[server]\nlisten = \"0.0.0.0:8080\"\nmetrics_listen = \"[::1]:9100\""
+    ))
+    .unwrap();
+    assert_eq!(s.server.metrics_listen.unwrap().port(), 9100);
+    for key in ["listen", "metrics_listen"] {
+        let err = load(&format!(
+            "[auth]\nsigning_key = \"{KEY}\"\n[server]\n{key} = \"localhost:8080\""
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains(&format!("`server.{key}`")), "{err}");
+        assert!(
+            err.contains("\"localhost:8080\" is not an IP:PORT address"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn healthcheck_reads_the_listen_address_without_the_rest() {
+    figment::Jail::expect_with(|jail| {
+        assert_eq!(
+            Settings::listen_address(None).map_err(|e| e.to_string())?,
+            ServerSettings::default().listen
+        );
+        jail.create_file(
+            "jamf-directory.toml",
+            "[server]\nlisten = \"0.0.0.0:9000\"\n",
+        )?;
+        assert_eq!(
+            Settings::listen_address(None)
+                .map_err(|e| e.to_string())?
+                .port(),
+            9000
+        );
         Ok(())
     });
 }

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use crate::support::{SIGNING_KEY, signal_and_wait};
 
 /// The binary with a clean environment (no inherited `JAMF_DIRECTORY__*`) in `dir`.
-fn jamf_directory(dir: &std::path::Path) -> Command {
+pub fn jamf_directory(dir: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_jamf-directory"));
     command
         .current_dir(dir)

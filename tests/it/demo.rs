@@ -66,3 +66,63 @@ async fn the_printed_curl_lists_users_and_ctrl_c_cleans_up() {
         "{data_dir} removed"
     );
 }
+
+/// What the README's examples look for, the demo has: admins without enforced MFA, an enabled
+/// API client that can write, and its own API role reading no more than the service needs.
+#[tokio::test]
+async fn the_demo_shows_what_an_access_review_looks_for() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (ready, info) = tokio::sync::oneshot::channel();
+    let demo = tokio::spawn(jamf_directory::demo::run(
+        listener,
+        async move {
+            let _ = stopped.await;
+        },
+        move |info| {
+            let _ = ready.send(info.clone());
+        },
+    ));
+    let info = info.await.expect("the demo set up");
+    let client = reqwest::Client::new();
+    let get = |path: &str| {
+        client
+            .get(format!(
+                "{}{path}integrated_account_id={}",
+                info.base_url, info.integrated_account_id
+            ))
+            .bearer_auth(&info.access_token)
+            .send()
+    };
+    let count = |body: &Value| body["result"].as_array().map_or(0, Vec::len);
+
+    let not_enforced: Value =
+        get("/unified/user-directory/users?status=active&is_2fa_enabled=false&")
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert!(count(&not_enforced) > 0, "{not_enforced}");
+    for kind in ["mfa_not_enforced", "privileged_api_client"] {
+        let findings: Value = get(&format!("/access-review/findings?kind={kind}&"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(count(&findings) > 0, "{kind}: {findings}");
+    }
+    let role: Value = get("/unified/user-directory/roles/api-role-1?")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let privileges = role.to_string();
+    assert!(privileges.contains("Read Accounts"), "{role}");
+    assert!(!privileges.contains("Read LDAP Servers"), "{role}");
+
+    stop.send(()).unwrap();
+    demo.await.unwrap().unwrap();
+}

@@ -1,6 +1,7 @@
 //! The one integration-test binary: every module starts real servers on 127.0.0.1:0.
 
 mod accounts;
+mod architecture;
 mod cli;
 mod demo;
 mod durability;
@@ -10,6 +11,7 @@ mod hostile_jamf;
 mod jamf_client;
 mod limits;
 mod metrics;
+mod misconfiguration;
 mod replicas;
 mod review;
 mod secrets;

@@ -16,7 +16,9 @@ use secrecy::SecretString;
 use serde_json::Value;
 
 use crate::support::redis_server::RedisServer;
-use crate::support::{PgSchema, TestApp, bearer, connect_sim, spawn_app, test_settings};
+use crate::support::{
+    PgSchema, TestApp, bearer, connect_sim, redis_server, spawn_app, test_settings,
+};
 
 const USERS: &str = "/unified/user-directory/users";
 /// Base64 of 32 bytes; test-only (PostgreSQL needs a configured key).
@@ -35,7 +37,7 @@ impl Replicas {
     /// `None` (the test skips, saying so) without PostgreSQL outside CI.
     pub async fn start(count: usize, configure: impl Fn(&mut Settings)) -> Option<Self> {
         let schema = PgSchema::create().await?;
-        let redis = RedisServer::start().await;
+        let redis = redis_server(None).await?;
         let mut apps = Vec::new();
         for _ in 0..count {
             apps.push(spawn_app(replica_settings(&schema.url, &redis.url(), &configure)).await);

@@ -1,5 +1,6 @@
 //! Shared test harness: starts the real service through `launch` on 127.0.0.1:0.
 
+pub mod missing;
 pub mod redis_server;
 pub mod serve;
 
@@ -200,23 +201,43 @@ pub struct PgSchema {
     pub url: String,
 }
 
+/// A `redis-server` of the test's own (requiring `password` if given); `None` when the binary
+/// is not installed: see [`missing::service_missing`].
+pub async fn redis_server(password: Option<&str>) -> Option<redis_server::RedisServer> {
+    match std::process::Command::new("redis-server")
+        .arg("--version")
+        .output()
+    {
+        Ok(out) if out.status.success() => {
+            Some(redis_server::RedisServer::start_with(password).await)
+        }
+        Ok(out) => missing::service_missing(
+            "Redis",
+            &format!("`redis-server --version` exited {}", out.status),
+            "install the redis-server package",
+        ),
+        Err(e) => missing::service_missing(
+            "Redis",
+            &format!("cannot run redis-server: {e}"),
+            "install the redis-server package",
+        ),
+    }
+}
+
 impl PgSchema {
-    /// `None` (the test then skips, saying so) when no PostgreSQL answers, unless `CI` is set:
-    /// there a missing server is a failure, never a silent pass.
+    /// `None` when no PostgreSQL answers: see [`missing::service_missing`].
     pub async fn create() -> Option<Self> {
         use sqlx::Connection as _;
         let base = std::env::var("JAMF_DIRECTORY_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
         let mut conn = match sqlx::PgConnection::connect(&base).await {
             Ok(conn) => conn,
-            Err(e) if std::env::var_os("CI").is_some() => {
-                panic!("PostgreSQL tests: cannot connect to {base} ({e}), and CI is set")
-            }
             Err(e) => {
-                eprintln!(
-                    "SKIPPED: PostgreSQL tests — cannot connect to {base} ({e}); set JAMF_DIRECTORY_TEST_POSTGRES_URL"
+                return missing::service_missing(
+                    "PostgreSQL",
+                    &format!("cannot connect to {base}: {e}"),
+                    "start it or set JAMF_DIRECTORY_TEST_POSTGRES_URL",
                 );
-                return None;
             }
         };
         let name = format!("jd_it_{}", uuid::Uuid::new_v4().simple());

@@ -2,7 +2,7 @@
 //! behind SSO, so the verdict is derived from `GET /api/v3/sso` and never guessed.
 
 use crate::directory::model::{Mfa, MfaEvidence, MfaStatus};
-use crate::jamf::records::{AccountType, Fetched, SsoSettings};
+use crate::jamf::records::{AccountType, SourceRead, SsoSettings};
 
 /// What the verdict needs to know about the account itself.
 pub(super) struct AccountLogin<'a> {
@@ -27,7 +27,7 @@ impl AccountLogin<'_> {
 /// `is_2fa_enabled` and `mfa` for a Jamf Pro account: true only when SSO is enabled and
 /// cannot be bypassed; false when SSO is off or bypass is allowed; null otherwise.
 pub(super) fn account_mfa(
-    sso: &Fetched<SsoSettings>,
+    sso: &SourceRead<SsoSettings>,
     login: &AccountLogin<'_>,
 ) -> (Option<bool>, Mfa) {
     let mut evidence = sso_evidence(sso);
@@ -71,11 +71,11 @@ pub(super) fn account_mfa(
             MfaStatus::NotEnforced,
             "SSO bypass is allowed: the account can sign in with a password alone".to_owned(),
         ),
-        (Fetched::Ok(_), _, _) => (
+        (SourceRead::Ok(_), _, _) => (
             MfaStatus::Unknown,
             "The SSO settings do not say whether SSO is enabled and enforced".to_owned(),
         ),
-        (Fetched::Forbidden { .. } | Fetched::Unavailable { .. }, _, _) => (
+        (SourceRead::Forbidden { .. } | SourceRead::Unavailable { .. }, _, _) => (
             MfaStatus::Unknown,
             "The SSO settings could not be read, so whether logins pass an identity provider is unknown".to_owned(),
         ),
@@ -114,9 +114,9 @@ pub(super) fn inventory_user_mfa() -> Mfa {
     }
 }
 
-fn sso_evidence(sso: &Fetched<SsoSettings>) -> Vec<MfaEvidence> {
+fn sso_evidence(sso: &SourceRead<SsoSettings>) -> Vec<MfaEvidence> {
     let settings = match sso {
-        Fetched::Ok(settings) => settings,
+        SourceRead::Ok(settings) => settings,
         missing => {
             let reason = missing.missing_reason().unwrap_or_default();
             return vec![MfaEvidence::SsoSettingsUnavailable(reason)];

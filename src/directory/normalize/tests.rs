@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 
 use crate::directory::model::RemoteData;
 use crate::jamf::records::{
-    AccountRecord, ClassicAccountDetail, ClassicGroupDetail, Fetched, GroupRecord, JamfDirectory,
-    SiteList, SsoSettings, WithRaw, fixtures, parse_json,
+    AccountRecord, ClassicAccountDetail, ClassicGroupDetail, GroupRecord, JamfDirectory, SiteList,
+    SourceRead, SsoSettings, WithRaw, fixtures, parse_json,
 };
 
 /// `remote_data` as a JSON value, to look into.
@@ -60,8 +60,8 @@ fn real_group() -> GroupRecord {
     }
 }
 
-fn sso(enabled: bool, bypass: bool) -> Fetched<SsoSettings> {
-    Fetched::Ok(SsoSettings {
+fn sso(enabled: bool, bypass: bool) -> SourceRead<SsoSettings> {
+    SourceRead::Ok(SsoSettings {
         sso_enabled: Some(enabled),
         sso_bypass_allowed: Some(bypass),
         configuration_type: Some("SAML".to_owned()),
@@ -81,8 +81,8 @@ fn directory(accounts: Vec<AccountRecord>, groups: Vec<GroupRecord>) -> JamfDire
         groups,
         sites: sites().sites,
         sso: sso(true, false),
-        api_roles: Fetched::Ok(Vec::new()),
-        api_clients: Fetched::Ok(Vec::new()),
+        api_roles: SourceRead::Ok(Vec::new()),
+        api_clients: SourceRead::Ok(Vec::new()),
         incomplete: Vec::new(),
     }
 }

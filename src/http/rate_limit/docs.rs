@@ -33,27 +33,16 @@ pub fn document(doc: &mut OpenApi) {
         .description
         .get_or_insert_with(String::new)
         .push_str(OVERVIEW);
-    for (path, item) in doc.paths.paths.iter_mut() {
-        for operation in [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            // Every bearer route passes the guard; which quota applies depends on the path.
-            let bearer = operation.security.as_ref().is_some_and(|s| !s.is_empty());
-            let kind = match path.as_str() {
-                TOKEN_PATH => Kind::Token,
-                "/integrated-account" if bearer => Kind::Client,
-                _ if bearer => Kind::Account,
-                _ => continue,
-            };
-            limit(operation, kind);
-        }
+    for (path, operation) in crate::http::docs::operations_mut(doc) {
+        // Every bearer route passes the guard; which quota applies depends on the path.
+        let bearer = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+        let kind = match path {
+            TOKEN_PATH => Kind::Token,
+            "/integrated-account" if bearer => Kind::Client,
+            _ if bearer => Kind::Account,
+            _ => continue,
+        };
+        limit(operation, kind);
     }
 }
 

@@ -9,7 +9,7 @@ pub(super) mod render;
 pub(super) mod source;
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -214,6 +214,15 @@ async fn list_resource<T: Serialize>(
     id_of: fn(&T) -> &str,
 ) -> Result<Response, ApiError> {
     caller.require(SCOPE)?;
+    // Said plainly rather than answered in JSON a CSV client would save as a `.csv`.
+    if csv::wants_csv(&headers) {
+        return Err(ApiError::new(
+            StatusCode::NOT_ACCEPTABLE,
+            format!(
+                "{resource} are served as JSON only; CSV is offered for users and access-review findings (ask for application/json here)"
+            ),
+        ));
+    }
     let params = params::parse(query.as_deref(), QueryKind::OtherList)?;
     let account = params.common.account_id;
     let source = source::snapshot(&state, &caller, account, &headers, Directory).await?;
@@ -334,6 +343,7 @@ async fn get_user(
     security(("bearer" = [])), params(ListQuery),
     responses(
         (status = 200, description = "A page of groups", body = ListEnvelope<Group>),
+        (status = 406, description = "`Accept: text/csv`: this list is JSON only (CSV is offered for users and findings)", body = ErrorBody),
         DirectoryErrors,
     ))]
 async fn list_groups(
@@ -380,6 +390,7 @@ async fn get_group(
     security(("bearer" = [])), params(ListQuery),
     responses(
         (status = 200, description = "A page of roles", body = ListEnvelope<Role>),
+        (status = 406, description = "`Accept: text/csv`: this list is JSON only (CSV is offered for users and findings)", body = ErrorBody),
         DirectoryErrors,
     ))]
 async fn list_roles(
@@ -426,6 +437,7 @@ async fn get_role(
     security(("bearer" = [])), params(ListQuery),
     responses(
         (status = 200, description = "A page of workspaces", body = ListEnvelope<Workspace>),
+        (status = 406, description = "`Accept: text/csv`: this list is JSON only (CSV is offered for users and findings)", body = ErrorBody),
         DirectoryErrors,
     ))]
 async fn list_workspaces(

@@ -8,7 +8,7 @@ use super::values::WithRaw;
 /// What one fetch read from a Jamf Pro instance.
 ///
 /// Accounts, groups and sites are required reading (a failure there fails the fetch);
-/// SSO settings, API roles and API clients are each [`Fetched`] so that an API role
+/// SSO settings, API roles and API clients are each [`SourceRead`] so that an API role
 /// missing one of those privileges still yields a snapshot.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JamfDirectory {
@@ -17,9 +17,9 @@ pub struct JamfDirectory {
     pub accounts: Vec<AccountRecord>,
     pub groups: Vec<GroupRecord>,
     pub sites: Vec<Site>,
-    pub sso: Fetched<SsoSettings>,
-    pub api_roles: Fetched<Vec<ApiRoleRecord>>,
-    pub api_clients: Fetched<Vec<ApiIntegrationRecord>>,
+    pub sso: SourceRead<SsoSettings>,
+    pub api_roles: SourceRead<Vec<ApiRoleRecord>>,
+    pub api_clients: SourceRead<Vec<ApiIntegrationRecord>>,
     /// Lists that could not be read whole (refused with a 403, or shorter than Jamf's own
     /// `totalCount`): the snapshot is then incomplete, and must say so rather than look complete.
     pub incomplete: Vec<IncompleteList>,
@@ -89,7 +89,7 @@ impl GroupRecord {
 
 /// The outcome of reading an optional part of the directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Fetched<T> {
+pub enum SourceRead<T> {
     Ok(T),
     /// Jamf answered 403: the API role lacks a privilege (named when known,
     /// e.g. `Read SSO Settings`).
@@ -102,12 +102,12 @@ pub enum Fetched<T> {
     },
 }
 
-impl<T> Fetched<T> {
-    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Fetched<U> {
+impl<T> SourceRead<T> {
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> SourceRead<U> {
         match self {
-            Self::Ok(value) => Fetched::Ok(f(value)),
-            Self::Forbidden { privilege } => Fetched::Forbidden { privilege },
-            Self::Unavailable { reason } => Fetched::Unavailable { reason },
+            Self::Ok(value) => SourceRead::Ok(f(value)),
+            Self::Forbidden { privilege } => SourceRead::Forbidden { privilege },
+            Self::Unavailable { reason } => SourceRead::Unavailable { reason },
         }
     }
 

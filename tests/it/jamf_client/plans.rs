@@ -1,7 +1,7 @@
 //! The fetch plans against the simulator: complete data, and request counts equal to the
 //! documented formulas.
 
-use jamf_directory::jamf::records::{Fetched, JamfDirectory};
+use jamf_directory::jamf::records::{JamfDirectory, SourceRead};
 use jamf_directory::jamf::{PlanInputs, PlanKind, planned_requests};
 use jamf_sim::Faults;
 use jamf_sim::SimServer;
@@ -62,7 +62,7 @@ async fn both_plans_read_everything_in_the_planned_number_of_calls() {
     assert_eq!(PlanInputs::of(&v1), expected);
     assert_eq!(v1_gets as usize, planned_requests(PlanKind::V1, &expected));
     assert!(v1.accounts.iter().all(|a| a.v1.is_some()));
-    assert!(matches!(v1.sso, Fetched::Ok(_)));
+    assert!(matches!(v1.sso, SourceRead::Ok(_)));
 
     sim.control().set_jamf_version("10.42.1");
     let (classic, classic_gets) = fetch_counting(&sim).await;
@@ -100,7 +100,7 @@ async fn a_forbidden_sso_read_leaves_the_snapshot_standing() {
     sim.control().set_faults(faults).expect("faults");
     let client = client(&hub(|_| {}), sim.base_url(), oauth(&sim));
     let directory = client.fetch_directory().await.expect("snapshot");
-    let forbidden = Fetched::Forbidden {
+    let forbidden = SourceRead::Forbidden {
         privilege: Some("Read SSO Settings".to_owned()),
     };
     assert_eq!(directory.sso, forbidden);

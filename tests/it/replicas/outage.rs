@@ -8,8 +8,7 @@ use jamf_sim::{SimConfig, SimServer};
 use serde_json::Value;
 
 use super::{Replicas, USERS, count, keys};
-use crate::support::redis_server::RedisServer;
-use crate::support::{Fixture, TestApp, test_settings};
+use crate::support::{Fixture, TestApp, redis_server, test_settings};
 
 const REPLICAS: usize = 3;
 const FALLBACK: u64 = 1;
@@ -118,7 +117,9 @@ async fn replicas_ride_out_a_redis_outage_and_share_again_when_it_returns() {
 
 #[tokio::test]
 async fn a_replica_started_while_redis_is_down_serves_and_shares_once_redis_appears() {
-    let redis = RedisServer::start().await;
+    let Some(redis) = redis_server(None).await else {
+        return;
+    };
     redis.kill();
     let mut settings = test_settings();
     settings.redis.url = Some(redis.url().into());

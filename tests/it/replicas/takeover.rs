@@ -9,9 +9,8 @@ use jamf_sim::{Faults, SimConfig, SimServer};
 use serde_json::Value;
 
 use super::{USERS, keys, live_permits, wait_until_no_permits_are_held};
-use crate::support::redis_server::RedisServer;
 use crate::support::serve::{Serve, write_config};
-use crate::support::{ADMIN_ID, ADMIN_SECRET, PgSchema, sim_account_body};
+use crate::support::{ADMIN_ID, ADMIN_SECRET, PgSchema, redis_server, sim_account_body};
 
 const LEASE_SECS: u64 = 2;
 const DEADLINE_SECS: u64 = 30;
@@ -42,7 +41,9 @@ async fn when_the_lease_holder_dies_mid_fetch_another_replica_takes_over() {
     let Some(schema) = PgSchema::create().await else {
         return;
     };
-    let redis = RedisServer::start().await;
+    let Some(redis) = redis_server(None).await else {
+        return;
+    };
     let sim = SimServer::start(SimConfig {
         accounts: 30,
         ..SimConfig::default()

@@ -180,3 +180,27 @@ async fn the_findings_csv_is_every_selected_finding() {
         }
     }
 }
+
+#[tokio::test]
+async fn lists_without_a_csv_form_refuse_csv_with_406() {
+    let f = Fixture::start(SimConfig::default()).await;
+    for resource in ["groups", "roles", "workspaces"] {
+        let path = format!("/unified/user-directory/{resource}");
+        let response = f.get_with(&path, "", &[("accept", "text/csv")]).await;
+        assert_eq!(response.status(), StatusCode::NOT_ACCEPTABLE, "{resource}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["statusCode"], 406);
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{resource} are served as JSON only")),
+            "{body}"
+        );
+        // JSON preferred, or no preference: the list as usual.
+        let json = f
+            .get_with(&path, "", &[("accept", "application/json, text/csv;q=0.5")])
+            .await;
+        assert_eq!(json.status(), StatusCode::OK, "{resource}");
+    }
+}

@@ -13,12 +13,9 @@ pub struct RedisServer {
 }
 
 impl RedisServer {
-    /// Starts one and waits until it answers PING.
-    pub async fn start() -> Self {
-        Self::start_with(None).await
-    }
-
-    /// Starts one that requires `password` (then part of [`Self::url`]).
+    /// Starts one, requiring `password` if given (then part of [`Self::url`]), and waits until
+    /// it answers PING. Tests reach it through `support::redis_server`, which first checks
+    /// that `redis-server` is installed.
     pub async fn start_with(password: Option<&str>) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())

@@ -7,11 +7,11 @@ use super::*;
 use crate::directory::model::{MfaStatus, RoleType, UserStatus, UserType, ViaKind};
 use crate::jamf::records::{ApiIntegrationRecord, ApiRoleRecord, Paged};
 
-fn api_directory(roles: Fetched<Vec<ApiRoleRecord>>) -> JamfDirectory {
+fn api_directory(roles: SourceRead<Vec<ApiRoleRecord>>) -> JamfDirectory {
     let clients: Paged<ApiIntegrationRecord> = parse_json(fixtures::API_CLIENTS).expect("fixture");
     let mut directory = directory(vec![real_custom_account()], vec![]);
     directory.api_roles = roles;
-    directory.api_clients = Fetched::Ok(clients.results);
+    directory.api_clients = SourceRead::Ok(clients.results);
     directory
 }
 
@@ -23,7 +23,7 @@ fn real_and_matching_roles() -> Vec<ApiRoleRecord> {
 
 #[test]
 fn api_clients_are_service_accounts() {
-    let snapshot = normalize_directory(&api_directory(Fetched::Ok(real_and_matching_roles())));
+    let snapshot = normalize_directory(&api_directory(SourceRead::Ok(real_and_matching_roles())));
     let ids: Vec<&str> = snapshot.users.iter().map(|u| u.id.as_str()).collect();
     assert_eq!(
         ids,
@@ -77,10 +77,10 @@ fn api_clients_are_service_accounts() {
 
 #[test]
 fn unreadable_parts_are_reported_not_fatal() {
-    let mut directory = api_directory(Fetched::Forbidden {
+    let mut directory = api_directory(SourceRead::Forbidden {
         privilege: Some("Read API Roles".into()),
     });
-    directory.sso = Fetched::Unavailable {
+    directory.sso = SourceRead::Unavailable {
         reason: "HTTP 503".into(),
     };
     let snapshot = normalize_directory(&directory);
@@ -112,7 +112,7 @@ fn roles_groups_workspaces() {
         vec![classic_account(group_member), classic_account(admin)],
         vec![real_group()],
     );
-    directory.api_roles = Fetched::Ok(real_and_matching_roles());
+    directory.api_roles = SourceRead::Ok(real_and_matching_roles());
     let snapshot = normalize_directory(&directory);
 
     let roles: Vec<(&str, RoleType)> = snapshot
@@ -192,7 +192,7 @@ fn users_sorted_numerically_and_deduplicated() {
 
 #[test]
 fn wire_shape_and_schema() {
-    let snapshot = normalize_directory(&api_directory(Fetched::Ok(real_and_matching_roles())));
+    let snapshot = normalize_directory(&api_directory(SourceRead::Ok(real_and_matching_roles())));
     let client = serde_json::to_value(snapshot.user("api-client-1")).expect("serializes");
     assert_eq!(client["type"], "service-account");
     assert_eq!(

@@ -6,7 +6,7 @@ use super::super::normalize_directory;
 use super::*;
 use crate::directory::model::{MfaEvidence, MfaStatus, User};
 
-fn user_with(sso: Fetched<SsoSettings>, account: AccountRecord) -> User {
+fn user_with(sso: SourceRead<SsoSettings>, account: AccountRecord) -> User {
     let mut directory = directory(vec![account], vec![]);
     directory.sso = sso;
     normalize_directory(&directory).users.remove(0)
@@ -16,8 +16,8 @@ fn local_admin() -> AccountRecord {
     classic_account(classic_admin(1, json!({})))
 }
 
-fn partial_sso(enabled: Option<bool>, bypass: Option<bool>) -> Fetched<SsoSettings> {
-    Fetched::Ok(SsoSettings {
+fn partial_sso(enabled: Option<bool>, bypass: Option<bool>) -> SourceRead<SsoSettings> {
+    SourceRead::Ok(SsoSettings {
         sso_enabled: enabled,
         sso_bypass_allowed: bypass,
         ..SsoSettings::default()
@@ -26,10 +26,10 @@ fn partial_sso(enabled: Option<bool>, bypass: Option<bool>) -> Fetched<SsoSettin
 
 #[test]
 fn matrix() {
-    let forbidden = Fetched::Forbidden {
+    let forbidden = SourceRead::Forbidden {
         privilege: Some("Read SSO Settings".into()),
     };
-    let unavailable = Fetched::Unavailable {
+    let unavailable = SourceRead::Unavailable {
         reason: "HTTP 500".into(),
     };
     let cases = [
@@ -135,7 +135,7 @@ fn evidence_lists_the_facts_used() {
     );
 
     let user = user_with(
-        Fetched::Forbidden {
+        SourceRead::Forbidden {
             privilege: Some("Read SSO Settings".into()),
         },
         local_admin(),
@@ -148,7 +148,7 @@ fn evidence_lists_the_facts_used() {
     };
     assert!(reason.contains("Read SSO Settings"));
 
-    let saml_okta = Fetched::Ok(parse_json::<SsoSettings>(br#"{"ssoEnabled":true,"ssoBypassAllowed":false,"configurationType":"SAML","samlSettings":{"idpProviderType":"OKTA"}}"#).expect("sso"));
+    let saml_okta = SourceRead::Ok(parse_json::<SsoSettings>(br#"{"ssoEnabled":true,"ssoBypassAllowed":false,"configurationType":"SAML","samlSettings":{"idpProviderType":"OKTA"}}"#).expect("sso"));
     let user = user_with(saml_okta, local_admin());
     assert!(
         user.mfa

@@ -86,7 +86,7 @@ proptest! {
             .chain(records(&groups).into_iter().map(|v| GroupRecord { v1: Some(v), classic: None }))
             .collect();
         let mut directory = directory(account_records, group_records);
-        directory.sso = Fetched::Ok(SsoSettings { sso_enabled, sso_bypass_allowed: bypass, ..SsoSettings::default() });
+        directory.sso = SourceRead::Ok(SsoSettings { sso_enabled, sso_bypass_allowed: bypass, ..SsoSettings::default() });
         let snapshot = normalize_directory(&directory);
         for user in &snapshot.users {
             prop_assert!(snapshot.user(&user.id).is_some(), "lookup finds every user");
