@@ -51,7 +51,8 @@ pub async fn launch(
     let mut cache = directory::cache::SnapshotCache::new(policy);
     if let Some(tier) = &shared_tier {
         let max_bytes = usize::try_from(policy.max_bytes).unwrap_or(usize::MAX);
-        cache = cache.with_shared(tier.snapshots(policy.usable_for(), max_bytes));
+        let mac_key = accounts.derive_key(shared_tier::SNAPSHOT_MAC_PURPOSE);
+        cache = cache.with_shared(tier.snapshots(policy.usable_for(), max_bytes, &mac_key));
     }
     let directory = Arc::new(directory::DirectoryService::new(accounts.clone(), cache));
     let cursors = Arc::new(directory::cursor::CursorCodec::new(

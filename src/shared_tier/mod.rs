@@ -24,6 +24,7 @@ mod snapshots;
 use std::sync::Arc;
 use std::time::Duration;
 
+use secrecy::SecretBox;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -31,6 +32,7 @@ use crate::directory::cache::SharedSnapshots;
 use crate::jamf::SharedBudgetConfig;
 use crate::settings::RedisSettings;
 
+pub use self::codec::MAC_KEY_PURPOSE as SNAPSHOT_MAC_PURPOSE;
 use self::keys::Keys;
 pub use self::link::ProberGuard;
 use self::link::RedisLink;
@@ -65,8 +67,14 @@ impl SharedTier {
     }
 
     /// The second snapshot tier. Snapshots stay as long as `keep` (the longest any cache
-    /// rule may serve one) and decode to at most `max_bytes`.
-    pub fn snapshots<E>(&self, keep: Duration, max_bytes: usize) -> Arc<dyn SharedSnapshots<E>>
+    /// rule may serve one) and decode to at most `max_bytes`; entries are signed and checked
+    /// with `mac_key`, derived from the storage key for [`SNAPSHOT_MAC_PURPOSE`].
+    pub fn snapshots<E>(
+        &self,
+        keep: Duration,
+        max_bytes: usize,
+        mac_key: &SecretBox<[u8]>,
+    ) -> Arc<dyn SharedSnapshots<E>>
     where
         E: Serialize + DeserializeOwned + Send + Sync + 'static,
     {
@@ -76,6 +84,7 @@ impl SharedTier {
             self.lease,
             keep,
             max_bytes,
+            codec::EntryMac::new(mac_key),
         ))
     }
 

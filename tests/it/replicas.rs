@@ -3,6 +3,7 @@
 
 mod budget;
 mod outage;
+mod poisoning;
 mod quotas;
 mod single_fetch;
 mod takeover;
