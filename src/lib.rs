@@ -64,8 +64,9 @@ pub async fn launch(
     let unfinished: Arc<dyn directory::resume::UnfinishedReads> = match &shared_tier {
         Some(tier) => {
             let max_bytes = usize::try_from(policy.max_bytes).unwrap_or(usize::MAX);
-            cache = cache.with_shared(tier.snapshots(policy.usable_for(), max_bytes));
-            tier.unfinished_reads(policy.ttl, deadline, policy.max_bytes)
+            let mac_key = accounts.derive_key(shared_tier::SNAPSHOT_MAC_PURPOSE);
+            cache = cache.with_shared(tier.snapshots(policy.usable_for(), max_bytes, &mac_key));
+            tier.unfinished_reads(policy.ttl, deadline, policy.max_bytes, &mac_key)
         }
         None => Arc::new(directory::resume::MemoryUnfinished::new(
             policy.ttl,

@@ -80,6 +80,17 @@ pub struct ServerSettings {
     pub header_timeout_secs: u64,
     /// Connections served at once; further ones wait in the listen backlog until one closes.
     pub max_connections: u32,
+    /// Seconds a connection gets to take an answer, from its first byte written until all of
+    /// it (and of any answer pipelined behind it) has been handed to the network; then it is
+    /// closed. Bounds slow readers, and the memory their unread answers hold.
+    pub write_timeout_secs: u64,
+    /// Seconds a request gets to send its whole body once its head arrived; then it is
+    /// answered 408 and the connection closed.
+    pub body_timeout_secs: u64,
+    /// Connections one client address may hold open; further ones are closed at once.
+    pub max_connections_per_ip: u32,
+    /// Seconds a shutdown (SIGTERM) waits for requests in flight before closing what is left.
+    pub shutdown_grace_secs: u64,
 }
 
 impl Default for ServerSettings {
@@ -93,6 +104,10 @@ impl Default for ServerSettings {
             body_limit_bytes: 64 * 1024,
             header_timeout_secs: 10,
             max_connections: 1024,
+            write_timeout_secs: 30,
+            body_timeout_secs: 30,
+            max_connections_per_ip: 64,
+            shutdown_grace_secs: 30,
         }
     }
 }
@@ -450,6 +465,24 @@ impl Settings {
         if !(1..=MAX_CONNECTIONS).contains(&self.server.max_connections) {
             return Err(SettingsError::invalid(
                 "server.max_connections",
+                format!("must be between 1 and {MAX_CONNECTIONS}"),
+            ));
+        }
+        for (key, secs) in [
+            ("server.write_timeout_secs", self.server.write_timeout_secs),
+            ("server.body_timeout_secs", self.server.body_timeout_secs),
+            (
+                "server.shutdown_grace_secs",
+                self.server.shutdown_grace_secs,
+            ),
+        ] {
+            if !(1..=3600).contains(&secs) {
+                return Err(SettingsError::invalid(key, "must be between 1 and 3600"));
+            }
+        }
+        if !(1..=MAX_CONNECTIONS).contains(&self.server.max_connections_per_ip) {
+            return Err(SettingsError::invalid(
+                "server.max_connections_per_ip",
                 format!("must be between 1 and {MAX_CONNECTIONS}"),
             ));
         }

@@ -62,6 +62,8 @@ impl Service {
         // The default caller quotas (e.g. 50 requests per account per 10 s) would answer the
         // load with 429s: the bench measures serving, not the limiter.
         settings.limits = LimitSettings::unlimited();
+        // Every load connection comes from 127.0.0.1: the per-address cap would close most.
+        settings.server.max_connections_per_ip = settings.server.max_connections;
         // Long enough that nothing expires mid-measurement.
         settings.cache.ttl_secs = 3_600;
         settings.upstream.deadline_secs = 600;

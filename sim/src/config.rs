@@ -87,7 +87,13 @@ pub struct Quirks {
     /// Every v1 account record carries a `padding` string of this many bytes: fat pages, as a
     /// hostile Jamf could send them.
     pub record_padding_bytes: usize,
+    /// The first `n` accounts all list [`SHARED_MAILBOX`] as their email (a team mailbox):
+    /// whoever checks that address matches every one of them.
+    pub shared_email_accounts: usize,
 }
+
+/// The email of the `shared_email_accounts` quirk.
+pub const SHARED_MAILBOX: &str = "shared-mailbox@example.com";
 
 impl Default for SimConfig {
     fn default() -> Self {

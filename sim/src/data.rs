@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::config::SimConfig;
+use super::config::{SHARED_MAILBOX, SimConfig};
 use super::privileges::Privileges;
 use super::{fixtures, generate};
 
@@ -202,7 +202,14 @@ impl Dataset {
         let sites = generate::sites(config.accounts);
         let ldap_servers = fixtures::ldap_servers();
         let groups = generate::groups(config.accounts, &sites);
-        let accounts = generate::accounts(config.accounts, config.seed, &sites, &groups);
+        let mut accounts = generate::accounts(config.accounts, config.seed, &sites, &groups);
+        for account in accounts
+            .iter_mut()
+            .take(config.quirks.shared_email_accounts)
+        {
+            SHARED_MAILBOX.clone_into(&mut account.email);
+            SHARED_MAILBOX.clone_into(&mut account.email_address);
+        }
         let (api_roles, api_integrations) = fixtures::api_clients(config);
         let account_index = accounts
             .iter()

@@ -28,7 +28,8 @@ pub struct Faults {
     pub error_rate: f64,
     /// The next `fail_next` matching requests answer `error_status`.
     pub fail_next: u32,
-    /// 500, 502, 503 or 504. 502–504 come as a proxy's HTML page, 500 in Jamf's own style.
+    /// A 5xx (500–599). 502–504 come as a proxy's HTML page, the others in Jamf's own style;
+    /// one outside the registered codes (e.g. 599) is what a broken or hostile Jamf may send.
     pub error_status: u16,
     /// When not empty, each injected error takes one of these statuses in turn (a broken
     /// Jamf answering a mix of 500, 502 and 503) instead of `error_status`.
@@ -89,10 +90,8 @@ impl Faults {
             return Err("error_rate must be between 0 and 1".to_owned());
         }
         let statuses = std::iter::once(&self.error_status).chain(&self.error_statuses);
-        if statuses.clone().any(|status| !(500..=504).contains(status)) {
-            return Err(
-                "error_status and error_statuses must be 500, 501, 502, 503 or 504".to_owned(),
-            );
+        if statuses.clone().any(|status| !(500..=599).contains(status)) {
+            return Err("error_status and error_statuses must be 5xx (500 to 599)".to_owned());
         }
         if self.shed_above == Some(0) {
             return Err("shed_above must be at least 1".to_owned());
@@ -136,6 +135,11 @@ mod tests {
             ..Faults::default()
         };
         assert!(bad.validate().unwrap_err().contains("error_status"));
+        let unregistered = Faults {
+            error_statuses: vec![500, 599],
+            ..Faults::default()
+        };
+        assert!(unregistered.validate().is_ok());
     }
 
     #[test]

@@ -73,6 +73,7 @@
 //! | `page_size_clamp: Some(n)` | `--page-size-clamp N` | paged v1 lists (accounts, account groups, API roles and integrations, inventory users) answer at most `n` records a page and count `page` in pages of `n`; `totalCount` stays the true total (`/api/v1/users` reports the capped size as `pageSize` and derives `totalPages`/`hasNext` from it) |
 //! | `total_count_surplus: n` | — | paged v1 lists report `totalCount` `n` above the records they hold, so no client can complete them (`/api/v1/users` derives `totalPages`/`hasNext` from that count) |
 //! | `record_padding_bytes: n` | — | every v1 account record carries an `n`-byte `padding` string (fat pages) |
+//! | `shared_email_accounts: n` | — | the first `n` accounts all list `SHARED_MAILBOX` as their email (one address naming many accounts) |
 //! | `v1_members_empty: true` | `--v1-members-empty` | `/api/v1/account-groups` list and detail answer `members: []` for every group |
 //! | `jamf_version` below 11.10 | `--jamf-version` | `GET /api/v3/sso` answers 404; the flat SAML-only `GET /api/v2/sso` (served at every version) reports the same posture |
 //! | `Faults::shed_above: Some(k)` | `--shed-above K` | Jamf Cloud's load shedding: a request (token requests excepted) that finds more than `k` requests in progress answers 503 with a "Jamf Cloud - Timeout" HTML page and no `Retry-After`; counted in [`SimStats::refused`] and in the `api` acceptance ratios of `/api/v1/health-status` |
@@ -106,7 +107,7 @@ mod stats;
 mod tokens;
 mod v1_model;
 
-pub use config::{JamfVersion, Quirks, SimConfig, SsoConfig};
+pub use config::{JamfVersion, Quirks, SHARED_MAILBOX, SimConfig, SsoConfig};
 pub use control::SimControl;
 pub use data::{
     AccessLevel, Account, ApiIntegration, ApiRole, Dataset, Group, InventoryUser, LdapServer,

@@ -1,6 +1,7 @@
 //! Jamf secrets at rest: ChaCha20-Poly1305 under `storage.encryption_key`, a random nonce per
 //! sealing, and the account id as associated data so a sealed secret copied onto another row
-//! fails to open. Also where the storage key comes from when none is configured.
+//! fails to open. Also where the storage key comes from when none is configured, and the keys
+//! derived from it for other uses (HKDF-SHA256, one `purpose` each: the raw key seals only).
 
 use std::fmt;
 use std::io::Write as _;
@@ -9,6 +10,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use hkdf::Hkdf;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 use uuid::Uuid;
 
@@ -19,6 +21,8 @@ const FORMAT_V1: u8 = 1;
 const NONCE_LEN: usize = 12;
 /// Binds ciphertexts to this use, in addition to the account id.
 const AAD_LABEL: &[u8] = b"jamf-directory/integrated-account/secret/v1:";
+/// HKDF salt of the keys derived from the storage key.
+const SUBKEY_SALT: &[u8] = b"jamf-directory/storage-key/subkeys/v1";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SealError {
@@ -37,6 +41,8 @@ pub enum SealError {
 #[derive(Clone)]
 pub struct Sealer {
     cipher: ChaCha20Poly1305,
+    /// HKDF-SHA256 extracted from the storage key, for [`Sealer::derive_key`].
+    subkeys: Hkdf<sha2::Sha256>,
 }
 
 impl fmt::Debug for Sealer {
@@ -54,7 +60,18 @@ impl Sealer {
         }
         Ok(Self {
             cipher: ChaCha20Poly1305::new(Key::from_slice(bytes)),
+            subkeys: Hkdf::new(Some(SUBKEY_SALT), bytes),
         })
+    }
+
+    /// A 32-byte key for `purpose`, derived from the storage key: the same on every replica
+    /// with the same key, independent of it and of every other purpose.
+    pub fn derive_key(&self, purpose: &str) -> SecretBox<[u8]> {
+        let mut key = vec![0u8; 32];
+        self.subkeys
+            .expand(purpose.as_bytes(), &mut key)
+            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        SecretBox::new(key.into_boxed_slice())
     }
 
     pub fn seal(&self, account_id: Uuid, secret: &SecretString) -> Result<SealedSecret, SealError> {
@@ -200,6 +217,25 @@ mod tests {
             sealer.open(Uuid::new_v4(), &sealed),
             Err(SealError::Open)
         ));
+    }
+
+    #[test]
+    fn derived_keys_follow_key_and_purpose_and_are_not_the_key() {
+        let key = random_key();
+        let one = Sealer::new(&key).unwrap();
+        let again = Sealer::new(&key).unwrap();
+        let derived = one.derive_key("a");
+        assert_eq!(derived.expose_secret().len(), 32);
+        assert_eq!(
+            derived.expose_secret(),
+            again.derive_key("a").expose_secret()
+        );
+        assert_ne!(derived.expose_secret(), one.derive_key("b").expose_secret());
+        assert_ne!(derived.expose_secret(), key.expose_secret());
+        assert_ne!(
+            derived.expose_secret(),
+            sealer().derive_key("a").expose_secret()
+        );
     }
 
     #[test]

@@ -126,6 +126,11 @@ impl AccountService {
         }
     }
 
+    /// A key for `purpose` derived from the storage key (see [`Sealer::derive_key`]).
+    pub fn derive_key(&self, purpose: &str) -> secrecy::SecretBox<[u8]> {
+        self.sealer.derive_key(purpose)
+    }
+
     /// Stores the account, validates it against Jamf, and returns it `active` or
     /// `validation_error`. A refused URL stores nothing.
     pub async fn create(

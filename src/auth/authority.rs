@@ -123,7 +123,10 @@ impl Authority {
             }
         };
         let scope = scopes.join(" ");
-        let claims = self.codec.claims(&client.id, scope.clone(), self.ttl_secs);
+        let binding = client.secret_binding();
+        let claims = self
+            .codec
+            .claims(&client.id, binding, scope.clone(), self.ttl_secs);
         let access_token = self.codec.sign(&claims).map_err(|e| {
             tracing::error!(error = %e, "signing a caller token failed");
             GrantError::ServerError
@@ -137,8 +140,9 @@ impl Authority {
     }
 
     /// Verifies a bearer token, then looks its client up in the current configuration: a
-    /// removed or disabled client loses access at once, and scopes dropped from the client's
-    /// configuration drop out of its tokens too.
+    /// removed or disabled client, or one whose secret changed since the token was issued,
+    /// loses access at once, and scopes dropped from the client's configuration drop out of
+    /// its tokens too.
     pub fn verify(&self, token: &str) -> Result<Principal, VerifyError> {
         let claims = self.codec.verify(token)?;
         let client = self
@@ -147,6 +151,9 @@ impl Authority {
             .ok_or(VerifyError::UnknownClient)?;
         if !client.enabled {
             return Err(VerifyError::DisabledClient);
+        }
+        if !client.is_bound_to(&claims.secret_binding) {
+            return Err(VerifyError::SecretChanged);
         }
         let scopes = claims
             .scope

@@ -12,6 +12,9 @@ use crate::settings::{CallerClient, SettingsError};
 /// wrong secret. No secret hashes to it (that would need a SHA-256 preimage).
 const DUMMY_DIGEST: [u8; 32] = [0; 32];
 
+/// Domain separation for [`RegisteredClient::secret_binding`].
+const BINDING_CONTEXT: &[u8] = b"jamf-directory caller-token secret binding v1";
+
 /// Tenant entry meaning "every tenant".
 pub const ALL_TENANTS: &str = "*";
 
@@ -22,6 +25,24 @@ pub struct RegisteredClient {
     pub scopes: Vec<String>,
     pub tenants: Vec<String>,
     pub enabled: bool,
+}
+
+impl RegisteredClient {
+    /// A short hash of the client's secret digest, carried in its tokens: a token issued
+    /// before the secret changed no longer matches. Short, and derived with a context of its
+    /// own, so a token reveals nothing usable about the stored digest.
+    pub fn secret_binding(&self) -> String {
+        let binding = Sha256::new()
+            .chain_update(BINDING_CONTEXT)
+            .chain_update(self.digest)
+            .finalize();
+        hex::encode(&binding[..8])
+    }
+
+    /// Whether `binding` (from a token) is this client's current one, in constant time.
+    pub fn is_bound_to(&self, binding: &str) -> bool {
+        bool::from(self.secret_binding().as_bytes().ct_eq(binding.as_bytes()))
+    }
 }
 
 /// Why authentication failed; for the log only — every reason answers the same to the caller.
@@ -131,6 +152,23 @@ mod tests {
         assert_eq!(failure("off", "pw"), Some(AuthFailure::Disabled));
         // A disabled client with a wrong secret reports the secret: the check ran first.
         assert_eq!(failure("off", "nope"), Some(AuthFailure::WrongSecret));
+    }
+
+    #[test]
+    fn the_secret_binding_follows_the_secret_only() {
+        let before = ClientRegistry::new(&[client("a", "first-secret", true)]).unwrap();
+        let after = ClientRegistry::new(&[client("a", "second-secret", true)]).unwrap();
+        let disabled = ClientRegistry::new(&[client("a", "first-secret", false)]).unwrap();
+        let binding = before.get("a").unwrap().secret_binding();
+        assert_eq!(binding.len(), 16);
+        assert!(
+            !hash_secret("first-secret").contains(&binding),
+            "not a piece of the digest"
+        );
+        assert!(before.get("a").unwrap().is_bound_to(&binding));
+        assert!(disabled.get("a").unwrap().is_bound_to(&binding));
+        assert!(!after.get("a").unwrap().is_bound_to(&binding));
+        assert!(!before.get("a").unwrap().is_bound_to(""));
     }
 
     #[test]

@@ -19,6 +19,9 @@ pub struct Claims {
     pub sub: String,
     /// Space-delimited granted scopes.
     pub scope: String,
+    /// The client's secret binding when the token was issued (required: a token without it
+    /// is malformed); see `RegisteredClient::secret_binding`.
+    pub secret_binding: String,
     pub exp: u64,
     pub iat: u64,
     pub jti: Uuid,
@@ -43,6 +46,10 @@ pub enum VerifyError {
     UnknownClient,
     #[error("the token's client is disabled")]
     DisabledClient,
+    #[error(
+        "the token was issued under a client secret that has since changed; request a new one at POST /auth/token"
+    )]
+    SecretChanged,
 }
 
 /// Signs and verifies tokens with one HS256 key. No `Debug`: it holds the key.
@@ -73,13 +80,20 @@ impl TokenCodec {
     }
 
     /// Claims for a fresh token: now, `ttl_secs` of life, a random `jti`.
-    pub fn claims(&self, client_id: &str, scope: String, ttl_secs: u64) -> Claims {
+    pub fn claims(
+        &self,
+        client_id: &str,
+        secret_binding: String,
+        scope: String,
+        ttl_secs: u64,
+    ) -> Claims {
         let now = jsonwebtoken::get_current_timestamp();
         Claims {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             sub: client_id.to_string(),
             scope,
+            secret_binding,
             exp: now + ttl_secs,
             iat: now,
             jti: Uuid::new_v4(),

@@ -34,6 +34,15 @@ fn reader() -> CallerClient {
     client("reader", &["directory:read", "accounts:read"], true)
 }
 
+/// The secret binding of `reader()` as configured.
+fn reader_binding() -> String {
+    let issued = token(&authority(), None);
+    let payload = issued.split('.').nth(1).unwrap();
+    let claims: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    claims["secret_binding"].as_str().unwrap().to_owned()
+}
+
 fn authority() -> Authority {
     Authority::from_settings(&settings(vec![reader()])).unwrap()
 }
@@ -72,7 +81,12 @@ fn signed(claims: &impl serde::Serialize, alg: Algorithm) -> String {
 }
 
 fn claims_expiring_at(exp: u64) -> Claims {
-    let mut claims = codec(ISSUER, "jamf-directory").claims("reader", "directory:read".into(), 60);
+    let mut claims = codec(ISSUER, "jamf-directory").claims(
+        "reader",
+        reader_binding(),
+        "directory:read".into(),
+        60,
+    );
     claims.exp = exp;
     claims
 }
@@ -263,7 +277,7 @@ fn tokens_not_yet_valid_are_refused() {
 fn issuer_and_audience_must_be_ours() {
     let a = authority();
     let sign = |c: TokenCodec| {
-        c.sign(&c.claims("reader", "directory:read".into(), 60))
+        c.sign(&c.claims("reader", reader_binding(), "directory:read".into(), 60))
             .unwrap()
     };
     let wrong_iss = sign(codec("https://evil.example", "jamf-directory"));
@@ -311,6 +325,30 @@ fn the_current_configuration_decides_on_every_verification() {
     );
     let narrowed = now(vec![client("reader", &["directory:read"], true)]).unwrap();
     assert_eq!(narrowed.scopes, ["directory:read"]);
+    let mut rotated = reader();
+    rotated.client_secret_sha256 = hash_secret("reader-secret-rotated");
+    assert_eq!(now(vec![rotated]).err(), Some(VerifyError::SecretChanged));
+}
+
+#[test]
+fn a_token_without_its_secret_binding_is_malformed() {
+    let a = authority();
+    let mut claims = serde_json::to_value(claims_expiring_at(
+        jsonwebtoken::get_current_timestamp() + 3600,
+    ))
+    .unwrap();
+    claims.as_object_mut().unwrap().remove("secret_binding");
+    let unbound = signed(&claims, Algorithm::HS256);
+    assert_eq!(a.verify(&unbound).err(), Some(VerifyError::Malformed));
+    let mut forged = claims_expiring_at(jsonwebtoken::get_current_timestamp() + 3600);
+    forged.secret_binding = "0000000000000000".into();
+    let forged = signed(&forged, Algorithm::HS256);
+    assert_eq!(a.verify(&forged).err(), Some(VerifyError::SecretChanged));
+    let bound = signed(
+        &claims_expiring_at(jsonwebtoken::get_current_timestamp() + 3600),
+        Algorithm::HS256,
+    );
+    assert!(a.verify(&bound).is_ok());
 }
 
 #[test]

@@ -120,6 +120,7 @@ fn with_layers(router: Router, server: &ServerSettings) -> Router {
             BodyLimits {
                 default: server.body_limit_bytes,
                 routes: LARGE_BODY_ROUTES,
+                timeout: Duration::from_secs(server.body_timeout_secs),
             },
             body::limit,
         ));

@@ -141,7 +141,7 @@ impl Transport {
                     })
                 });
         let status = match &outcome {
-            Ok((status, _)) => status.as_str().to_owned(),
+            Ok((status, _)) => response_label(*status),
             Err(a) => status_label(&a.error),
         };
         metrics::counter!("jamf_requests_total", "endpoint" => endpoint.template, "status" => status)
@@ -254,6 +254,16 @@ fn find_refusal(err: &(dyn std::error::Error + 'static)) -> Option<UrlRefusal> {
     None
 }
 
+/// A status Jamf answered, as a metric label: registered codes as themselves, any other
+/// (a hostile Jamf can answer 100–999) as `other`, so one instance cannot add a series per code.
+fn response_label(status: StatusCode) -> String {
+    if status.canonical_reason().is_some() {
+        status.as_str().to_owned()
+    } else {
+        "other".to_owned()
+    }
+}
+
 fn status_label(error: &JamfError) -> String {
     match error {
         JamfError::Timeout { .. } => "timeout",
@@ -277,5 +287,31 @@ impl InFlight {
 impl Drop for InFlight {
     fn drop(&mut self) {
         metrics::gauge!("jamf_inflight_requests").decrement(1.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_registered_statuses_are_their_own_label() {
+        for (code, label) in [
+            (200, "200"),
+            (401, "401"),
+            (429, "429"),
+            (503, "503"),
+            (599, "other"),
+            (299, "other"),
+            (999, "other"),
+            (100, "100"),
+        ] {
+            let status = StatusCode::from_u16(code).unwrap();
+            assert_eq!(response_label(status), label, "{code}");
+        }
+        let labels: std::collections::HashSet<_> = (100..1000)
+            .map(|code| response_label(StatusCode::from_u16(code).unwrap()))
+            .collect();
+        assert!(labels.len() <= 70, "{} labels", labels.len());
     }
 }

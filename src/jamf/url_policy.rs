@@ -1,7 +1,8 @@
 //! Upstream URL safety: which Jamf URLs we agree to call, checked when an integrated
 //! account is created or updated and again at connect time, where a DNS resolver refuses
 //! non-public addresses so a name that later re-resolves to an internal address (DNS rebinding)
-//! cannot reach it.
+//! cannot reach it. Link-local and cloud-metadata addresses are refused even where private
+//! networks are allowed: no Jamf lives there, and a credential sent there is a credential lost.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
@@ -51,12 +52,12 @@ pub fn check_instance_url(url: &str, allow_private_networks: bool) -> Result<Url
     Ok(parsed)
 }
 
-/// Refuses a host name that resolves only to non-public addresses (unless allowed). The
-/// connect-time resolver still checks every connection (DNS rebinding); this early check turns
-/// the common mistake into a clear refusal. A name that does not resolve passes: validation
-/// then reports Jamf as unreachable.
+/// Refuses a host name that resolves only to refused addresses (non-public ones unless
+/// allowed, link-local and metadata ones always). The connect-time resolver still checks every
+/// connection (DNS rebinding); this early check turns the common mistake into a clear refusal.
+/// A name that does not resolve passes: validation then reports Jamf as unreachable.
 pub async fn check_resolution(url: &Url, allow_private_networks: bool) -> Result<(), UrlRefusal> {
-    let (Some(Host::Domain(name)), false) = (url.host(), allow_private_networks) else {
+    let Some(Host::Domain(name)) = url.host() else {
         return Ok(());
     };
     let port = url.port_or_known_default().unwrap_or(443);
@@ -64,7 +65,8 @@ pub async fn check_resolution(url: &Url, allow_private_networks: bool) -> Result
         return Ok(());
     };
     let addresses: Vec<IpAddr> = addresses.map(|a| a.ip()).collect();
-    if !addresses.is_empty() && !addresses.iter().copied().any(is_public) {
+    let allowed = |ip: &IpAddr| may_connect(*ip, allow_private_networks);
+    if !addresses.is_empty() && !addresses.iter().any(allowed) {
         return Err(UrlRefusal::NonPublicResolution);
     }
     Ok(())
@@ -79,11 +81,44 @@ pub(crate) fn check_host(url: &Url, allow_private_networks: bool) -> Result<(), 
         Some(Host::Ipv4(v4)) => IpAddr::V4(v4),
         Some(Host::Ipv6(v6)) => IpAddr::V6(v6),
     };
-    if allow_private_networks || is_public(ip) {
+    if may_connect(ip, allow_private_networks) {
         Ok(())
     } else {
         Err(UrlRefusal::NonPublicAddress(ip))
     }
+}
+
+/// Whether a connection to `ip` is allowed: public addresses always; other non-public ones
+/// only with `allow_private_networks`; link-local and metadata ones never.
+fn may_connect(ip: IpAddr, allow_private_networks: bool) -> bool {
+    is_public(ip) || (allow_private_networks && !is_link_local_or_metadata(ip))
+}
+
+/// 169.254.0.0/16, fe80::/10 and AWS's IPv6 metadata address fd00:ec2::254, also as the
+/// IPv4 forms IPv6 can embed (mapped, compatible, NAT64).
+fn is_link_local_or_metadata(ip: IpAddr) -> bool {
+    const AWS_METADATA_V6: Ipv6Addr = Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254);
+    match ip {
+        IpAddr::V4(v4) => v4.is_link_local(),
+        IpAddr::V6(v6) => {
+            let seg = v6.segments();
+            (seg[0] & 0xffc0) == 0xfe80
+                || v6 == AWS_METADATA_V6
+                || embedded_v4(v6).is_some_and(|v4| v4.is_link_local())
+        }
+    }
+}
+
+/// The IPv4 address an IPv6 one reaches: mapped (::ffff:a.b.c.d), deprecated compatible
+/// (::a.b.c.d) or NAT64 (64:ff9b::a.b.c.d).
+fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return Some(v4);
+    }
+    let seg = ip.segments();
+    let compatible_or_nat64 = seg[..6] == [0; 6] || seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
+    (compatible_or_nat64 && !ip.is_unspecified() && !ip.is_loopback())
+        .then(|| Ipv4Addr::from((u32::from(seg[6]) << 16) | u32::from(seg[7])))
 }
 
 /// True for addresses on the public internet; false for loopback, private, link-local, CGNAT,
@@ -113,16 +148,10 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
 }
 
 fn is_public_v6(ip: Ipv6Addr) -> bool {
-    if let Some(v4) = ip.to_ipv4_mapped() {
+    if let Some(v4) = embedded_v4(ip) {
         return is_public_v4(v4);
     }
     let seg = ip.segments();
-    // ::a.b.c.d (deprecated IPv4-compatible) and 64:ff9b::a.b.c.d (NAT64) reach the embedded v4.
-    let embedded_v4 = seg[..6] == [0; 6] || seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
-    if embedded_v4 && !ip.is_unspecified() && !ip.is_loopback() {
-        let [_, _, _, _, _, _, hi, lo] = seg;
-        return is_public_v4(Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo)));
-    }
     !(ip.is_unspecified()
         || ip.is_loopback()
         || ip.is_multicast()
@@ -133,7 +162,7 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
 }
 
 /// The DNS resolver of the shared HTTP client: resolves with the system resolver and keeps only
-/// public addresses (all of them when private networks are allowed). Because it runs for every
+/// public addresses (private ones too when allowed; never link-local or metadata ones). Because it runs for every
 /// new connection, a rebinding answer is caught where it matters, not only at account creation.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PublicOnlyResolver {
@@ -147,7 +176,7 @@ impl Resolve for PublicOnlyResolver {
         Box::pin(async move {
             let resolved = tokio::net::lookup_host((host.as_str(), 0)).await?;
             let kept: Vec<SocketAddr> = resolved
-                .filter(|addr| allow || is_public(addr.ip()))
+                .filter(|addr| may_connect(addr.ip(), allow))
                 .collect();
             if kept.is_empty() {
                 return Err(Box::new(UrlRefusal::NonPublicResolution) as _);
@@ -234,6 +263,43 @@ mod tests {
                 "https://[::ffff:127.0.0.1]",
                 true,
                 Ok("https://[::ffff:7f00:1]/"),
+            ),
+            ("https://[fd00::1]", true, Ok("https://[fd00::1]/")),
+            // Link-local and metadata addresses: refused even with private networks allowed.
+            (
+                "http://169.254.169.254",
+                true,
+                Err(NonPublicAddress(ip("169.254.169.254"))),
+            ),
+            (
+                "https://169.254.0.1:8443",
+                true,
+                Err(NonPublicAddress(ip("169.254.0.1"))),
+            ),
+            (
+                "https://[fe80::1]",
+                true,
+                Err(NonPublicAddress(ip("fe80::1"))),
+            ),
+            (
+                "https://[febf::1]",
+                true,
+                Err(NonPublicAddress(ip("febf::1"))),
+            ),
+            (
+                "https://[fd00:ec2::254]",
+                true,
+                Err(NonPublicAddress(ip("fd00:ec2::254"))),
+            ),
+            (
+                "https://[::ffff:169.254.169.254]",
+                true,
+                Err(NonPublicAddress(ip("::ffff:169.254.169.254"))),
+            ),
+            (
+                "https://[64:ff9b::169.254.169.254]",
+                true,
+                Err(NonPublicAddress(ip("64:ff9b::169.254.169.254"))),
             ),
         ];
         for (input, allow, expected) in cases {

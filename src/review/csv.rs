@@ -1,6 +1,7 @@
 //! CSV evidence: the users list and the findings as RFC 4180 CSV (the `csv` crate quotes),
 //! one header row of the columns below, several values in one cell joined by `; `, and every
-//! cell that a spreadsheet would run as a formula defused with a leading `'`.
+//! cell that a spreadsheet would run as a formula defused with a leading `'` (bidirectional
+//! controls revealed first, see [`super::bidi`]).
 
 use std::borrow::Cow;
 
@@ -47,12 +48,20 @@ pub const FINDING_COLUMNS: [&str; 9] = [
 /// Joins several values of one cell.
 const SEPARATOR: &str = "; ";
 
-/// A cell a spreadsheet would read as a formula (OWASP "CSV injection") gets a leading `'`.
+/// First characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection"),
+/// the fullwidth forms included: some spreadsheets fold `＝` into `=`.
+const FORMULA_STARTS: [char; 10] = [
+    '=', '+', '-', '@', '\t', '\r', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}',
+];
+
+/// A cell a spreadsheet would read as a formula gets a leading `'`; bidirectional controls are
+/// revealed as `[U+XXXX]`.
 pub fn guard(cell: &str) -> Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let cell = super::bidi::reveal(cell);
+    if cell.starts_with(FORMULA_STARTS) {
         Cow::Owned(format!("'{cell}"))
     } else {
-        Cow::Borrowed(cell)
+        cell
     }
 }
 
@@ -180,6 +189,13 @@ mod tests {
             ("a=b", "a=b"),
             ("", ""),
             ("'quoted", "'quoted"),
+            ("\u{FF1D}SUM(A1)", "'\u{FF1D}SUM(A1)"),
+            ("\u{FF0B}1", "'\u{FF0B}1"),
+            ("\u{FF0D}1", "'\u{FF0D}1"),
+            ("\u{FF20}cmd", "'\u{FF20}cmd"),
+            ("a\u{FF1D}b", "a\u{FF1D}b"),
+            ("\u{202E}=1+1", "[U+202E]=1+1"),
+            ("jane\u{2066}x", "jane[U+2066]x"),
         ];
         for (cell, expected) in cases {
             assert_eq!(guard(cell), expected, "{cell:?}");

@@ -1,14 +1,15 @@
 //! Leavers: Sprinto's "Jamf access removed on exit" check. Each person who left is matched to
 //! Jamf accounts by any email and by username (trimmed, case-insensitive); API clients never
 //! match. Groups backed by a directory are listed: people may hold access through them without
-//! any Jamf account, which no match here can show.
+//! any Jamf account, which no match here can show. An answer lists at most [`MAX_MATCHES`]
+//! accounts per person, and is built one person at a time (the HTTP layer streams it).
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::directory::model::{DirectorySnapshot, RoleRef, User, UserStatus, UserType};
+use crate::directory::model::{DirectorySnapshot, RoleRef, UserStatus, UserType};
 
 /// Most people one request may check.
 pub const MAX_PEOPLE: usize = 10_000;
@@ -70,8 +71,12 @@ pub struct AccountMatch {
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct LeaverResult {
     pub person: Person,
+    /// From every matching account, listed or not.
     pub status: LeaverStatus,
+    /// At most 20 matching accounts, in id order.
     pub matches: Vec<AccountMatch>,
+    /// True when more than 20 accounts matched (only the first 20 are listed).
+    pub matches_truncated: bool,
 }
 
 /// A directory-backed group, whose members this check cannot see.
@@ -107,64 +112,92 @@ fn key(text: &str) -> String {
     text.trim().to_lowercase()
 }
 
-/// The admins of `snapshot` by normalized email and by normalized username.
-struct Index<'a> {
-    admins: Vec<&'a User>,
-    by_email: HashMap<String, Vec<usize>>,
-    by_username: HashMap<String, Vec<usize>>,
+/// The admins one email or username names (positions in the snapshot's users, in order), and
+/// whether any of them is not `inactive`.
+#[derive(Default)]
+struct Hits {
+    users: Vec<usize>,
+    remains: bool,
 }
 
-impl<'a> Index<'a> {
-    fn new(snapshot: &'a DirectorySnapshot) -> Self {
-        let admins: Vec<&User> = snapshot
+/// The admins of one snapshot by normalized email and by normalized username, built once per
+/// request. Answers are bounded by what it yields per person ([`MAX_MATCHES`]), never by the
+/// product of people and accounts: a thousand people all naming one shared mailbox cost a
+/// thousand small answers, not a thousand copies of every account behind it.
+pub struct LeaversIndex {
+    by_email: HashMap<String, Hits>,
+    by_username: HashMap<String, Hits>,
+}
+
+/// Most matches listed per person; `matches_truncated` says when there were more.
+pub const MAX_MATCHES: usize = 20;
+
+impl LeaversIndex {
+    pub fn new(snapshot: &DirectorySnapshot) -> Self {
+        let mut by_email: HashMap<String, Hits> = HashMap::new();
+        let mut by_username: HashMap<String, Hits> = HashMap::new();
+        let admins = snapshot
             .users
             .iter()
-            .filter(|u| u.user_type == UserType::Admin)
-            .collect();
-        let mut by_email: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut by_username: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, user) in admins.iter().enumerate() {
-            for email in &user.emails {
-                let slot = by_email.entry(key(&email.email)).or_default();
+            .enumerate()
+            .filter(|(_, u)| u.user_type == UserType::Admin);
+        for (i, user) in admins {
+            let remains = user.status != UserStatus::Inactive;
+            let add = |hits: &mut Hits| {
                 // One account may list one address twice in different case.
-                if slot.last() != Some(&i) {
-                    slot.push(i);
+                if hits.users.last() != Some(&i) {
+                    hits.users.push(i);
+                    hits.remains |= remains;
                 }
+            };
+            for email in &user.emails {
+                add(by_email.entry(key(&email.email)).or_default());
             }
             if let Some(username) = &user.username {
-                by_username.entry(key(username)).or_default().push(i);
+                add(by_username.entry(key(username)).or_default());
             }
         }
         Self {
-            admins,
             by_email,
             by_username,
         }
     }
 
-    fn matches(&self, person: &Person) -> Vec<AccountMatch> {
-        let lookup = |map: &HashMap<String, Vec<usize>>, value: &Option<String>| {
-            value
-                .as_deref()
-                .map(key)
-                .filter(|k| !k.is_empty())
-                .and_then(|k| map.get(&k).cloned())
-                .unwrap_or_default()
-        };
-        let by_email = lookup(&self.by_email, &person.email);
-        let by_username = lookup(&self.by_username, &person.username);
-        let mut hits: Vec<usize> = by_email.iter().chain(&by_username).copied().collect();
-        // Admins are in snapshot (id) order, so the matches are too.
-        hits.sort_unstable();
-        hits.dedup();
-        hits.into_iter()
+    /// What `person`'s email and username name, each `None` when blank or unknown.
+    fn hits(&self, person: &Person) -> [Option<&Hits>; 2] {
+        [
+            lookup(&self.by_email, &person.email),
+            lookup(&self.by_username, &person.username),
+        ]
+    }
+
+    /// The verdict on `person`, from every account matched (not only those listed).
+    pub fn status(&self, person: &Person) -> LeaverStatus {
+        let hits = self.hits(person);
+        if hits.iter().all(Option::is_none) {
+            LeaverStatus::NotFound
+        } else if hits.iter().flatten().any(|h| h.remains) {
+            // Active, or a status Jamf did not state: never call access removed without Jamf
+            // saying the account is disabled.
+            LeaverStatus::AccessRemains
+        } else {
+            LeaverStatus::AccessRemoved
+        }
+    }
+
+    /// The verdict on `person` with at most [`MAX_MATCHES`] of its matches, in snapshot order.
+    pub fn result(&self, snapshot: &DirectorySnapshot, person: Person) -> LeaverResult {
+        let [by_email, by_username] = self.hits(&person).map(|h| h.map_or(&[][..], |h| &h.users));
+        let (listed, more) = first_of_union(by_email, by_username, MAX_MATCHES);
+        let matches = listed
+            .into_iter()
             .map(|i| {
-                let user = self.admins[i];
+                let user = &snapshot.users[i];
                 let mut matched_on = Vec::new();
-                if by_email.contains(&i) {
+                if by_email.binary_search(&i).is_ok() {
                     matched_on.push(MatchedOn::Email);
                 }
-                if by_username.contains(&i) {
+                if by_username.binary_search(&i).is_ok() {
                     matched_on.push(MatchedOn::Username);
                 }
                 AccountMatch {
@@ -175,39 +208,59 @@ impl<'a> Index<'a> {
                     matched_on,
                 }
             })
-            .collect()
+            .collect();
+        LeaverResult {
+            status: self.status(&person),
+            person,
+            matches,
+            matches_truncated: more,
+        }
     }
 }
 
-fn verdict(matches: &[AccountMatch]) -> LeaverStatus {
-    if matches.is_empty() {
-        LeaverStatus::NotFound
-    } else if matches.iter().all(|m| m.status == UserStatus::Inactive) {
-        LeaverStatus::AccessRemoved
-    } else {
-        // Active, or a status Jamf did not state: never call access removed without Jamf
-        // saying the account is disabled.
-        LeaverStatus::AccessRemains
-    }
+/// The entry `value` names in `map`, if it is neither blank nor unknown.
+fn lookup<'a>(map: &'a HashMap<String, Hits>, value: &Option<String>) -> Option<&'a Hits> {
+    let k = key(value.as_deref()?);
+    map.get(&k).filter(|_| !k.is_empty())
 }
 
-/// The verdict on each of `people`, in order, and the summary.
-pub fn check(snapshot: &DirectorySnapshot, people: Vec<Person>) -> LeaversReport {
-    let index = Index::new(snapshot);
-    let result: Vec<LeaverResult> = people
-        .into_iter()
-        .map(|person| {
-            let matches = index.matches(&person);
-            LeaverResult {
-                status: verdict(&matches),
-                person,
-                matches,
+/// The first `limit` distinct values of two sorted lists, and whether there were more.
+fn first_of_union(a: &[usize], b: &[usize], limit: usize) -> (Vec<usize>, bool) {
+    let (mut a, mut b) = (a.iter().peekable(), b.iter().peekable());
+    let mut out = Vec::new();
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(&&x), Some(&&y)) if x == y => {
+                a.next();
+                b.next();
+                x
             }
-        })
-        .collect();
-    let count = |status| result.iter().filter(|r| r.status == status).count();
-    let summary = LeaversSummary {
-        people: result.len(),
+            (Some(&&x), Some(&&y)) if x < y => {
+                a.next();
+                x
+            }
+            (_, Some(&&y)) => {
+                b.next();
+                y
+            }
+            (Some(&&x), None) => {
+                a.next();
+                x
+            }
+            (None, None) => return (out, false),
+        };
+        if out.len() == limit {
+            return (out, true);
+        }
+        out.push(next);
+    }
+}
+
+/// The summary of the verdicts `statuses` on `snapshot`.
+pub fn summary(snapshot: &DirectorySnapshot, statuses: &[LeaverStatus]) -> LeaversSummary {
+    let count = |status| statuses.iter().filter(|s| **s == status).count();
+    LeaversSummary {
+        people: statuses.len(),
         access_remains: count(LeaverStatus::AccessRemains),
         access_removed: count(LeaverStatus::AccessRemoved),
         not_found: count(LeaverStatus::NotFound),
@@ -220,14 +273,27 @@ pub fn check(snapshot: &DirectorySnapshot, people: Vec<Person>) -> LeaversReport
                 name: g.name.clone(),
             })
             .collect(),
-    };
-    LeaversReport { result, summary }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::directory::model::User;
     use crate::directory::model::test_users::{admin, api_client, emails, snapshot};
+
+    /// The whole report at once, as the HTTP layer streams it.
+    fn check(snapshot: &DirectorySnapshot, people: Vec<Person>) -> LeaversReport {
+        let index = LeaversIndex::new(snapshot);
+        let statuses: Vec<_> = people.iter().map(|p| index.status(p)).collect();
+        LeaversReport {
+            result: people
+                .into_iter()
+                .map(|p| index.result(snapshot, p))
+                .collect(),
+            summary: summary(snapshot, &statuses),
+        }
+    }
 
     fn person(email: Option<&str>, username: Option<&str>) -> Person {
         Person {
@@ -317,6 +383,71 @@ mod tests {
             (8, 6, 1, 1)
         );
         assert!(s.directory_groups_not_checked.is_empty());
+    }
+
+    #[test]
+    fn at_most_twenty_matches_are_listed_and_the_verdict_sees_them_all() {
+        // 25 accounts share one mailbox; only the last is still active.
+        let mut users: Vec<User> = (1..=25)
+            .map(|i| {
+                let mut user = admin(&i.to_string(), &format!("u{i}"), "shared@example.com");
+                user.status = UserStatus::Inactive;
+                user
+            })
+            .collect();
+        users[24].status = UserStatus::Active;
+        let directory = snapshot(users);
+        let shared = person(Some("shared@example.com"), None);
+        let both = person(Some("shared@example.com"), Some("u25"));
+        let report = check(
+            &directory,
+            vec![shared.clone(), both, person(None, Some("u3"))],
+        );
+        let ids = |r: &LeaverResult| {
+            r.matches
+                .iter()
+                .map(|m| m.user_id.clone())
+                .collect::<Vec<_>>()
+        };
+        let first_twenty: Vec<String> = (1..=20).map(|i| i.to_string()).collect();
+        for r in &report.result[..2] {
+            assert_eq!(
+                r.status,
+                LeaverStatus::AccessRemains,
+                "account 25 is not listed"
+            );
+            assert!(r.matches_truncated);
+            assert_eq!(ids(r), first_twenty);
+        }
+        assert_eq!(report.result[2].status, LeaverStatus::AccessRemoved);
+        assert!(!report.result[2].matches_truncated);
+        assert_eq!(ids(&report.result[2]), ["3"]);
+        // Exactly twenty is not truncated.
+        let twenty = snapshot(
+            (1..=20)
+                .map(|i| admin(&i.to_string(), "x", "shared@example.com"))
+                .collect(),
+        );
+        let exact = &check(&twenty, vec![shared]).result[0];
+        assert_eq!((exact.matches.len(), exact.matches_truncated), (20, false));
+    }
+
+    #[test]
+    fn the_union_of_two_sorted_lists_stops_at_the_limit() {
+        assert_eq!(
+            first_of_union(&[1, 3, 5], &[2, 3, 6], 10),
+            (vec![1, 2, 3, 5, 6], false)
+        );
+        assert_eq!(
+            first_of_union(&[1, 3, 5], &[2, 3, 6], 5),
+            (vec![1, 2, 3, 5, 6], false)
+        );
+        assert_eq!(
+            first_of_union(&[1, 3, 5], &[2, 3, 6], 4),
+            (vec![1, 2, 3, 5], true)
+        );
+        assert_eq!(first_of_union(&[], &[], 4), (vec![], false));
+        assert_eq!(first_of_union(&[7], &[], 0), (vec![], true));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! functions over one [`DirectorySnapshot`](crate::directory::model::DirectorySnapshot); they
 //! do no Jamf I/O of their own, and know nothing of HTTP (`http::review` serves them).
 
+pub mod bidi;
 pub mod csv;
 pub mod digest;
 pub mod findings;

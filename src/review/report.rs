@@ -276,6 +276,7 @@ mod tests {
     fn the_page_is_self_contained_and_escapes_jamf_text() {
         let mut evil = admin("20", "rd.ops", "");
         evil.name = Some("R&D <Ops> <script>alert(1)</script> Team".into());
+        evil.username = Some("rd.ops\u{202E}txt.exe".into());
         let html = page(vec![
             admin("1", "jdoe", "jdoe@example.com"),
             evil,
@@ -283,6 +284,12 @@ mod tests {
         ]);
         assert!(!html.to_lowercase().contains("<script"), "no script at all");
         assert!(html.contains("R&amp;D &lt;Ops&gt; &lt;script&gt;"));
+        assert!(
+            html.contains("rd.ops[U+202E]txt.exe"),
+            "bidi control revealed"
+        );
+        let bidi = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+        assert!(!html.contains(bidi), "no bidi control in the page");
         let urls: Vec<&str> = html
             .match_indices("http")
             .map(|(i, _)| &html[i..i + 26])

@@ -23,6 +23,10 @@ fn defaults_need_only_a_signing_key() {
     assert_eq!(s.server.fetch_wait_secs, 20);
     assert_eq!(s.upstream.deadline_secs, 1800);
     assert_eq!(s.server.max_connections, 1024);
+    assert_eq!(s.server.write_timeout_secs, 30);
+    assert_eq!(s.server.body_timeout_secs, 30);
+    assert_eq!(s.server.max_connections_per_ip, 64);
+    assert_eq!(s.server.shutdown_grace_secs, 30);
     assert_eq!(s.signing_key().unwrap().expose_secret().len(), 32);
 }
 
@@ -62,6 +66,22 @@ fn invalid_inputs_name_their_key() {
         (
             &format!("[auth]\nsigning_key = \"{KEY}\"\n[server]\nmax_connections = 1000001"),
             "server.max_connections",
+        ),
+        (
+            &format!("[auth]\nsigning_key = \"{KEY}\"\n[server]\nwrite_timeout_secs = 0"),
+            "server.write_timeout_secs",
+        ),
+        (
+            &format!("[auth]\nsigning_key = \"{KEY}\"\n[server]\nbody_timeout_secs = 3601"),
+            "server.body_timeout_secs",
+        ),
+        (
+            &format!("[auth]\nsigning_key = \"{KEY}\"\n[server]\nshutdown_grace_secs = 0"),
+            "server.shutdown_grace_secs",
+        ),
+        (
+            &format!("[auth]\nsigning_key = \"{KEY}\"\n[server]\nmax_connections_per_ip = 0"),
+            "server.max_connections_per_ip",
         ),
         (
             &format!("[auth]\nsigning_key = \"{KEY}\"\n[storage]\ndatabase_url = \"mysql://x\""),
@@ -145,11 +165,20 @@ fn password_max_age_has_a_default_loads_and_is_bounded() {
 #[test]
 fn connection_limits_load_from_toml() {
     let s = load(&format!(
-        "[auth]\nsigning_key = \"{KEY}\"\n[server]\nheader_timeout_secs = 3\nmax_connections = 7"
+        "[auth]\nsigning_key = \"{KEY}\"\n[server]\nheader_timeout_secs = 3\nmax_connections = 7\nwrite_timeout_secs = 4\nbody_timeout_secs = 5\nmax_connections_per_ip = 6\nshutdown_grace_secs = 8"
     ))
     .unwrap();
     assert_eq!(s.server.header_timeout_secs, 3);
     assert_eq!(s.server.max_connections, 7);
+    assert_eq!(
+        (
+            s.server.write_timeout_secs,
+            s.server.body_timeout_secs,
+            s.server.max_connections_per_ip,
+            s.server.shutdown_grace_secs
+        ),
+        (4, 5, 6, 8)
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@ use crate::directory::cache::{SnapshotKey, SnapshotKind};
 
 /// Bumped when the stored snapshot or failure format changes, so replicas of two versions
 /// during a rolling upgrade never read each other's entries.
-const FORMAT: &str = "v1";
+const FORMAT: &str = "v2";
 
 #[derive(Debug, Clone)]
 pub struct Keys {

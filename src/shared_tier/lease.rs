@@ -11,6 +11,7 @@ use redis::aio::ConnectionManager;
 use redis::{RedisResult, Script, Value};
 use std::sync::LazyLock;
 
+use super::codec::CLOCK_SKEW;
 use super::keys::Keys;
 use crate::directory::cache::SnapshotKey;
 
@@ -36,28 +37,54 @@ pub enum Peek {
     Gone,
 }
 
+/// Helpers every script starts with. Redis is a cache anyone with write access could fill
+/// with junk: reading a key of the wrong type, or a fetch time that is no number or lies ahead
+/// of `latest`, is "nothing usable stored", never a script error (which would read as Redis
+/// being down), and a write replaces what it cannot use.
+const PRELUDE: &str = r"
+local function hget(key, field)
+  local v = redis.pcall('HGET', key, field)
+  if type(v) == 'table' and v.err then return false end
+  return v
+end
+local function get(key)
+  local v = redis.pcall('GET', key)
+  if type(v) == 'table' and v.err then return false end
+  return v
+end
+local function fetched_at(key, latest)
+  local at = tonumber(hget(key, 'at'))
+  if at and at <= tonumber(latest) then return at end
+  return nil
+end
+";
+
+fn script(body: &str) -> Script {
+    Script::new(&format!("{PRELUDE}{body}"))
+}
+
 static ACQUIRE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    script(
         r"
 local since = tonumber(ARGV[3])
 if since >= 0 then
-  local at = redis.call('HGET', KEYS[1], 'at')
-  if at and tonumber(at) >= since then
-    return {'fresh', at, redis.call('HGET', KEYS[1], 'data')}
+  local at = fetched_at(KEYS[1], ARGV[4])
+  if at and at >= since then
+    return {'fresh', hget(KEYS[1], 'at'), hget(KEYS[1], 'data')}
   end
 end
 if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return {'acquired'}
 end
-return {'held', redis.call('GET', KEYS[2])}
+return {'held', get(KEYS[2])}
 ",
     )
 });
 
 static RENEW: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    script(
         r"
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+if get(KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 0
@@ -65,17 +92,18 @@ return 0
     )
 });
 
-/// Stores the snapshot unless a newer one is there already, then drops the lease if still
-/// ours.
+/// Stores the snapshot unless a newer one is there already (an unusable entry is not), then
+/// drops the lease if still ours.
 static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    script(
         r"
-local at = redis.call('HGET', KEYS[1], 'at')
-if not at or tonumber(at) <= tonumber(ARGV[2]) then
+local at = fetched_at(KEYS[1], ARGV[5])
+if not at or at <= tonumber(ARGV[2]) then
+  redis.call('DEL', KEYS[1])
   redis.call('HSET', KEYS[1], 'at', ARGV[2], 'by', ARGV[1], 'data', ARGV[3])
   redis.call('PEXPIRE', KEYS[1], ARGV[4])
 end
-if redis.call('GET', KEYS[2]) == ARGV[1] then
+if get(KEYS[2]) == ARGV[1] then
   redis.call('DEL', KEYS[2])
 end
 return 1
@@ -84,11 +112,12 @@ return 1
 });
 
 static FAIL: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    script(
         r"
+redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'by', ARGV[1], 'error', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-if redis.call('GET', KEYS[2]) == ARGV[1] then
+if get(KEYS[2]) == ARGV[1] then
   redis.call('DEL', KEYS[2])
 end
 return 1
@@ -97,15 +126,15 @@ return 1
 });
 
 static PEEK: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    script(
         r"
-if redis.call('HGET', KEYS[1], 'by') == ARGV[1] then
-  return {'stored', redis.call('HGET', KEYS[1], 'at'), redis.call('HGET', KEYS[1], 'data')}
+if hget(KEYS[1], 'by') == ARGV[1] then
+  return {'stored', hget(KEYS[1], 'at'), hget(KEYS[1], 'data')}
 end
-if redis.call('HGET', KEYS[3], 'by') == ARGV[1] then
-  return {'failed', redis.call('HGET', KEYS[3], 'error')}
+if hget(KEYS[3], 'by') == ARGV[1] then
+  return {'failed', hget(KEYS[3], 'error')}
 end
-if redis.call('GET', KEYS[2]) == ARGV[1] then
+if get(KEYS[2]) == ARGV[1] then
   return {'fetching'}
 end
 return {'gone'}
@@ -115,13 +144,26 @@ return {'gone'}
 
 /// Whether a snapshot at least as young as `since` is stored, or a fetch is under way.
 static ANSWERABLE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    script(
         r"
-local at = redis.call('HGET', KEYS[1], 'at')
-if at and tonumber(at) >= tonumber(ARGV[1]) then
+local at = fetched_at(KEYS[1], ARGV[2])
+if at and at >= tonumber(ARGV[1]) then
   return 1
 end
 return redis.call('EXISTS', KEYS[2])
+",
+    )
+});
+
+/// The stored snapshot's fetch time (as stored) and bytes, if both are there.
+static LOAD: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r"
+local at, data = hget(KEYS[1], 'at'), hget(KEYS[1], 'data')
+if at and data then
+  return {at, data}
+end
+return {}
 ",
     )
 });
@@ -152,6 +194,7 @@ impl<'a> Lease<'a> {
             .arg(token)
             .arg(lease_ms)
             .arg(since.unwrap_or(-1))
+            .arg(latest_ms())
             .invoke_async(&mut conn)
             .await?;
         let mut reply = reply.into_iter();
@@ -201,6 +244,7 @@ impl<'a> Lease<'a> {
             .arg(at)
             .arg(data)
             .arg(keep_ms)
+            .arg(latest_ms())
             .invoke_async::<i64>(&mut conn)
             .await
             .map(drop)
@@ -253,21 +297,32 @@ impl<'a> Lease<'a> {
             .key(self.keys.snapshot(self.key))
             .key(self.keys.lease(self.key))
             .arg(since)
+            .arg(latest_ms())
             .invoke_async::<i64>(&mut conn)
             .await
             .map(|n| n == 1)
     }
 
-    /// The stored snapshot, if any: `at` and its bytes.
+    /// The stored snapshot, if any: `at` (0 when it is no number: the entry's HMAC then
+    /// fails) and its bytes.
     pub async fn load(&self, mut conn: ConnectionManager) -> RedisResult<Option<(i64, Vec<u8>)>> {
-        let (at, data): (Option<i64>, Option<Vec<u8>>) = redis::cmd("HMGET")
-            .arg(self.keys.snapshot(self.key))
-            .arg("at")
-            .arg("data")
-            .query_async(&mut conn)
+        let reply: Vec<Value> = LOAD
+            .key(self.keys.snapshot(self.key))
+            .invoke_async(&mut conn)
             .await?;
-        Ok(at.zip(data))
+        let mut reply = reply.into_iter();
+        Ok(match (reply.next(), reply.next()) {
+            (Some(at), Some(data)) => Some((int(Some(at)), bytes(Some(data)))),
+            _ => None,
+        })
     }
+}
+
+/// The latest fetch time a stored entry may carry (Unix ms): now, plus the clock skew
+/// replicas may have. A later one is treated as no entry, and overwritten.
+fn latest_ms() -> i64 {
+    let skew = i64::try_from(CLOCK_SKEW.as_millis()).unwrap_or(i64::MAX);
+    chrono::Utc::now().timestamp_millis().saturating_add(skew)
 }
 
 fn tag(value: Option<Value>) -> String {

@@ -28,6 +28,7 @@ mod snapshots;
 use std::sync::Arc;
 use std::time::Duration;
 
+use secrecy::SecretBox;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -36,6 +37,7 @@ use crate::directory::resume::UnfinishedReads;
 use crate::jamf::SharedBudgetConfig;
 use crate::settings::RedisSettings;
 
+pub use self::codec::MAC_KEY_PURPOSE as SNAPSHOT_MAC_PURPOSE;
 use self::keys::Keys;
 pub use self::link::ProberGuard;
 use self::link::RedisLink;
@@ -70,8 +72,14 @@ impl SharedTier {
     }
 
     /// The second snapshot tier. Snapshots stay as long as `keep` (the longest any cache
-    /// rule may serve one) and decode to at most `max_bytes`.
-    pub fn snapshots<E>(&self, keep: Duration, max_bytes: usize) -> Arc<dyn SharedSnapshots<E>>
+    /// rule may serve one) and decode to at most `max_bytes`; entries are signed and checked
+    /// with `mac_key`, derived from the storage key for [`SNAPSHOT_MAC_PURPOSE`].
+    pub fn snapshots<E>(
+        &self,
+        keep: Duration,
+        max_bytes: usize,
+        mac_key: &SecretBox<[u8]>,
+    ) -> Arc<dyn SharedSnapshots<E>>
     where
         E: Serialize + DeserializeOwned + Send + Sync + 'static,
     {
@@ -81,23 +89,26 @@ impl SharedTier {
             self.lease,
             keep,
             max_bytes,
+            codec::EntryMac::new(mac_key),
         ))
     }
 
     /// What unfinished fetches read, shared: kept `ttl` after a failure, up to `deadline`
-    /// while a fetch runs, at most `max_bytes` in all per replica's memory.
+    /// while a fetch runs, at most `max_bytes` in all per replica's memory; signed and checked
+    /// with `mac_key` like the snapshots.
     pub fn unfinished_reads(
         &self,
         ttl: Duration,
         deadline: Duration,
         max_bytes: u64,
+        mac_key: &SecretBox<[u8]>,
     ) -> Arc<dyn UnfinishedReads> {
         Arc::new(reads::RedisUnfinished::new(
             self.link.clone(),
             self.keys.clone(),
-            ttl,
-            deadline,
+            reads::Lifetimes { ttl, deadline },
             max_bytes,
+            codec::EntryMac::new(mac_key),
         ))
     }
 

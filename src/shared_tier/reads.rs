@@ -1,5 +1,7 @@
 //! What unfinished fetches read, shared: each Jamf answer a fetch reads is also written to one
-//! Redis hash per snapshot key (field: the request, value: the LZ4-compressed body), so that
+//! Redis hash per snapshot key (field: the request, value: the LZ4-compressed body sealed with
+//! the entry HMAC of `codec` under the hash and field names, so whoever can write to Redis
+//! cannot feed a fetch an answer Jamf never gave), so that
 //! whichever replica attempts the fetch next — the lease passes to another replica when its
 //! holder dies — asks Jamf only for what is missing. The hash lives while fetches run
 //! (`deadline + ttl` from each write), `ttl` after a failure, and is removed on success.
@@ -12,6 +14,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use super::codec::{self, EntryMac};
 use super::keys::Keys;
 use super::link::RedisLink;
 use super::millis;
@@ -26,22 +29,30 @@ pub struct RedisUnfinished {
     ttl: Duration,
     /// How long a hash stays after each write: a fetch may run this long and then fail.
     while_fetching: Duration,
+    mac: EntryMac,
+}
+
+/// How long what a fetch read is kept: `ttl` after a failure; a fetch may run `deadline`.
+pub struct Lifetimes {
+    pub ttl: Duration,
+    pub deadline: Duration,
 }
 
 impl RedisUnfinished {
     pub fn new(
         link: RedisLink,
         keys: Keys,
-        ttl: Duration,
-        deadline: Duration,
+        lifetimes: Lifetimes,
         max_bytes: u64,
+        mac: EntryMac,
     ) -> Self {
         Self {
             link,
             keys,
-            local: MemoryUnfinished::new(ttl, max_bytes),
-            ttl,
-            while_fetching: deadline + ttl,
+            local: MemoryUnfinished::new(lifetimes.ttl, max_bytes),
+            ttl: lifetimes.ttl,
+            while_fetching: lifetimes.deadline + lifetimes.ttl,
+            mac,
         }
     }
 }
@@ -56,6 +67,7 @@ impl UnfinishedReads for RedisUnfinished {
             keep_ms: millis(self.while_fetching),
             written: AtomicUsize::new(0),
             max_bytes: self.local.memo_bytes(),
+            mac: self.mac.clone(),
         })
     }
 
@@ -99,6 +111,14 @@ struct SharedMemo {
     /// Bytes this fetch wrote to the hash; past `max_bytes` it stops writing.
     written: AtomicUsize,
     max_bytes: usize,
+    mac: EntryMac,
+}
+
+impl SharedMemo {
+    /// What the HMAC of a field signs: the hash and the field, so no entry can be moved.
+    fn entry_name(&self, request: &str) -> String {
+        format!("{}\n{request}", self.hash)
+    }
 }
 
 #[async_trait]
@@ -120,8 +140,15 @@ impl ReadMemo for SharedMemo {
             })
             .await
             .ok()??;
-        // A body that does not decompress within the bound is not one we wrote: read Jamf.
-        let body: Arc<[u8]> = lz4_flex::decompress_size_prepended(&stored)
+        // An entry that is not authentic, or does not decompress within the bound, is not one
+        // we wrote: read Jamf instead.
+        let Some(compressed) = codec::open(&stored, &self.mac, &self.entry_name(request)) else {
+            metrics::counter!("redis_snapshots_rejected_total", "reason" => "unauthenticated")
+                .increment(1);
+            tracing::warn!("a Jamf answer stored in Redis failed its HMAC; reading Jamf instead");
+            return None;
+        };
+        let body: Arc<[u8]> = lz4_flex::decompress_size_prepended(compressed)
             .ok()
             .filter(|body| body.len() <= self.max_bytes)?
             .into();
@@ -131,7 +158,11 @@ impl ReadMemo for SharedMemo {
 
     async fn keep(&self, request: &str, body: Arc<[u8]>) {
         self.local.keep(request, body.clone()).await;
-        let compressed = lz4_flex::compress_prepend_size(&body);
+        let compressed = codec::seal(
+            &lz4_flex::compress_prepend_size(&body),
+            &self.mac,
+            &self.entry_name(request),
+        );
         let total = self.written.fetch_add(compressed.len(), Ordering::Relaxed);
         if total + compressed.len() > self.max_bytes {
             return;

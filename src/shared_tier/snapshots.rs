@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use super::codec;
+use super::codec::{self, EntryId, EntryMac};
 use super::keys::Keys;
 use super::lease::{Acquire, Lease, Peek};
 use super::link::RedisLink;
@@ -33,6 +33,7 @@ pub struct RedisSnapshots {
     keep: Duration,
     /// Largest decoded snapshot accepted (the cache's byte bound).
     max_bytes: usize,
+    mac: EntryMac,
 }
 
 /// How waiting on another replica's fetch ended.
@@ -51,6 +52,7 @@ impl RedisSnapshots {
         lease: Duration,
         keep: Duration,
         max_bytes: usize,
+        mac: EntryMac,
     ) -> Self {
         Self {
             link,
@@ -58,6 +60,7 @@ impl RedisSnapshots {
             lease,
             keep,
             max_bytes,
+            mac,
         }
     }
 
@@ -65,17 +68,30 @@ impl RedisSnapshots {
         millis(self.lease)
     }
 
-    /// Decodes off the async workers: a large directory takes milliseconds of CPU.
-    async fn decode(&self, at: i64, data: Vec<u8>) -> Option<CachedSnapshot> {
+    /// Decodes and verifies off the async workers: a large directory takes milliseconds of
+    /// CPU. An entry that fails is a miss (counted, logged; the next fetch overwrites it),
+    /// never a reason to think Redis down.
+    async fn decode(&self, key: &SnapshotKey, at: i64, data: Vec<u8>) -> Option<CachedSnapshot> {
         let max_bytes = self.max_bytes;
-        let decoded = tokio::task::spawn_blocking(move || codec::decode(&data, max_bytes)).await;
+        let mac = self.mac.clone();
+        let entry_key = self.keys.snapshot(key);
+        let decoded = tokio::task::spawn_blocking(move || {
+            let id = EntryId {
+                key: &entry_key,
+                at_ms: at,
+            };
+            codec::decode(&data, max_bytes, &mac, id, Utc::now().timestamp_millis())
+        })
+        .await;
         match decoded {
             Ok(Ok(snapshot)) => {
                 let at = DateTime::from_timestamp_millis(at).unwrap_or_else(Utc::now);
                 Some(CachedSnapshot::fetched_at(snapshot, at))
             }
             Ok(Err(err)) => {
-                tracing::warn!(error = %err, "a snapshot stored in Redis could not be read; fetching anew");
+                metrics::counter!("redis_snapshots_rejected_total", "reason" => err.reason())
+                    .increment(1);
+                tracing::warn!(error = %err, account = %key.account, "a snapshot stored in Redis was refused; fetching anew");
                 None
             }
             Err(_) => None,
@@ -110,8 +126,15 @@ impl RedisSnapshots {
                 let cached = Arc::new(CachedSnapshot::new(snapshot));
                 let at = cached.fetched_at_utc.timestamp_millis();
                 let stored = cached.clone();
-                let encoded =
-                    tokio::task::spawn_blocking(move || codec::encode(&stored.snapshot)).await;
+                let (mac, entry_key) = (self.mac.clone(), self.keys.snapshot(&key));
+                let encoded = tokio::task::spawn_blocking(move || {
+                    let id = EntryId {
+                        key: &entry_key,
+                        at_ms: at,
+                    };
+                    codec::encode(&stored.snapshot, &mac, id)
+                })
+                .await;
                 // Encoding cannot fail for the model's types; if it did, the lease would
                 // simply expire and a waiter fetch again.
                 if let Ok(Ok(data)) = encoded {
@@ -127,7 +150,11 @@ impl RedisSnapshots {
                 })
             }
             Err(err) => {
-                let failure = serde_json::to_vec(&err).unwrap_or_default();
+                let failure = codec::seal(
+                    &serde_json::to_vec(&err).unwrap_or_default(),
+                    &self.mac,
+                    &self.keys.failure(&key),
+                );
                 let lease_ms = self.lease_ms();
                 let _ = self
                     .link
@@ -149,15 +176,17 @@ impl RedisSnapshots {
             match peek {
                 Peek::Fetching => continue,
                 Peek::Stored { at, data } => {
-                    return match self.decode(at, data).await {
+                    return match self.decode(key, at, data).await {
                         Some(snapshot) => Waited::Stored(snapshot),
                         None => Waited::Gone,
                     };
                 }
-                Peek::Failed(error) => {
-                    return match serde_json::from_slice(&error) {
-                        Ok(err) => Waited::Failed(err),
-                        Err(_) => Waited::Gone,
+                Peek::Failed(stored) => {
+                    let failure_key = self.keys.failure(key);
+                    let error = codec::open(&stored, &self.mac, &failure_key);
+                    return match error.and_then(|e| serde_json::from_slice(e).ok()) {
+                        Some(err) => Waited::Failed(err),
+                        None => Waited::Gone,
                     };
                 }
                 Peek::Gone => return Waited::Gone,
@@ -174,7 +203,7 @@ where
     async fn load(&self, key: SnapshotKey) -> Option<CachedSnapshot> {
         let lease = Lease::new(&self.keys, &key);
         let (at, data) = self.link.run(|conn| lease.load(conn)).await.ok()??;
-        self.decode(at, data).await
+        self.decode(&key, at, data).await
     }
 
     async fn can_answer(&self, key: SnapshotKey, servable: Duration) -> bool {
@@ -203,7 +232,7 @@ where
             let holder = match step {
                 Err(_) => return here(fetch).await,
                 Ok(Acquire::Acquired) => return self.fetch_under_lease(key, token, fetch).await,
-                Ok(Acquire::Fresh { at, data }) => match self.decode(at, data).await {
+                Ok(Acquire::Fresh { at, data }) => match self.decode(&key, at, data).await {
                     Some(snapshot) => {
                         return Ok(Fetched {
                             snapshot: Arc::new(snapshot),

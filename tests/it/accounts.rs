@@ -227,6 +227,50 @@ async fn refused_urls_are_400_and_store_nothing() {
     assert_eq!(w.sim.control().stats().count("POST /api/v1/oauth/token"), 0);
 }
 
+/// Private networks allowed (as in the tests): link-local and metadata addresses are still
+/// refused, on create and on a PATCH, before any token request leaves.
+#[tokio::test]
+async fn metadata_addresses_are_refused_even_with_private_networks_allowed() {
+    let w = world().await;
+    assert!(w.settings.upstream.allow_private_networks);
+    let account = w.create("acme", JAMF_SECRET).await;
+    let path = format!("/integrated-account/{}", account["id"].as_str().unwrap());
+    let tokens_before = w.sim.control().stats().count("POST /api/v1/oauth/token");
+    for url in [
+        "http://169.254.169.254",
+        "https://169.254.169.254/latest",
+        "http://[fe80::1]:8080",
+        "http://[fd00:ec2::254]",
+        "http://[::ffff:169.254.169.254]",
+    ] {
+        let mut create = w.create_body("acme", JAMF_SECRET);
+        create["context"]["instance_url"] = json!(url);
+        let patch = json!({"context": {"instance_url": url, "client_secret": JAMF_SECRET}});
+        for (method, path, body) in [
+            (Method::POST, "/integrated-account", create),
+            (Method::PATCH, path.as_str(), patch),
+        ] {
+            let (status, error) = w.call(method.clone(), path, &w.admin, Some(body)).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{method} {url}: {error}");
+            assert!(
+                error["message"].as_str().unwrap().contains("instance_url"),
+                "{error}"
+            );
+        }
+    }
+    let (_, unchanged) = w.call(Method::GET, &path, &w.admin, None).await;
+    assert_eq!(
+        unchanged["context"]["instance_url"],
+        account["context"]["instance_url"]
+    );
+    assert_eq!(unchanged["status"], "active");
+    assert_eq!(
+        w.sim.control().stats().count("POST /api/v1/oauth/token"),
+        tokens_before,
+        "no token request for a refused URL"
+    );
+}
+
 #[tokio::test]
 async fn bad_bodies_are_400_envelopes_naming_the_problem() {
     let w = world().await;

@@ -291,6 +291,46 @@ async fn junk_requests(app: &TestApp, first: usize, n: usize) {
     }
 }
 
+/// A Jamf answering statuses outside the registered codes (a label each would grow
+/// `/metrics` without bound) is counted under `other`. Reads the process-wide recorder, so it
+/// runs in a process of its own.
+#[tokio::test]
+async fn unregistered_jamf_statuses_are_labelled_other() {
+    if ran_in_own_process("metrics::unregistered_jamf_statuses_are_labelled_other") {
+        return;
+    }
+    let sim = SimServer::start(SimConfig::default())
+        .await
+        .expect("simulator");
+    let (app, bearer, account) = connected(&sim).await;
+    let faults = Faults {
+        error_rate: 1.0,
+        error_statuses: vec![599, 555, 520],
+        endpoints: vec![ACCOUNTS.into()],
+        ..Faults::default()
+    };
+    sim.control().set_faults(faults).unwrap();
+    for _ in 0..3 {
+        let refused = list(&app, &bearer, &account, true).await;
+        assert_eq!(refused.status(), StatusCode::BAD_GATEWAY);
+    }
+    let scrape = Scrape::take(&app).await;
+    let statuses = scrape.label_values("jamf_requests_total", "status");
+    assert!(statuses.contains(&"other".to_owned()), "{statuses:?}");
+    for code in ["599", "555", "520"] {
+        assert!(
+            !statuses.contains(&code.to_owned()),
+            "{code} has its own series"
+        );
+    }
+    assert!(
+        scrape.value(
+            "jamf_requests_total",
+            &[("endpoint", ACCOUNTS), ("status", "other")]
+        ) >= 3.0
+    );
+}
+
 /// Reads the process-wide recorder, so it runs in a process of its own.
 #[tokio::test]
 async fn random_methods_and_paths_add_a_bounded_number_of_series() {

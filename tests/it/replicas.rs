@@ -3,6 +3,7 @@
 
 mod budget;
 mod outage;
+mod poisoning;
 mod quotas;
 mod resume;
 mod single_fetch;

@@ -1,6 +1,7 @@
 //! The access review end to end: findings, leavers, CSV and the report, on a real service
 //! reading a real simulator.
 
+mod amplification;
 mod csv;
 mod findings;
 mod leavers;

@@ -1,6 +1,8 @@
 //! Hostile and slow connections against the real accept loop: request heads that never
 //! finish, answers that take longer than the header timeout, the cap on open connections, and
-//! shutdown with such connections open.
+//! shutdown with such connections open; slow readers and bodies in `readers`.
+
+mod readers;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -43,6 +43,8 @@ pub fn test_settings() -> Settings {
     // Rate limits out of the way of tests about something else; tests/it/limits.rs and the
     // token tests set their own.
     settings.limits = unlimited();
+    // Every test client is 127.0.0.1; tests/it/slow_clients.rs tests the per-address cap.
+    settings.server.max_connections_per_ip = settings.server.max_connections;
     let dir = tempfile::tempdir().expect("temp dir").keep();
     settings.storage.database_url = format!("sqlite://{}/test.db", dir.display());
     settings

@@ -4,6 +4,7 @@ use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderMap, PRAGMA, WWW_AUTHENTICATE};
 use serde_json::Value;
 
+use crate::support::serve::{Serve, write_config};
 use crate::support::{
     ADMIN_ID, ADMIN_SECRET, READER_ID, READER_SECRET, TestApp, caller, spawn_app, test_settings,
     unlimited,
@@ -444,4 +445,53 @@ fn the_openapi_document_describes_post_only_as_a_form() {
         too_many["headers"]["ratelimit-reset"].is_object(),
         "{too_many}"
     );
+}
+
+/// Restarts of a real `serve` (one issuer for all): the same secret keeps a token good; a new
+/// secret for the client refuses its older token with 401 `invalid_token`, and a token issued
+/// under the new secret works.
+#[tokio::test]
+async fn tokens_issued_before_a_secret_change_are_refused() {
+    const ROTATED: &str = "admin-secret-rotated-9876543210";
+    let start = |secret: &'static str| async move {
+        let dir = tempfile::tempdir().unwrap();
+        let database = format!("sqlite://{}/jd.db", dir.path().display());
+        let config = write_config(dir.path(), &database, (ADMIN_ID, secret), "");
+        (Serve::start(&config).await, dir)
+    };
+    let get = |serve: &Serve, token: &str| {
+        reqwest::Client::new()
+            .get(format!("{}/integrated-account", serve.base))
+            .bearer_auth(token)
+            .send()
+    };
+    let (before, _dir) = start(ADMIN_SECRET).await;
+    let issued = before.token(ADMIN_ID, ADMIN_SECRET).await;
+    before.kill().await;
+
+    let (same_secret, _dir) = start(ADMIN_SECRET).await;
+    let response = get(&same_secret, &issued).await.unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "a restart alone keeps it"
+    );
+    same_secret.kill().await;
+
+    let (rotated, _dir) = start(ROTATED).await;
+    let response = get(&rotated, &issued).await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let challenge = response.headers()[WWW_AUTHENTICATE].to_str().unwrap();
+    assert!(challenge.contains("error=\"invalid_token\""), "{challenge}");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["statusCode"], 401);
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains("secret that has since changed"),
+        "{message}"
+    );
+    let renewed = rotated.token(ADMIN_ID, ROTATED).await;
+    let response = get(&rotated, &renewed).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    rotated.kill().await;
 }

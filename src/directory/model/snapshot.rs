@@ -72,6 +72,20 @@ impl DirectorySnapshot {
         users + groups + roles + self.workspaces.len() * PER_RECORD
     }
 
+    /// Whether every list's ids are unique and sorted by [`compare_ids`], as a fetch leaves
+    /// them: lookups and paging rely on it, so a snapshot read from outside is checked.
+    pub fn ids_strictly_ordered(&self) -> bool {
+        fn ordered<T>(records: &[T], id_of: impl Fn(&T) -> &String) -> bool {
+            records
+                .windows(2)
+                .all(|pair| compare_ids(id_of(&pair[0]), id_of(&pair[1])).is_lt())
+        }
+        ordered(&self.users, |u| &u.id)
+            && ordered(&self.groups, |g| &g.id)
+            && ordered(&self.roles, |r| &r.id)
+            && ordered(&self.workspaces, |w| &w.id)
+    }
+
     /// True when some optional part (SSO settings, API roles, API clients) is missing.
     pub fn is_partial(&self) -> bool {
         !self.missing.is_empty()

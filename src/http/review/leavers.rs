@@ -1,21 +1,23 @@
 //! `POST /access-review/leavers`: which people who left still hold Jamf access.
 
-use axum::body::Bytes;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse as _, Response};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::SCOPE;
+use crate::directory::cache::CachedSnapshot;
 use crate::http::body::{missing_fields, parse};
 use crate::http::caller::Caller;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::state::AppState;
 use crate::http::unified::DirectoryErrors;
-use crate::http::unified::render;
-use crate::review::leavers::{self, LeaversReport, MAX_PEOPLE, Person};
+use crate::review::leavers::{self, LeaversIndex, LeaversReport, MAX_PEOPLE, Person};
 
 pub const LEAVERS_PATH: &str = "/access-review/leavers";
 
@@ -23,8 +25,8 @@ pub const LEAVERS_PATH: &str = "/access-review/leavers";
 /// `server.body_limit_bytes` (64 KiB by default) would not.
 pub const LEAVERS_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
-/// A guess of one answered person's size, so the body is rarely reallocated.
-const RESULT_BYTES: usize = 256;
+/// People answered per chunk of the streamed body: the answer is never whole in memory.
+const PEOPLE_PER_CHUNK: usize = 200;
 
 /// `POST /access-review/leavers`.
 #[derive(Deserialize, ToSchema)]
@@ -44,8 +46,10 @@ pub struct LeaversBody {
 /// Each person is matched to Jamf Pro accounts by any of the account's emails and by username
 /// (trimmed, case-insensitive); API clients never match. A person is `access_remains` when a
 /// match is not `inactive`, `access_removed` when every match is `inactive`, `not_found`
-/// without a match. Answers keep the order sent. `summary.directory_groups_not_checked` lists
-/// the LDAP-backed account groups, through which people may hold access without a Jamf account.
+/// without a match. Answers keep the order sent; each lists at most 20 matching accounts
+/// (`matches_truncated` is true when more matched; the verdict counts them all).
+/// `summary.directory_groups_not_checked` lists the LDAP-backed account groups, through which
+/// people may hold access without a Jamf account.
 /// The body may be up to 2 MiB (the other routes take `server.body_limit_bytes`).
 #[utoipa::path(post, path = "/access-review/leavers", tag = "access-review",
     security(("bearer" = [])),
@@ -67,10 +71,64 @@ pub async fn check_leavers(
     caller.require(SCOPE)?;
     let (account_id, people) = validate(parse::<LeaversBody>(&body)?)?;
     let source = super::directory_of(&state, &caller, account_id, &headers).await?;
-    let capacity = people.len() * RESULT_BYTES;
-    let report = leavers::check(&source.cached.snapshot, people);
-    let body = render::json(&report, capacity)?;
-    Ok(source.respond(body))
+    let body = stream_report(source.cached.clone(), people);
+    let content_type = HeaderValue::from_static("application/json");
+    Ok(source.respond(([(header::CONTENT_TYPE, content_type)], body).into_response()))
+}
+
+/// The report as a stream of JSON chunks, `{"result": [...], "summary": {...}}`, built
+/// [`PEOPLE_PER_CHUNK`] people at a time, so its memory is one chunk, not the whole answer
+/// (a slow reader holds one chunk, and the write timeout ends it). The verdicts for the
+/// summary come first: they are cheap and small.
+fn stream_report(cached: Arc<CachedSnapshot>, people: Vec<Person>) -> Body {
+    let index = LeaversIndex::new(&cached.snapshot);
+    let statuses: Vec<_> = people.iter().map(|p| index.status(p)).collect();
+    let summary = leavers::summary(&cached.snapshot, &statuses);
+    drop(statuses);
+    let mut people = people.into_iter();
+    let mut opened = false;
+    let chunks = std::iter::from_fn(move || {
+        let mut chunk = Vec::new();
+        if !opened {
+            opened = true;
+            chunk.extend_from_slice(b"{\"result\":[");
+        } else if people.len() == 0 {
+            return None;
+        } else {
+            chunk.push(b',');
+        }
+        let batch: Vec<_> = people
+            .by_ref()
+            .take(PEOPLE_PER_CHUNK)
+            .map(|person| index.result(&cached.snapshot, person))
+            .collect();
+        let written = write_batch(&mut chunk, &batch).and_then(|()| {
+            if people.len() > 0 {
+                return Ok(());
+            }
+            chunk.extend_from_slice(b"],\"summary\":");
+            serde_json::to_writer(&mut chunk, &summary)?;
+            chunk.push(b'}');
+            Ok(())
+        });
+        Some(written.map(|()| Bytes::from(chunk)).map_err(|err| {
+            // Cannot happen for these types; the connection ends rather than send bad JSON.
+            tracing::error!(%err, "a leavers answer failed to serialize");
+            std::io::Error::other(err)
+        }))
+    });
+    Body::from_stream(futures::stream::iter(chunks))
+}
+
+/// `batch` as comma-separated JSON values (no brackets).
+fn write_batch(out: &mut Vec<u8>, batch: &[leavers::LeaverResult]) -> serde_json::Result<()> {
+    for (i, result) in batch.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        serde_json::to_writer(&mut *out, result)?;
+    }
+    Ok(())
 }
 
 fn validate(body: LeaversBody) -> Result<(Uuid, Vec<Person>), ApiError> {

@@ -3,8 +3,10 @@
 
 use std::fmt::Write as _;
 
-/// Text made safe for HTML element content and quoted attribute values.
+/// Text made safe for HTML element content and quoted attribute values; bidirectional
+/// controls are revealed as `[U+XXXX]` (a character reference would still reorder the text).
 pub fn escape(text: &str) -> String {
+    let text = crate::review::bidi::reveal(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

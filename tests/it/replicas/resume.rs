@@ -1,5 +1,5 @@
 //! A fetch that failed part-way on one replica is resumed by another: what the first read is
-//! in Redis, so the second asks Jamf only for what is missing.
+//! in Redis (signed), so the second asks Jamf only for what is missing.
 
 use jamf_sim::{Faults, SimConfig, SimServer};
 use reqwest::StatusCode;
@@ -47,6 +47,27 @@ async fn another_replica_resumes_a_failed_fetch_and_reads_nothing_twice() {
         "what it read is shared"
     );
 
+    // Whoever can write to Redis cannot feed the fetch an answer Jamf never gave: a forged
+    // entry (here, the account list's) is refused and read from Jamf again.
+    let hash = keys(&replicas.redis, "*:reads:*").await.remove(0);
+    let mut conn = replicas.redis.connection().await;
+    let fields: Vec<String> = redis::cmd("HKEYS")
+        .arg(&hash)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let list = fields
+        .iter()
+        .find(|field| field.starts_with("/JSSResource/accounts?"))
+        .expect("the list was read");
+    let _: () = redis::cmd("HSET")
+        .arg(&hash)
+        .arg(list)
+        .arg(vec![0u8; 64])
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+
     sim.control().clear_faults();
     let resumed = replicas.get(1, &path).await;
     assert_eq!(resumed.status(), StatusCode::OK);
@@ -57,7 +78,11 @@ async fn another_replica_resumes_a_failed_fetch_and_reads_nothing_twice() {
         stats.by_endpoint_status[&detail_ok], ACCOUNTS as u64,
         "each detail read once, over both replicas: {stats:?}"
     );
-    assert_eq!(stats.count("GET /JSSResource/accounts"), 1, "{stats:?}");
+    assert_eq!(
+        stats.count("GET /JSSResource/accounts"),
+        2,
+        "the forged list was read again: {stats:?}"
+    );
     assert!(
         keys(&replicas.redis, "*:reads:*").await.is_empty(),
         "a success forgets them"

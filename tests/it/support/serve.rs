@@ -1,5 +1,5 @@
 //! A real `jamf-directory serve` process (the binary under test) on a free loopback port, for
-//! tests that must SIGKILL the service. Killed if dropped.
+//! tests that must signal the service or watch its memory. Killed if dropped.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -103,6 +103,25 @@ impl Serve {
             .as_str()
             .expect("access_token")
             .to_owned()
+    }
+
+    /// The process id, e.g. to read `/proc/<pid>/status`.
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("still running")
+    }
+
+    /// SIGTERM, then waits (at most `bound`) for the process to exit; `None` if it did not.
+    pub async fn terminate(mut self, bound: Duration) -> Option<std::process::ExitStatus> {
+        let pid = self.pid().to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(sent.success(), "SIGTERM sent");
+        tokio::time::timeout(bound, self.child.wait())
+            .await
+            .ok()
+            .map(|status| status.expect("reaped"))
     }
 
     /// SIGKILL: no drain, no shutdown hook, whatever was in flight or held is cut off.
