@@ -11,10 +11,10 @@ CREATE TABLE evidence_snapshots (
     -- The manifest as JSON; signed once complete.
     manifest              TEXT NOT NULL,
     -- Complete snapshots only: SHA-256 of the canonical signed manifest (the next one's link),
-    -- the record set, and the ids of the findings the records show (JSON array).
+    -- the record set, and the set of ids of the findings the records show.
     manifest_sha256       TEXT,
     record_set            BYTEA,
-    finding_ids           TEXT
+    finding_set           BYTEA
 );
 CREATE INDEX evidence_snapshots_account ON evidence_snapshots (integrated_account_id, kind, id);
 CREATE INDEX evidence_snapshots_taken ON evidence_snapshots (taken_at);
@@ -36,6 +36,13 @@ CREATE INDEX evidence_set_members_record ON evidence_set_members (record_sha256)
 CREATE TABLE evidence_records (
     sha256 BYTEA PRIMARY KEY,
     body   BYTEA NOT NULL
+);
+
+-- The ids of a snapshot's findings (a JSON array), keyed by its SHA-256: stored once while
+-- the findings stay the same.
+CREATE TABLE evidence_finding_sets (
+    sha256 BYTEA PRIMARY KEY,
+    ids    TEXT NOT NULL
 );
 
 -- Every public key that signed a kept snapshot (the JWK set).

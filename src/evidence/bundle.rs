@@ -35,11 +35,19 @@ pub struct NamedBundle {
     pub bundle: Value,
 }
 
+/// A bundle's place in its account's chain.
+struct Link<'a> {
+    name: &'a str,
+    manifest: Manifest,
+    /// The SHA-256 of its canonical manifest: what the next one's `previous` names.
+    sha256: String,
+}
+
 /// Every fault found in `bundles`; empty when all are valid. Signatures are checked only when
 /// `keys` are given.
 pub fn verify(bundles: &[NamedBundle], keys: Option<&JwkSet>) -> Vec<String> {
     let mut faults = Vec::new();
-    let mut chains: BTreeMap<(String, String), Vec<(&str, Manifest, String)>> = BTreeMap::new();
+    let mut chains: BTreeMap<(String, String), Vec<Link<'_>>> = BTreeMap::new();
     for NamedBundle { name, bundle } in bundles {
         let json = &bundle["manifest"];
         let manifest: Manifest = match serde_json::from_value(json.clone()) {
@@ -77,29 +85,31 @@ pub fn verify(bundles: &[NamedBundle], keys: Option<&JwkSet>) -> Vec<String> {
             manifest.integrated_account_id.to_string(),
             manifest.kind.as_str().to_owned(),
         );
-        chains
-            .entry(key)
-            .or_default()
-            .push((name, manifest, sha256));
+        chains.entry(key).or_default().push(Link {
+            name,
+            manifest,
+            sha256,
+        });
     }
     for chain in chains.values_mut() {
         // UUIDv7 ids order snapshots by when they were taken.
-        chain.sort_by_key(|(_, manifest, _)| manifest.id);
+        chain.sort_by_key(|link| link.manifest.id);
         for pair in chain.windows(2) {
             let (earlier, later) = (&pair[0], &pair[1]);
-            match &later.1.previous {
-                Some(link) if link.id == earlier.1.id && link.sha256 == earlier.2 => {}
-                Some(link) if link.id == earlier.1.id => faults.push(format!(
-                    "{}: its previous snapshot {} ({}) is not the manifest it links to (altered)",
-                    later.0, earlier.1.id, earlier.0
+            let (name, id) = (earlier.name, earlier.manifest.id);
+            match &later.manifest.previous {
+                Some(link) if link.id == id && link.sha256 == earlier.sha256 => {}
+                Some(link) if link.id == id => faults.push(format!(
+                    "{}: its previous snapshot {id} ({name}) is not the manifest it links to (altered)",
+                    later.name
                 )),
                 Some(link) => faults.push(format!(
-                    "{}: chain broken: it follows snapshot {}, which is not among the bundles (after {} in {})",
-                    later.0, link.id, earlier.1.id, earlier.0
+                    "{}: chain broken: it follows snapshot {}, which is not among the bundles (after {id} in {name})",
+                    later.name, link.id
                 )),
                 None => faults.push(format!(
-                    "{}: chain broken: it has no previous snapshot, yet {} ({}) came before it",
-                    later.0, earlier.1.id, earlier.0
+                    "{}: chain broken: it has no previous snapshot, yet {id} ({name}) came before it",
+                    later.name
                 )),
             }
         }

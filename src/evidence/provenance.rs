@@ -9,6 +9,10 @@ use crate::jamf::records::JamfVersion;
 
 use super::manifest::{Counts, EvidenceKind, Read};
 
+/// An endpoint read, the requests it takes (when the records tell), and the `missing` source
+/// that names it when that part could not be read.
+type Planned = (Endpoint, Option<u64>, &'static str);
+
 fn pages(records: usize, page_size: usize) -> Option<u64> {
     u64::try_from(records.div_ceil(page_size).max(1)).ok()
 }
@@ -25,7 +29,7 @@ pub fn reads(kind: EvidenceKind, snapshot: &DirectorySnapshot) -> (String, Vec<R
         .as_deref()
         .and_then(JamfVersion::parse);
     let n = tally(snapshot);
-    let (plan, planned): (&str, Vec<(Endpoint, Option<u64>, &str)>) = match kind {
+    let (plan, planned): (&str, Vec<Planned>) = match kind {
         EvidenceKind::Admins => {
             let sso = match version {
                 Some(v) if !v.supports_sso_v3() => e::SSO_V2,

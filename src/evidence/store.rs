@@ -4,7 +4,8 @@
 //!
 //! Records are content-addressed: `evidence_records` holds each distinct record's canonical
 //! JSON under its SHA-256, `evidence_record_sets` each distinct ordered list of them, and a
-//! snapshot names its set. An unchanged snapshot therefore adds one row.
+//! snapshot names its set; its findings' ids are kept the same way. An unchanged snapshot
+//! therefore adds one row.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -13,6 +14,7 @@ use uuid::Uuid;
 
 use super::manifest::{EvidenceKind, Manifest, SnapshotStatus};
 use super::observer::{Completed, EvidenceTx, SnapshotObserver};
+use super::signing::sha256;
 use crate::accounts::StoreError;
 
 /// A snapshot row as stored.
@@ -59,6 +61,7 @@ pub struct Completion<'a> {
     pub manifest_sha256: String,
     pub records: &'a [StoredRecord],
     pub record_set: Vec<u8>,
+    /// The ids of its findings, a JSON array.
     pub finding_ids: String,
     /// The previous complete snapshot the manifest links to. When another completion of the
     /// same account and kind got in first, the write is refused (`Conflict`): the chain never
@@ -107,14 +110,17 @@ pub trait EvidenceStore: Send + Sync {
 }
 
 const COLUMNS: &str = "id, integrated_account_id, tenant_id, kind, status, taken_at, manifest, \
-     manifest_sha256, record_set, finding_ids";
+     manifest_sha256, record_set, (SELECT f.ids FROM evidence_finding_sets f \
+     WHERE f.sha256 = evidence_snapshots.finding_set) AS finding_ids";
 const INSERT: &str = "INSERT INTO evidence_snapshots (id, integrated_account_id, tenant_id, \
      kind, status, taken_at, manifest) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 const FINISH: &str = "UPDATE evidence_snapshots SET status = $2, manifest = $3, \
-     manifest_sha256 = $4, record_set = $5, finding_ids = $6 WHERE id = $1";
+     manifest_sha256 = $4, record_set = $5, finding_set = $6 WHERE id = $1";
 const INSERT_RECORD: &str =
     "INSERT INTO evidence_records (sha256, body) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING";
 const INSERT_SET: &str = "INSERT INTO evidence_record_sets (sha256, records) VALUES ($1, $2) \
+     ON CONFLICT (sha256) DO NOTHING";
+const INSERT_FINDINGS: &str = "INSERT INTO evidence_finding_sets (sha256, ids) VALUES ($1, $2) \
      ON CONFLICT (sha256) DO NOTHING";
 const INSERT_MEMBER: &str = "INSERT INTO evidence_set_members (set_sha256, position, \
      record_sha256) VALUES ($1, $2, $3)";
@@ -122,7 +128,9 @@ const SELECT_RECORDS: &str = "SELECT r.sha256, r.body FROM evidence_set_members 
      JOIN evidence_records r ON r.sha256 = m.record_sha256 WHERE m.set_sha256 = $1 \
      ORDER BY m.position";
 const DELETE_OLD: &str = "DELETE FROM evidence_snapshots WHERE taken_at < $1";
-const GC: [&str; 4] = [
+const GC: [&str; 5] = [
+    "DELETE FROM evidence_finding_sets WHERE sha256 NOT IN \
+     (SELECT finding_set FROM evidence_snapshots WHERE finding_set IS NOT NULL)",
     "DELETE FROM evidence_record_sets WHERE sha256 NOT IN \
      (SELECT record_set FROM evidence_snapshots WHERE record_set IS NOT NULL)",
     "DELETE FROM evidence_set_members WHERE set_sha256 NOT IN \
@@ -248,13 +256,19 @@ macro_rules! evidence_store {
                             .await?;
                     }
                 }
+                let finding_set = sha256(c.finding_ids.as_bytes()).to_vec();
+                sqlx::query(INSERT_FINDINGS)
+                    .bind(&finding_set)
+                    .bind(&c.finding_ids)
+                    .execute(&mut *tx)
+                    .await?;
                 sqlx::query(FINISH)
                     .bind(c.id)
                     .bind(SnapshotStatus::Complete.as_str())
                     .bind(&c.manifest)
                     .bind(&c.manifest_sha256)
                     .bind(&c.record_set)
-                    .bind(&c.finding_ids)
+                    .bind(&finding_set)
                     .execute(&mut *tx)
                     .await?;
                 observer
@@ -284,7 +298,7 @@ macro_rules! evidence_store {
                     .bind(manifest_json(m)?)
                     .bind(None::<String>)
                     .bind(None::<Vec<u8>>)
-                    .bind(None::<String>)
+                    .bind(None::<Vec<u8>>)
                     .execute(&self.pool)
                     .await?;
                 Ok(())

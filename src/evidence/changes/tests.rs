@@ -42,7 +42,8 @@ fn joiners_and_leavers_in_id_order_with_numeric_ids_ordered_as_numbers() {
 #[test]
 fn each_compared_field_is_named_with_before_and_after() {
     let old = admin("1", "a", "a@x.io");
-    let cases: Vec<(&str, Box<dyn Fn(&mut User)>, bool)> = vec![
+    type Edit = Box<dyn Fn(&mut User)>;
+    let cases: Vec<(&str, Edit, bool)> = vec![
         (
             "status",
             Box::new(|u| u.status = UserStatus::Inactive),
@@ -95,7 +96,7 @@ fn a_disabled_admin_is_a_status_change_and_not_an_escalation() {
     let old = admin("4", "d", "d@x.io");
     let mut new = old.clone();
     new.status = UserStatus::Inactive;
-    let found = diff(&[old.clone()], &[new.clone()]);
+    let found = diff(std::slice::from_ref(&old), std::slice::from_ref(&new));
     assert_eq!(
         found[0].changes,
         [FieldChange {
@@ -113,7 +114,7 @@ fn a_disabled_admin_is_a_status_change_and_not_an_escalation() {
 fn permissions_list_the_names_lost_and_gained() {
     let old = api_client("1", "ci", true, &["Read Computers", "Delete Computers"]);
     let new = api_client("1", "ci", true, &["Read Computers", "Update Computers"]);
-    let found = diff(&[old.clone()], &[new]);
+    let found = diff(std::slice::from_ref(&old), &[new]);
     assert_eq!(
         found[0].changes,
         [FieldChange {
@@ -142,7 +143,7 @@ fn mfa_status_and_remote_only_differences() {
     let old = admin("1", "a", "");
     let mut new = old.clone();
     new.mfa = Shared::new(mfa(MfaStatus::NotEnforced, vec![]));
-    let found = diff(&[old.clone()], &[new]);
+    let found = diff(std::slice::from_ref(&old), &[new]);
     assert_eq!(fields(&found[0]), ["mfa.status"]);
     assert_eq!(found[0].changes[0].after, json!("not_enforced"));
     // Fields outside the compared list (a new full name) are not a change.

@@ -354,7 +354,6 @@ async fn get_snapshot(
 /// Old keys stay listed while snapshots they signed are kept. Archive this with the bundles
 /// and pass it to `jamf-directory evidence verify --key`.
 #[utoipa::path(get, path = "/access-review/evidence-key", tag = "evidence",
-    security(()),
     responses(
         (status = 200, description = "The JWK set", body = JwkSet),
         (status = 500, description = "Storage failure", body = ErrorBody),
