@@ -380,37 +380,46 @@ impl EvidenceService {
         upto: Option<Uuid>,
         found: &mut [Finding],
     ) -> Result<(), EvidenceError> {
-        let history = self
-            .store
-            .list(&SnapshotFilter {
-                integrated_account_id: account,
-                kind: Some(kind),
-                status: Some(SnapshotStatus::Complete),
-                since: None,
-                until: None,
-                before: upto.map(next_id),
-                limit: u32::MAX >> 1,
-            })
-            .await?;
+        // Read back a page at a time: a run usually ends within the newest few snapshots.
+        const PAGE: u32 = 32;
         let mut open: HashSet<String> = found.iter().map(|f| f.id.clone()).collect();
         let mut since: HashMap<String, DateTime<Utc>> = HashMap::new();
-        for snapshot in &history {
-            let shown: HashSet<String> = snapshot
-                .finding_ids
-                .as_deref()
-                .map(serde_json::from_str)
-                .transpose()
-                .map_err(|_| {
-                    EvidenceError::Corrupted(format!("snapshot {}: finding ids", snapshot.id))
-                })?
-                .unwrap_or_default();
-            open.retain(|id| shown.contains(id));
-            if open.is_empty() {
-                break;
+        let mut before = upto.map(next_id);
+        'history: loop {
+            let page = self
+                .store
+                .list(&SnapshotFilter {
+                    integrated_account_id: account,
+                    kind: Some(kind),
+                    status: Some(SnapshotStatus::Complete),
+                    since: None,
+                    until: None,
+                    before,
+                    limit: PAGE,
+                })
+                .await?;
+            for snapshot in &page {
+                let shown: HashSet<String> = snapshot
+                    .finding_ids
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()
+                    .map_err(|_| {
+                        EvidenceError::Corrupted(format!("snapshot {}: finding ids", snapshot.id))
+                    })?
+                    .unwrap_or_default();
+                open.retain(|id| shown.contains(id));
+                if open.is_empty() {
+                    break 'history;
+                }
+                // Older snapshots come later: the last one written is the run's earliest.
+                for id in &open {
+                    since.insert(id.clone(), snapshot.taken_at);
+                }
             }
-            // Older snapshots come later: the last one written is the run's earliest.
-            for id in &open {
-                since.insert(id.clone(), snapshot.taken_at);
+            match page.last() {
+                Some(last) if page.len() == PAGE as usize => before = Some(last.id),
+                _ => break,
             }
         }
         for finding in found.iter_mut() {

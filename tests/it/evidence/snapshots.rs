@@ -249,3 +249,58 @@ async fn a_byte_changed_behind_the_service_is_refused_when_served() {
     .await;
     assert_corrupted(&f, &format!("{SNAPSHOTS}/{id}")).await;
 }
+
+#[tokio::test]
+async fn first_seen_at_is_where_the_unbroken_run_of_a_finding_began() {
+    let f = Fixture::start_with(jamf_sim::SimConfig::default(), evidence_settings()).await;
+    let first = take(&f, StatusCode::CREATED).await;
+    // An active admin loses its email: an `unattributable_account` finding from now on.
+    let target = f
+        .sim
+        .control()
+        .dataset()
+        .accounts
+        .iter()
+        .find(|a| a.id >= 24 && a.enabled && !a.email.is_empty())
+        .map(|a| a.id)
+        .unwrap();
+    f.sim.control().edit_dataset(|d| {
+        let a = d.accounts.iter_mut().find(|a| a.id == target).unwrap();
+        a.email.clear();
+        a.email_address.clear();
+    });
+    let second = take(&f, StatusCode::CREATED).await;
+    let third = take(&f, StatusCode::CREATED).await;
+    let new_id = format!("unattributable_account:{target}");
+    let first_seen = |findings: &Value| -> Vec<(String, Value)> {
+        findings["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                (
+                    x["id"].as_str().unwrap().to_owned(),
+                    x["first_seen_at"].clone(),
+                )
+            })
+            .collect()
+    };
+    let kept = first_seen(
+        &get_json(
+            &f,
+            &format!(
+                "{SNAPSHOTS}/{}/findings?limit=1000",
+                third["id"].as_str().unwrap()
+            ),
+        )
+        .await,
+    );
+    let live = first_seen(&f.json("/access-review/findings", "limit=1000").await);
+    for findings in [&kept, &live] {
+        assert!(findings.len() > 1);
+        for (id, at) in findings {
+            let expected = if *id == new_id { &second } else { &first };
+            assert_eq!(at, &expected["taken_at"], "{id}");
+        }
+    }
+}
