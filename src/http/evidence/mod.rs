@@ -24,6 +24,7 @@ use uuid::Uuid;
 use super::body::parse;
 use super::caller::Caller;
 use super::error::{ApiError, ErrorBody};
+use super::rate_limit::spend_account;
 use super::state::AppState;
 use crate::evidence::store::{SnapshotFilter, StoredSnapshot};
 use crate::evidence::{EvidenceError, EvidenceKind, EvidenceService, JwkSet, Manifest};
@@ -177,6 +178,8 @@ async fn take_snapshot(
         .accounts
         .visible(&caller, body.integrated_account_id)
         .await?;
+    // A snapshot always reads Jamf: it spends the account's quota as a `no-cache` read does.
+    spend_account(&state.limits, &caller.account_spend, account.id).await?;
     let kind = body.kind.unwrap_or(EvidenceKind::Admins);
     let (pending, task) = evidence
         .take(account, kind, format!("caller:{}", caller.client_id))
