@@ -1,6 +1,6 @@
 //! jamf-directory: a unified user-directory API over Jamf Pro administrator accounts.
 //!
-//! Data flows one way: `http` → (`auth`, `directory` → `accounts`) → `jamf`; `settings` is
+//! Data flows one way: `http` → (`auth`, `evidence` → `directory` → `accounts`) → `jamf`; `settings` is
 //! read by all. `docs/ARCHITECTURE.md` draws the graph and traces one request through it.
 
 pub mod accounts;
@@ -8,6 +8,7 @@ pub mod auth;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod directory;
+pub mod evidence;
 pub mod http;
 pub mod jamf;
 pub mod review;
@@ -78,6 +79,18 @@ pub async fn launch(
         cache,
         unfinished,
     ));
+    let evidence =
+        evidence::evidence_service(&settings, directory.clone(), Arc::new(evidence::NoObserver))
+            .await?;
+    // Dropped on every way out of this function, which stops the scheduler.
+    let _scheduler = evidence.as_ref().map(|evidence| {
+        evidence::spawn_scheduler(
+            evidence.clone(),
+            accounts.clone(),
+            settings.evidence.schedule_secs,
+            settings.evidence.retention_days,
+        )
+    });
     let cursors = Arc::new(directory::cursor::CursorCodec::new(
         settings.signing_key()?.expose_secret(),
     ));
@@ -94,6 +107,7 @@ pub async fn launch(
         authority,
         accounts,
         directory,
+        evidence,
         cursors,
         limits,
         shared_tier,

@@ -23,7 +23,13 @@ pub const MAX_LIMIT_REQUESTS: u32 = 1_000_000;
 pub const MAX_CONNECTIONS: u32 = 1_000_000;
 
 /// Scopes a caller client may hold (the README's Security model).
-pub const KNOWN_SCOPES: [&str; 3] = ["directory:read", "accounts:read", "accounts:write"];
+pub const KNOWN_SCOPES: [&str; 5] = [
+    "directory:read",
+    "accounts:read",
+    "accounts:write",
+    "evidence:read",
+    "evidence:write",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
@@ -54,6 +60,7 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub access_review: AccessReviewSettings,
     pub redis: RedisSettings,
+    pub evidence: EvidenceSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -334,6 +341,34 @@ impl Default for RedisSettings {
     }
 }
 
+/// Signed point-in-time snapshots (`[evidence]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EvidenceSettings {
+    /// A snapshot of every active integrated account this often; 0 = only on request.
+    pub schedule_secs: u64,
+    /// Snapshots older than this are deleted (a 12-month audit window and a margin).
+    pub retention_days: u32,
+    /// Base64 of a 32-byte Ed25519 seed (`jamf-directory evidence keygen`). Without one,
+    /// evidence is off: snapshots cannot be signed.
+    pub signing_key: Option<SecretString>,
+    pub signing_key_file: Option<RelativePathBuf>,
+}
+
+impl Default for EvidenceSettings {
+    fn default() -> Self {
+        Self {
+            schedule_secs: 86_400,
+            retention_days: 400,
+            signing_key: None,
+            signing_key_file: None,
+        }
+    }
+}
+
+/// Shortest non-zero `evidence.schedule_secs`: Jamf is read in full every time.
+pub const MIN_EVIDENCE_SCHEDULE_SECS: u64 = 60;
+
 /// Longest `redis.key_prefix`; keys add at most a few dozen bytes to it.
 pub const MAX_KEY_PREFIX: usize = 64;
 
@@ -406,9 +441,14 @@ impl Settings {
 
     /// Every secret setting; each may instead be given as `<key>_file`, a path read at
     /// start-up (Kubernetes secret mounts). A new secret is one line here.
-    fn secrets(&mut self) -> [sources::SecretSlot<'_>; 4] {
+    fn secrets(&mut self) -> [sources::SecretSlot<'_>; 5] {
         use sources::{SecretSlot as Slot, SecretValue::*};
-        let (auth, storage, redis) = (&mut self.auth, &mut self.storage, &mut self.redis);
+        let (auth, storage, redis, evidence) = (
+            &mut self.auth,
+            &mut self.storage,
+            &mut self.redis,
+            &mut self.evidence,
+        );
         [
             Slot {
                 key: "auth.signing_key",
@@ -429,6 +469,11 @@ impl Settings {
                 key: "redis.url",
                 value: Secret(&mut redis.url),
                 file: &redis.url_file,
+            },
+            Slot {
+                key: "evidence.signing_key",
+                value: Secret(&mut evidence.signing_key),
+                file: &evidence.signing_key_file,
             },
         ]
     }
@@ -561,7 +606,41 @@ impl Settings {
             ));
         }
         self.validate_limits()?;
+        self.validate_evidence()?;
         self.validate_redis()
+    }
+
+    fn validate_evidence(&self) -> Result<(), SettingsError> {
+        let e = &self.evidence;
+        if e.schedule_secs != 0 && e.schedule_secs < MIN_EVIDENCE_SCHEDULE_SECS {
+            return Err(SettingsError::invalid(
+                "evidence.schedule_secs",
+                format!("must be 0 (only on request) or at least {MIN_EVIDENCE_SCHEDULE_SECS}"),
+            ));
+        }
+        if !(1..=36_500).contains(&e.retention_days) {
+            return Err(SettingsError::invalid(
+                "evidence.retention_days",
+                "must be between 1 and 36500",
+            ));
+        }
+        self.evidence_seed()?;
+        Ok(())
+    }
+
+    /// The decoded Ed25519 seed that signs evidence snapshots, when one is configured.
+    pub fn evidence_seed(&self) -> Result<Option<SecretBox<[u8]>>, SettingsError> {
+        let Some(key) = self.evidence.signing_key.as_ref() else {
+            return Ok(None);
+        };
+        let bytes = decode_key(key, "evidence.signing_key")?;
+        if bytes.expose_secret().len() != 32 {
+            return Err(SettingsError::invalid(
+                "evidence.signing_key",
+                "must decode to exactly 32 bytes (`jamf-directory evidence keygen` makes one)",
+            ));
+        }
+        Ok(Some(bytes))
     }
 
     fn validate_redis(&self) -> Result<(), SettingsError> {

@@ -274,6 +274,23 @@ impl<E: FetchFailure + Send + Sync + 'static> SnapshotCache<E> {
         F: FnOnce(Arc<FetchProgress>) -> Fut,
         Fut: Future<Output = Result<DirectorySnapshot, E>> + Send + 'static,
     {
+        self.get_waiting(key, refresh, Some(self.policy.fetch_wait), fetch)
+            .await
+    }
+
+    /// As [`Self::get`], waiting for a fetch at most `wait` (`None`: until it ends, for work
+    /// that runs on its own, such as an evidence snapshot).
+    pub async fn get_waiting<F, Fut>(
+        &self,
+        key: SnapshotKey,
+        refresh: bool,
+        wait: Option<Duration>,
+        fetch: F,
+    ) -> Result<(Arc<CachedSnapshot>, CacheOutcome), CacheError<E>>
+    where
+        F: FnOnce(Arc<FetchProgress>) -> Fut,
+        Fut: Future<Output = Result<DirectorySnapshot, E>> + Send + 'static,
+    {
         let failure = self.failures.get(&key).await;
         let refused = failure
             .as_ref()
@@ -303,8 +320,11 @@ impl<E: FetchFailure + Send + Sync + 'static> SnapshotCache<E> {
             }
         }
         let (in_flight, started_here) = self.fetch(key, refresh, fetch);
-        let Ok(fetched) = tokio::time::timeout(self.policy.fetch_wait, in_flight.result).await
-        else {
+        let waited = match wait {
+            Some(wait) => tokio::time::timeout(wait, in_flight.result).await,
+            None => Ok(in_flight.result.await),
+        };
+        let Ok(fetched) = waited else {
             // Still running: an old snapshot answers meanwhile, or the caller hears how far
             // the fetch got.
             return match cached {

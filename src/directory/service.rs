@@ -8,6 +8,7 @@
 //! kept for `cache.ttl_secs` after the failure: the next attempt reads only what is missing.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::accounts::{AccountError, AccountService, AccountStatus, IntegratedAccount};
 use crate::jamf::{FetchRun, JamfError, ProgressReport};
@@ -101,6 +102,27 @@ impl DirectoryService {
         kind: SnapshotKind,
         refresh: bool,
     ) -> Result<Served, DirectoryError> {
+        let wait = self.cache.policy().fetch_wait;
+        self.read(account, kind, refresh, Some(wait)).await
+    }
+
+    /// A snapshot fetched anew, waited for however long the fetch takes (within
+    /// `upstream.deadline_secs`): for work that runs on its own, not for a caller in person.
+    pub async fn fresh_snapshot(
+        &self,
+        account: &IntegratedAccount,
+        kind: SnapshotKind,
+    ) -> Result<Served, DirectoryError> {
+        self.read(account, kind, true, None).await
+    }
+
+    async fn read(
+        &self,
+        account: &IntegratedAccount,
+        kind: SnapshotKind,
+        refresh: bool,
+        wait: Option<Duration>,
+    ) -> Result<Served, DirectoryError> {
         if account.status == AccountStatus::NeedsReauth {
             return Err(DirectoryError::NeedsReauth {
                 last_error: account.last_error.clone().unwrap_or_default(),
@@ -139,14 +161,14 @@ impl DirectoryService {
             }
             fetched
         };
-        let (snapshot, outcome) =
-            self.cache
-                .get(key, refresh, fetch)
-                .await
-                .map_err(|err| match err {
-                    CacheError::Failed(err) => DirectoryError::Jamf(err),
-                    CacheError::StillFetching(progress) => DirectoryError::StillFetching(progress),
-                })?;
+        let (snapshot, outcome) = self
+            .cache
+            .get_waiting(key, refresh, wait, fetch)
+            .await
+            .map_err(|err| match err {
+                CacheError::Failed(err) => DirectoryError::Jamf(err),
+                CacheError::StillFetching(progress) => DirectoryError::StillFetching(progress),
+            })?;
         Ok(Served { snapshot, outcome })
     }
 }

@@ -6,6 +6,7 @@ pub mod caller;
 mod csv;
 pub mod docs;
 pub mod error;
+mod evidence;
 mod health;
 mod metrics;
 mod observe;
@@ -46,7 +47,8 @@ const LARGE_BODY_ROUTES: &[(&str, usize)] = &[(review::LEAVERS_PATH, review::LEA
 fn api(metrics_here: bool) -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
     let mut open = OpenApiRouter::new()
         .merge(health::routes())
-        .merge(token::routes());
+        .merge(token::routes())
+        .merge(evidence::open_routes());
     if metrics_here {
         open = open.merge(metrics::routes());
     }
@@ -55,7 +57,8 @@ fn api(metrics_here: bool) -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>)
     let callers = OpenApiRouter::new()
         .merge(accounts::routes())
         .merge(unified::routes())
-        .merge(review::routes());
+        .merge(review::routes())
+        .merge(evidence::routes());
     (open, callers)
 }
 

@@ -3,6 +3,7 @@
 //! do no Jamf I/O of their own, and know nothing of HTTP (`http::review` serves them).
 
 pub mod bidi;
+pub mod changes;
 pub mod csv;
 pub mod digest;
 pub mod findings;

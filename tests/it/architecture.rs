@@ -27,7 +27,20 @@ const RULES: &[(&str, &[&str])] = &[
     ("accounts", &["jamf", "settings"]),
     ("directory", &["accounts", "jamf", "settings"]),
     ("review", &["directory::model"]),
-    ("evidence", &["directory", "review", "accounts", "settings"]),
+    (
+        "evidence",
+        &[
+            "directory",
+            "review",
+            "accounts",
+            "settings",
+            // The manifest's reads: endpoint templates and the plan rules behind them.
+            "jamf::endpoints",
+            "jamf::plan",
+            "jamf::USERS_PAGE_SIZE",
+            "jamf::records::JamfVersion",
+        ],
+    ),
     ("webhooks", &["accounts", "evidence", "settings"]),
     (
         "shared_tier",

@@ -5,6 +5,7 @@ mod architecture;
 mod cli;
 mod demo;
 mod durability;
+mod evidence;
 mod faults;
 mod foundation;
 mod hostile_jamf;

@@ -275,7 +275,10 @@ async fn case_12_success_is_a_bearer_token_without_refresh_token() {
     let by_basic = post(&app, Some((ADMIN_ID, ADMIN_SECRET)), GRANT).await;
     let by_form = post(&app, None, &form_client(READER_ID, READER_SECRET)).await;
     for (reply, scope) in [
-        (&by_basic, "directory:read accounts:read accounts:write"),
+        (
+            &by_basic,
+            "directory:read accounts:read accounts:write evidence:read evidence:write",
+        ),
         (&by_form, "directory:read accounts:read"),
     ] {
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
