@@ -9,10 +9,12 @@ pub mod demo;
 pub mod directory;
 pub mod http;
 pub mod jamf;
+pub mod outbox;
 pub mod review;
 pub mod settings;
 pub mod shared_tier;
 pub mod telemetry;
+pub mod webhooks;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -53,6 +55,12 @@ pub async fn launch(
         let max_bytes = usize::try_from(policy.max_bytes).unwrap_or(usize::MAX);
         cache = cache.with_shared(tier.snapshots(policy.usable_for(), max_bytes));
     }
+    let webhooks = Arc::new(webhooks::WebhookService::new(
+        &settings.webhooks,
+        &accounts,
+    )?);
+    // Dropped on every way out of this function, which stops the delivery worker.
+    let _deliveries = webhooks.spawn_worker();
     let directory = Arc::new(directory::DirectoryService::new(accounts.clone(), cache));
     let cursors = Arc::new(directory::cursor::CursorCodec::new(
         settings.signing_key()?.expose_secret(),
@@ -72,6 +80,7 @@ pub async fn launch(
         directory,
         cursors,
         limits,
+        webhooks,
         shared_tier,
     };
     let server = state.settings.server.clone();

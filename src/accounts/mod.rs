@@ -2,6 +2,7 @@
 //! the lifecycle service that validates accounts against Jamf.
 
 mod error;
+mod events;
 mod model;
 mod runtime;
 pub mod seal;
@@ -11,11 +12,12 @@ mod sql;
 pub mod store;
 
 pub use error::AccountError;
+pub use events::account_payload;
 pub use model::{AccountStatus, AuthMethod, IntegratedAccount, SealedSecret, new_account_id, now};
 pub use seal::{SealError, Sealer};
 pub use service::{AccountPatch, AccountService, Credentials, READ_ACCOUNTS};
 pub use setup::account_service;
-pub use store::{AccountStore, ListFilter, Page, StoreError, TenantScope};
+pub use store::{AccountStore, Database, ListFilter, Page, StoreError, TenantScope};
 
 #[cfg(test)]
 mod store_tests;

@@ -27,6 +27,7 @@ Errors (except on `/auth/token`, which speaks RFC 6749) use the envelope \
         (name = "integrated-accounts", description = "Connected Jamf Pro instances"),
         (name = "user-directory", description = "Normalized Jamf Pro administrators, groups, roles and sites"),
         (name = "access-review", description = "Findings, leavers, CSV evidence and the report page, from the same snapshot"),
+        (name = "webhooks", description = "Signed change notifications, delivered at least once"),
         (name = "operations", description = "Health probes and metrics"),
     )
 )]

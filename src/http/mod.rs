@@ -17,6 +17,7 @@ pub mod state;
 mod token;
 mod unified;
 mod upstream;
+mod webhooks;
 
 use std::time::Duration;
 
@@ -50,7 +51,8 @@ fn api() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
     let callers = OpenApiRouter::new()
         .merge(accounts::routes())
         .merge(unified::routes())
-        .merge(review::routes());
+        .merge(review::routes())
+        .merge(webhooks::routes());
     (open, callers)
 }
 

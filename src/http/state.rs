@@ -11,6 +11,7 @@ use crate::directory::DirectoryService;
 use crate::directory::cursor::CursorCodec;
 use crate::settings::Settings;
 use crate::shared_tier::SharedTier;
+use crate::webhooks::WebhookService;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -26,6 +27,8 @@ pub struct AppState {
     pub cursors: Arc<CursorCodec>,
     /// Caller rate limits (`[limits]`).
     pub limits: Arc<RateLimits>,
+    /// Webhook subscriptions and their delivery log.
+    pub webhooks: Arc<WebhookService>,
     /// The Redis tier replicas share (`[redis]`), when configured.
     pub shared_tier: Option<SharedTier>,
 }

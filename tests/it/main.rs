@@ -17,3 +17,4 @@ mod slow_clients;
 mod support;
 mod token;
 mod unified;
+mod webhooks;
