@@ -39,6 +39,7 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, due_ms);
 CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id);
+CREATE INDEX webhook_deliveries_age ON webhook_deliveries (created_ms);
 
 -- One row per attempt, for GET /webhooks/{id}/deliveries.
 CREATE TABLE webhook_attempts (
@@ -49,6 +50,9 @@ CREATE TABLE webhook_attempts (
     attempted_at TEXT NOT NULL,
     status_code  INTEGER,
     error        TEXT,
-    latency_ms   INTEGER NOT NULL
+    latency_ms   INTEGER NOT NULL,
+    -- Unix milliseconds of attempted_at, for pruning.
+    attempted_ms INTEGER NOT NULL
 );
 CREATE INDEX webhook_attempts_webhook ON webhook_attempts (webhook_id, id);
+CREATE INDEX webhook_attempts_age ON webhook_attempts (attempted_ms);

@@ -22,4 +22,4 @@ pub use store::{AccountStore, Database, ListFilter, Page, StoreError, TenantScop
 #[cfg(test)]
 mod store_tests;
 #[cfg(test)]
-mod test_backends;
+pub(crate) mod test_backends;

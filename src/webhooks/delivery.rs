@@ -30,6 +30,10 @@ const CONCURRENCY: usize = 16;
 const LEASE_MARGIN: Duration = Duration::from_secs(30);
 /// The longest `Retry-After` honoured; beyond it the receiver is retried after a day anyway.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(86_400);
+/// How long settled deliveries and the attempt log are kept.
+pub const RETENTION: Duration = Duration::from_secs(30 * 86_400);
+/// How often each replica prunes what is past [`RETENTION`] (the deletes are idempotent).
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// What one attempt came to.
 #[derive(Debug, Clone)]
@@ -172,8 +176,16 @@ impl Deliverer {
         WorkerGuard(tokio::spawn(async move {
             let mut ticks = tokio::time::interval(every);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut pruned_at: Option<Instant> = None;
             loop {
                 ticks.tick().await;
+                if pruned_at.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+                    pruned_at = Some(Instant::now());
+                    let before = Utc::now().timestamp_millis() - millis(RETENTION);
+                    if let Err(err) = self.store.prune(before).await {
+                        tracing::warn!(error = %err, "could not prune old webhook deliveries");
+                    }
+                }
                 // A full batch suggests more are due: go again at once.
                 loop {
                     match self.run_once().await {

@@ -6,6 +6,8 @@ mod delivery;
 mod model;
 mod signing;
 mod store;
+#[cfg(test)]
+mod store_tests;
 
 use std::sync::Arc;
 use std::time::Duration;

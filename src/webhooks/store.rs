@@ -38,10 +38,15 @@ const FAILED: &str = "UPDATE webhook_deliveries SET state = 'failed', attempts =
      WHERE event_id = $1 AND webhook_id = $2";
 const DEACTIVATE: &str = "UPDATE webhooks SET is_active = $2, updated_at = $3 WHERE id = $1";
 const LOG_ATTEMPT: &str = "INSERT INTO webhook_attempts \
-     (webhook_id, event_id, event, attempted_at, status_code, error, latency_ms) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+     (webhook_id, event_id, event, attempted_at, status_code, error, latency_ms, attempted_ms) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 const ATTEMPTS: &str = "SELECT event_id, event, attempted_at, status_code, error, latency_ms \
      FROM webhook_attempts WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2";
+const PRUNE_DELIVERIES: &str =
+    "DELETE FROM webhook_deliveries WHERE state <> 'pending' AND created_ms < $1";
+const PRUNE_EVENTS: &str = "DELETE FROM webhook_events WHERE NOT EXISTS \
+     (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id)";
+const PRUNE_ATTEMPTS: &str = "DELETE FROM webhook_attempts WHERE attempted_ms < $1";
 const PENDING: &str =
     "SELECT COUNT(*), MIN(created_ms) FROM webhook_deliveries WHERE state = 'pending'";
 
@@ -101,6 +106,9 @@ pub trait WebhookStore: Send + Sync {
     async fn attempts(&self, webhook_id: Uuid, limit: i64) -> Result<Vec<Attempt>, StoreError>;
     /// Pending deliveries and the creation time (Unix ms) of the oldest one.
     async fn pending(&self) -> Result<(i64, Option<i64>), StoreError>;
+    /// Forgets settled deliveries of events older than `before_ms`, events left without
+    /// deliveries, and attempts older than `before_ms`. Pending deliveries are kept.
+    async fn prune(&self, before_ms: i64) -> Result<(), StoreError>;
 }
 
 /// The store over the accounts' pool.
@@ -161,6 +169,7 @@ macro_rules! webhook_store {
                     .bind(attempt.status_code.map(i32::from))
                     .bind(&attempt.error)
                     .bind(attempt.latency_ms)
+                    .bind(attempt.attempted_at.timestamp_millis())
                     .execute(conn)
                     .await?;
                 Ok(())
@@ -323,6 +332,21 @@ macro_rules! webhook_store {
 
             async fn pending(&self) -> Result<(i64, Option<i64>), StoreError> {
                 Ok(sqlx::query_as(PENDING).fetch_one(&self.pool).await?)
+            }
+
+            async fn prune(&self, before_ms: i64) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(PRUNE_DELIVERIES)
+                    .bind(before_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(PRUNE_EVENTS).execute(&mut *tx).await?;
+                sqlx::query(PRUNE_ATTEMPTS)
+                    .bind(before_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
             }
         }
     };

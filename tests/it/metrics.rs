@@ -15,7 +15,7 @@ use crate::support::{
     ADMIN_ID, ADMIN_SECRET, TestApp, connect_sim, ran_in_own_process, spawn_app, test_settings,
 };
 
-mod scrape;
+pub(crate) mod scrape;
 
 use scrape::Scrape;
 

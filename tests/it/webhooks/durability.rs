@@ -9,6 +9,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use super::{HOOKS_ID, HOOKS_SECRET, Received, Receiver, Verdict, hook_settings, unix_now};
+use crate::metrics::scrape::Scrape;
 use crate::support::serve::{Serve, write_config};
 use crate::support::{access_token, connect_sim, send_expecting, sim_account_body, spawn_app};
 
@@ -140,4 +141,47 @@ async fn deliveries_pending_at_sigkill_are_delivered_after_restart() {
         "both events, after the restart"
     );
     drop(serve);
+}
+
+#[tokio::test]
+async fn metrics_count_outcomes_and_report_what_is_pending() {
+    if crate::support::ran_in_own_process(
+        "webhooks::durability::metrics_count_outcomes_and_report_what_is_pending",
+    ) {
+        return;
+    }
+    let sim = SimServer::start(SimConfig::default()).await.expect("sim");
+    let receiver = Receiver::start().await;
+    receiver.answer(503);
+    let app = spawn_app(hook_settings()).await;
+    let token = access_token(&app, HOOKS_ID, HOOKS_SECRET).await;
+    let (webhook, _) = super::subscribe(&app, &token, &receiver.url, "acme").await;
+    connect_sim(&app, &token, &sim, "acme").await;
+    wait_for_attempts(&app.client, &app.base_url, &token, &webhook, 2).await;
+
+    let pending = Scrape::take(&app).await;
+    assert_eq!(pending.value("webhook_deliveries_pending", &[]), 2.0);
+    assert!(pending.value("webhook_oldest_pending_age_seconds", &[]) >= 0.0);
+    assert!(pending.value("webhook_deliveries_total", &[("outcome", "retry")]) >= 2.0);
+    assert_eq!(
+        pending.value("webhook_deliveries_total", &[("outcome", "delivered")]),
+        0.0
+    );
+
+    receiver.answer(0);
+    receiver.wait_for(&ACCOUNT_EVENTS).await;
+    let started = Instant::now();
+    let settled = loop {
+        let scrape = Scrape::take(&app).await;
+        if scrape.value("webhook_deliveries_total", &[("outcome", "delivered")]) == 2.0 {
+            break scrape;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "never settled");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(settled.value("webhook_deliveries_pending", &[]), 0.0);
+    assert_eq!(
+        settled.value("webhook_oldest_pending_age_seconds", &[]),
+        0.0
+    );
 }
