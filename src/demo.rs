@@ -84,6 +84,8 @@ fn demo_settings(listen: SocketAddr, data_dir: &std::path::Path, caller_secret: 
     settings.storage.encryption_key = Some(SecretString::from(STANDARD.encode(random_secret(32))));
     settings.auth.signing_key = Some(SecretString::from(STANDARD.encode(random_secret(32))));
     settings.auth.token_ttl_secs = 3600;
+    // Evidence on, with a key that lasts as long as the demo.
+    settings.evidence.signing_key = Some(SecretString::from(STANDARD.encode(random_secret(32))));
     settings.auth.clients = vec![CallerClient {
         client_id: DEMO_CLIENT_ID.into(),
         client_secret_sha256: crate::auth::hash_secret(caller_secret),

@@ -1,12 +1,13 @@
 //! jamf-directory: a unified user-directory API over Jamf Pro administrator accounts.
 //!
-//! Data flows one way: `http` → (`auth`, `directory` → `accounts`) → `jamf`; `settings` is
+//! Data flows one way: `http` → (`auth`, `evidence` → `directory` → `accounts`) → `jamf`; `settings` is
 //! read by all. `docs/ARCHITECTURE.md` draws the graph and traces one request through it.
 
 pub mod accounts;
 pub mod auth;
 pub mod demo;
 pub mod directory;
+pub mod evidence;
 pub mod http;
 pub mod jamf;
 pub mod outbox;
@@ -62,6 +63,21 @@ pub async fn launch(
     // Dropped on every way out of this function, which stops the delivery worker.
     let _deliveries = webhooks.spawn_worker();
     let directory = Arc::new(directory::DirectoryService::new(accounts.clone(), cache));
+    let evidence = evidence::evidence_service(
+        &settings,
+        directory.clone(),
+        Arc::new(webhooks::SnapshotEvents),
+    )
+    .await?;
+    // Dropped on every way out of this function, which stops the scheduler.
+    let _scheduler = evidence.as_ref().map(|evidence| {
+        evidence::spawn_scheduler(
+            evidence.clone(),
+            accounts.clone(),
+            settings.evidence.schedule_secs,
+            settings.evidence.retention_days,
+        )
+    });
     let cursors = Arc::new(directory::cursor::CursorCodec::new(
         settings.signing_key()?.expose_secret(),
     ));
@@ -78,6 +94,7 @@ pub async fn launch(
         authority,
         accounts,
         directory,
+        evidence,
         cursors,
         limits,
         webhooks,

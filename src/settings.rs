@@ -23,10 +23,12 @@ pub const MAX_LIMIT_REQUESTS: u32 = 1_000_000;
 pub const MAX_CONNECTIONS: u32 = 1_000_000;
 
 /// Scopes a caller client may hold (the README's Security model).
-pub const KNOWN_SCOPES: [&str; 5] = [
+pub const KNOWN_SCOPES: [&str; 7] = [
     "directory:read",
     "accounts:read",
     "accounts:write",
+    "evidence:read",
+    "evidence:write",
     "webhooks:read",
     "webhooks:write",
 ];
@@ -65,6 +67,7 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub access_review: AccessReviewSettings,
     pub redis: RedisSettings,
+    pub evidence: EvidenceSettings,
     pub webhooks: WebhookSettings,
 }
 
@@ -83,6 +86,9 @@ pub struct ServerSettings {
     pub header_timeout_secs: u64,
     /// Connections served at once; further ones wait in the listen backlog until one closes.
     pub max_connections: u32,
+    /// How long a request that starts work outliving it (an evidence snapshot) waits for the
+    /// result before answering `202 Accepted` with where to find it.
+    pub fetch_wait_secs: u64,
 }
 
 impl Default for ServerSettings {
@@ -94,6 +100,7 @@ impl Default for ServerSettings {
             body_limit_bytes: 64 * 1024,
             header_timeout_secs: 10,
             max_connections: 1024,
+            fetch_wait_secs: 20,
         }
     }
 }
@@ -336,6 +343,34 @@ impl Default for RedisSettings {
     }
 }
 
+/// Signed point-in-time snapshots (`[evidence]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EvidenceSettings {
+    /// A snapshot of every active integrated account this often; 0 = only on request.
+    pub schedule_secs: u64,
+    /// Snapshots older than this are deleted (a 12-month audit window and a margin).
+    pub retention_days: u32,
+    /// Base64 of a 32-byte Ed25519 seed (`jamf-directory evidence keygen`). Without one,
+    /// evidence is off: snapshots cannot be signed.
+    pub signing_key: Option<SecretString>,
+    pub signing_key_file: Option<PathBuf>,
+}
+
+impl Default for EvidenceSettings {
+    fn default() -> Self {
+        Self {
+            schedule_secs: 86_400,
+            retention_days: 400,
+            signing_key: None,
+            signing_key_file: None,
+        }
+    }
+}
+
+/// Shortest non-zero `evidence.schedule_secs`: Jamf is read in full every time.
+pub const MIN_EVIDENCE_SCHEDULE_SECS: u64 = 60;
+
 /// Longest `redis.key_prefix`; keys add at most a few dozen bytes to it.
 pub const MAX_KEY_PREFIX: usize = 64;
 
@@ -402,6 +437,11 @@ impl Settings {
             &mut self.storage.encryption_key,
             &self.storage.encryption_key_file,
             "storage.encryption_key_file",
+        )?;
+        resolve_secret_file(
+            &mut self.evidence.signing_key,
+            &self.evidence.signing_key_file,
+            "evidence.signing_key_file",
         )
     }
 
@@ -501,9 +541,49 @@ impl Settings {
                 format!("must be between 1 and {MAX_PASSWORD_AGE_DAYS}"),
             ));
         }
+        if !(1..=300).contains(&self.server.fetch_wait_secs) {
+            return Err(SettingsError::invalid(
+                "server.fetch_wait_secs",
+                "must be between 1 and 300",
+            ));
+        }
         self.validate_limits()?;
+        self.validate_evidence()?;
         self.validate_webhooks()?;
         self.validate_redis()
+    }
+
+    fn validate_evidence(&self) -> Result<(), SettingsError> {
+        let e = &self.evidence;
+        if e.schedule_secs != 0 && e.schedule_secs < MIN_EVIDENCE_SCHEDULE_SECS {
+            return Err(SettingsError::invalid(
+                "evidence.schedule_secs",
+                format!("must be 0 (only on request) or at least {MIN_EVIDENCE_SCHEDULE_SECS}"),
+            ));
+        }
+        if !(1..=36_500).contains(&e.retention_days) {
+            return Err(SettingsError::invalid(
+                "evidence.retention_days",
+                "must be between 1 and 36500",
+            ));
+        }
+        self.evidence_seed()?;
+        Ok(())
+    }
+
+    /// The decoded Ed25519 seed that signs evidence snapshots, when one is configured.
+    pub fn evidence_seed(&self) -> Result<Option<SecretBox<[u8]>>, SettingsError> {
+        let Some(key) = self.evidence.signing_key.as_ref() else {
+            return Ok(None);
+        };
+        let bytes = decode_key(key, "evidence.signing_key")?;
+        if bytes.expose_secret().len() != 32 {
+            return Err(SettingsError::invalid(
+                "evidence.signing_key",
+                "must decode to exactly 32 bytes (`jamf-directory evidence keygen` makes one)",
+            ));
+        }
+        Ok(Some(bytes))
     }
 
     fn validate_webhooks(&self) -> Result<(), SettingsError> {

@@ -97,6 +97,12 @@ impl SimControl {
         &self.0.data
     }
 
+    /// Changes the tenant at run time (an admin disabled, added, removed, given a role): every
+    /// later request sees the edited dataset.
+    pub fn edit_dataset(&self, edit: impl FnOnce(&mut Dataset)) {
+        self.0.data.edit(edit);
+    }
+
     pub fn config(&self) -> &SimConfig {
         &self.0.config
     }

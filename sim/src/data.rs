@@ -204,20 +204,9 @@ impl Dataset {
         let groups = generate::groups(config.accounts, &sites);
         let accounts = generate::accounts(config.accounts, config.seed, &sites, &groups);
         let (api_roles, api_integrations) = fixtures::api_clients(config);
-        let account_index = accounts
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.id, i))
-            .collect();
-        let group_index = groups.iter().enumerate().map(|(i, g)| (g.id, i)).collect();
         let (inventory_users, user_groups) =
             generate::inventory(config.inventory_users, config.seed, &sites);
-        let inventory_user_index = inventory_users
-            .iter()
-            .enumerate()
-            .map(|(i, u)| (u.id, i))
-            .collect();
-        Dataset {
+        let mut dataset = Dataset {
             sites,
             ldap_servers,
             accounts,
@@ -226,10 +215,20 @@ impl Dataset {
             api_integrations,
             inventory_users,
             user_groups,
-            account_index,
-            group_index,
-            inventory_user_index,
-        }
+            account_index: HashMap::new(),
+            group_index: HashMap::new(),
+            inventory_user_index: HashMap::new(),
+        };
+        dataset.reindex();
+        dataset
+    }
+
+    /// Rebuilds the id lookups after the lists changed (accounts kept in id order).
+    pub(crate) fn reindex(&mut self) {
+        self.accounts.sort_by_key(|a| a.id);
+        self.account_index = index(self.accounts.iter().map(|a| a.id));
+        self.group_index = index(self.groups.iter().map(|g| g.id));
+        self.inventory_user_index = index(self.inventory_users.iter().map(|u| u.id));
     }
 
     pub fn account(&self, id: i64) -> Option<&Account> {
@@ -283,5 +282,46 @@ impl Dataset {
         self.user_groups
             .iter()
             .filter(move |g| g.member_ids.contains(&user_id))
+    }
+}
+
+fn index(ids: impl Iterator<Item = i64>) -> HashMap<i64, usize> {
+    ids.enumerate().map(|(i, id)| (id, i)).collect()
+}
+
+/// The dataset a running simulator serves. It starts as built from the configuration; a
+/// test may edit it at run time ([`crate::SimControl::edit_dataset`]: an admin disabled, added,
+/// removed, given a role). Handlers read it as a plain `&Dataset`: an edit publishes a new
+/// version, and earlier versions are leaked so that no reference ever dangles (a test edits a
+/// handful of times; the built dataset itself is owned and freed).
+pub struct DataCell {
+    built: Dataset,
+    edited: std::sync::RwLock<Option<&'static Dataset>>,
+}
+
+impl DataCell {
+    pub fn new(built: Dataset) -> Self {
+        Self {
+            built,
+            edited: std::sync::RwLock::new(None),
+        }
+    }
+
+    /// Applies `edit` to a copy of the current version and publishes it.
+    pub fn edit(&self, edit: impl FnOnce(&mut Dataset)) {
+        let mut edited = self.edited.write().unwrap_or_else(|e| e.into_inner());
+        let mut next = edited.unwrap_or(&self.built).clone();
+        edit(&mut next);
+        next.reindex();
+        *edited = Some(Box::leak(Box::new(next)));
+    }
+}
+
+impl std::ops::Deref for DataCell {
+    type Target = Dataset;
+
+    fn deref(&self) -> &Dataset {
+        let edited = *self.edited.read().unwrap_or_else(|e| e.into_inner());
+        edited.unwrap_or(&self.built)
     }
 }

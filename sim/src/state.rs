@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::Notify;
 
 use super::config::{JamfVersion, SimConfig, SsoConfig};
-use super::data::Dataset;
+use super::data::{DataCell, Dataset};
 use super::faults::{Availability, Faults};
 use super::generate::SplitMix64;
 use super::privileges;
@@ -26,7 +26,7 @@ pub struct Runtime {
 
 pub struct SimState {
     pub config: SimConfig,
-    pub data: Dataset,
+    pub data: DataCell,
     runtime: RwLock<Runtime>,
     pub tokens: TokenStore,
     pub clock: SimClock,
@@ -53,7 +53,7 @@ impl SimState {
         };
         SimState {
             padding: "x".repeat(config.quirks.record_padding_bytes),
-            data: Dataset::build(&config),
+            data: DataCell::new(Dataset::build(&config)),
             fault_rng: Mutex::new(SplitMix64::new(config.seed ^ 0xFA17)),
             signing_key: random_key(),
             config,

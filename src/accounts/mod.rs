@@ -17,6 +17,7 @@ pub use model::{AccountStatus, AuthMethod, IntegratedAccount, SealedSecret, new_
 pub use seal::{SealError, Sealer};
 pub use service::{AccountPatch, AccountService, Credentials, READ_ACCOUNTS};
 pub use setup::account_service;
+pub use sql::{postgres_pool, sqlite_pool};
 pub use store::{AccountStore, Database, ListFilter, Page, StoreError, TenantScope};
 
 #[cfg(test)]

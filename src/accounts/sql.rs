@@ -65,50 +65,61 @@ pub fn sqlite_file(url: &str) -> Result<Option<PathBuf>, StoreError> {
 }
 
 impl SqlStore<Sqlite> {
-    /// Opens (creating file and parent directory if needed) in WAL mode and migrates.
     pub async fn connect_sqlite(url: &str) -> Result<Self, StoreError> {
-        let file = sqlite_file(url)?;
-        if let Some(parent) = file.as_deref().and_then(|f| f.parent())
-            && !parent.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                StoreError::Config(format!("cannot create {}: {e}", parent.display()))
-            })?;
-        }
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
-        let mut pool = SqlitePoolOptions::new().max_connections(8);
-        if file.is_none() {
-            // An in-memory database lives only while a connection holds it open.
-            pool = pool
-                .min_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None);
-        }
-        let store = Self {
-            pool: pool.connect_with(options).await?,
-        };
-        migrator(SQLITE_MIGRATIONS).await?.run(&store.pool).await?;
-        Ok(store)
+        Ok(Self {
+            pool: sqlite_pool(url).await?,
+        })
     }
 }
 
 impl SqlStore<Postgres> {
-    /// Connects and migrates. A `search_path` can be set in the URL (`?options[search_path]=x`).
     pub async fn connect_postgres(url: &str) -> Result<Self, StoreError> {
-        let options = PgConnectOptions::from_str(url)?;
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
-            .await?;
-        migrator(POSTGRES_MIGRATIONS).await?.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool: postgres_pool(url).await?,
+        })
     }
+}
+
+/// The service's SQLite database: opened (creating file and parent directory if needed) in
+/// WAL mode and migrated. Other stores of the same database (evidence) open it here too.
+pub async fn sqlite_pool(url: &str) -> Result<Pool<Sqlite>, StoreError> {
+    let file = sqlite_file(url)?;
+    if let Some(parent) = file.as_deref().and_then(|f| f.parent())
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", parent.display())))?;
+    }
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(5))
+        .foreign_keys(true);
+    let mut pool = SqlitePoolOptions::new().max_connections(8);
+    if file.is_none() {
+        // An in-memory database lives only while a connection holds it open.
+        pool = pool
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None);
+    }
+    let pool = pool.connect_with(options).await?;
+    migrator(SQLITE_MIGRATIONS).await?.run(&pool).await?;
+    Ok(pool)
+}
+
+/// The service's PostgreSQL database, connected and migrated. A `search_path` can be set in
+/// the URL (`?options[search_path]=x`).
+pub async fn postgres_pool(url: &str) -> Result<Pool<Postgres>, StoreError> {
+    let options = PgConnectOptions::from_str(url)?;
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await?;
+    migrator(POSTGRES_MIGRATIONS).await?.run(&pool).await?;
+    Ok(pool)
 }
 
 type Embedded = &'static [(i64, &'static str, &'static str)];
@@ -118,6 +129,11 @@ const SQLITE_MIGRATIONS: Embedded = &[
         1,
         "integrated accounts",
         include_str!("../../migrations/sqlite/0001_integrated_accounts.sql"),
+    ),
+    (
+        2,
+        "evidence",
+        include_str!("../../migrations/sqlite/0002_evidence.sql"),
     ),
     (
         3,
@@ -130,6 +146,11 @@ const POSTGRES_MIGRATIONS: Embedded = &[
         1,
         "integrated accounts",
         include_str!("../../migrations/postgres/0001_integrated_accounts.sql"),
+    ),
+    (
+        2,
+        "evidence",
+        include_str!("../../migrations/postgres/0002_evidence.sql"),
     ),
     (
         3,

@@ -6,6 +6,7 @@ pub mod caller;
 mod csv;
 pub mod docs;
 pub mod error;
+mod evidence;
 mod health;
 mod metrics;
 mod observe;
@@ -47,11 +48,13 @@ fn api() -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>) {
     let open = OpenApiRouter::with_openapi(docs::ApiDoc::openapi())
         .merge(health::routes())
         .merge(metrics::routes())
-        .merge(token::routes());
+        .merge(token::routes())
+        .merge(evidence::open_routes());
     let callers = OpenApiRouter::new()
         .merge(accounts::routes())
         .merge(unified::routes())
         .merge(review::routes())
+        .merge(evidence::routes())
         .merge(webhooks::routes());
     (open, callers)
 }

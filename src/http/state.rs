@@ -9,6 +9,7 @@ use crate::accounts::AccountService;
 use crate::auth::Authority;
 use crate::directory::DirectoryService;
 use crate::directory::cursor::CursorCodec;
+use crate::evidence::EvidenceService;
 use crate::settings::Settings;
 use crate::shared_tier::SharedTier;
 use crate::webhooks::WebhookService;
@@ -23,6 +24,8 @@ pub struct AppState {
     pub accounts: Arc<AccountService>,
     /// Snapshots of integrated accounts' directories.
     pub directory: Arc<DirectoryService>,
+    /// Signed evidence snapshots; `None` when `evidence.signing_key` is not set.
+    pub evidence: Option<Arc<EvidenceService>>,
     /// Signs and checks the unified lists' `next_cursor`.
     pub cursors: Arc<CursorCodec>,
     /// Caller rate limits (`[limits]`).

@@ -3,7 +3,7 @@
 pub mod budget;
 mod client;
 mod directory_plan;
-mod endpoints;
+pub mod endpoints;
 pub mod error;
 mod hub;
 mod inventory_plan;

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use crate::directory::model::{MfaEvidence, User};
 
 use super::findings::Finding;
+use crate::evidence::changes::UserChange;
 
 /// Columns of the users CSV, in order (the README lists what each holds).
 pub const USER_COLUMNS: [&str; 19] = [
@@ -42,6 +43,18 @@ pub const FINDING_COLUMNS: [&str; 9] = [
     "subject_emails",
     "summary",
     "evidence",
+];
+
+/// Columns of the changes CSV (one row per changed field; joiners and leavers have one row
+/// with no field).
+pub const CHANGE_COLUMNS: [&str; 7] = [
+    "user_id",
+    "username",
+    "change",
+    "escalation",
+    "field",
+    "before",
+    "after",
 ];
 
 /// Joins several values of one cell.
@@ -145,6 +158,44 @@ pub fn findings<'a>(findings: impl Iterator<Item = &'a Finding>) -> Result<Vec<u
             ]
         }),
     )
+}
+
+/// The changes between two snapshots, one row per changed field.
+pub fn changes(changes: &[UserChange]) -> Result<Vec<u8>, ::csv::Error> {
+    let cell = |value: &serde_json::Value| match value {
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|item| {
+                item.as_str()
+                    .map_or_else(|| item.to_string(), str::to_owned)
+            })
+            .collect::<Vec<_>>()
+            .join(SEPARATOR),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let rows = changes.iter().flat_map(|c| {
+        let user = [
+            c.user_id.clone(),
+            text(c.username.as_deref()),
+            c.change.as_str().to_owned(),
+            c.escalation.to_string(),
+        ];
+        let fields: Vec<[String; 3]> = if c.changes.is_empty() {
+            vec![Default::default()]
+        } else {
+            c.changes
+                .iter()
+                .map(|f| [f.field.to_owned(), cell(&f.before), cell(&f.after)])
+                .collect()
+        };
+        fields.into_iter().map(move |[field, before, after]| {
+            let [id, name, change, escalation] = user.clone();
+            [id, name, change, escalation, field, before, after]
+        })
+    });
+    write(CHANGE_COLUMNS, rows)
 }
 
 /// A unit enum's serde name (`service-account`, `full_access`, `enforced_by_idp`).

@@ -106,6 +106,9 @@ pub struct Finding {
     pub summary: String,
     /// The facts the finding rests on.
     pub evidence: Vec<Evidence>,
+    /// When evidence snapshots first showed this finding: the `taken_at` of the earliest
+    /// snapshot in the unbroken run of snapshots that show it (null without snapshots).
+    pub first_seen_at: Option<DateTime<Utc>>,
 }
 
 /// The principal a finding is about.
@@ -321,6 +324,7 @@ fn finding(kind: FindingKind, user: &User, summary: String, evidence: Vec<Eviden
         },
         summary,
         evidence,
+        first_seen_at: None,
     }
 }
 

@@ -13,6 +13,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use self::html::{bar_chart, escape, table};
 use super::findings::{Finding, Severity};
 use crate::directory::model::{DirectorySnapshot, User, UserType};
+use crate::evidence::changes::{ChangeSummary, UserChange};
 
 /// What the page shows besides the snapshot itself.
 pub struct ReportInput<'a> {
@@ -26,6 +27,17 @@ pub struct ReportInput<'a> {
     pub snapshot: &'a DirectorySnapshot,
     pub findings: &'a [Finding],
     pub password_max_age_days: u32,
+    /// For a kept evidence snapshot: its identity and the changes since the previous one.
+    pub kept: Option<KeptSnapshot<'a>>,
+}
+
+/// What a kept evidence snapshot adds to its report.
+pub struct KeptSnapshot<'a> {
+    pub id: &'a str,
+    /// The signed `records_sha256` of its manifest.
+    pub records_sha256: &'a str,
+    /// The previous snapshot's id and the changes since it; `None` for the first.
+    pub since_previous: Option<(&'a str, &'a [UserChange])>,
 }
 
 const STYLE: &str = "
@@ -54,6 +66,9 @@ pub fn render(input: &ReportInput<'_>) -> String {
         "<h1>Jamf Pro access review</h1><p>Administrator accounts and API clients of <strong>{instance}</strong>, as read from Jamf Pro by jamf-directory.</p>"
     );
     facts(&mut out, input);
+    if let Some(kept) = &input.kept {
+        kept_facts(&mut out, kept);
+    }
     counts(&mut out, snapshot);
     findings(&mut out, input.findings, input.password_max_age_days);
     users(&mut out, &snapshot.users);
@@ -101,6 +116,51 @@ fn facts(out: &mut String, input: &ReportInput<'_>) {
         let _ = write!(out, "<tr><td>{name}</td><td>{cell}</td></tr>");
     }
     out.push_str("</tbody></table><p>The SHA-256 is of the canonical JSON of every user as the users list serves them with <code>type=all&amp;include=permissions&amp;truto_ignore_remote_data=true</code> (keys sorted, no whitespace; see the service's README, \"Access review\").</p>");
+}
+
+fn kept_facts(out: &mut String, kept: &KeptSnapshot<'_>) {
+    let _ = write!(
+        out,
+        "<h2>Evidence snapshot</h2><table class=\"facts\"><tbody><tr><td>Snapshot id</td><td><code>{}</code></td></tr><tr><td>Signed records SHA-256</td><td><code id=\"records-sha256\">{}</code></td></tr></tbody></table><p>The manifest of this snapshot is signed (Ed25519); check its bundle offline with <code>jamf-directory evidence verify</code>.</p>",
+        escape(kept.id),
+        escape(kept.records_sha256)
+    );
+    out.push_str("<h2>Changes since the previous snapshot</h2>");
+    let Some((previous, changes)) = kept.since_previous else {
+        out.push_str("<p>This is the first snapshot of this account: nothing to compare with.</p>");
+        return;
+    };
+    let summary = ChangeSummary::of(changes);
+    let _ = write!(
+        out,
+        "<p>Since snapshot <code>{}</code>: {} joined, {} left, {} changed; {} escalations (joined active, re-enabled, or gained a role, permission or access level).</p>",
+        escape(previous),
+        summary.joined,
+        summary.left,
+        summary.changed,
+        summary.escalations
+    );
+    let rows: Vec<Vec<String>> = changes
+        .iter()
+        .map(|c| {
+            vec![
+                format!("{} ({})", c.username.as_deref().unwrap_or("-"), c.user_id),
+                c.change.as_str().to_owned(),
+                if c.escalation { "yes" } else { "" }.to_owned(),
+                c.changes
+                    .iter()
+                    .map(|f| format!("{}: {} → {}", f.field, f.before, f.after))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        "changes",
+        &["User", "Change", "Escalation", "Fields"],
+        &rows,
+    );
 }
 
 /// `(label, count)` bars, most frequent first, then by label.
@@ -269,6 +329,7 @@ mod tests {
             snapshot: &snapshot,
             findings: &found,
             password_max_age_days: 365,
+            kept: None,
         })
     }
 

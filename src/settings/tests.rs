@@ -332,3 +332,34 @@ fn webhooks_have_defaults_load_from_toml_and_name_bad_keys() {
         assert!(err.contains(key), "{line:?} gave {err:?}, expected {key}");
     }
 }
+
+#[test]
+fn evidence_has_defaults_loads_a_key_and_names_bad_keys() {
+    let s = load(&format!("[auth]\nsigning_key = \"{KEY}\"")).unwrap();
+    assert_eq!(s.evidence.schedule_secs, 86_400);
+    assert_eq!(s.evidence.retention_days, 400);
+    assert_eq!(s.server.fetch_wait_secs, 20);
+    assert!(s.evidence_seed().unwrap().is_none(), "off without a key");
+    let with = |extra: &str| load(&format!("[auth]\nsigning_key = \"{KEY}\"\n{extra}"));
+    let on = with(&format!(
+        "[evidence]\nsigning_key = \"{KEY}\"\nschedule_secs = 0"
+    ))
+    .unwrap();
+    assert_eq!(
+        on.evidence_seed().unwrap().unwrap().expose_secret().len(),
+        32
+    );
+    assert_eq!(on.evidence.schedule_secs, 0);
+    for (extra, key) in [
+        ("[evidence]\nschedule_secs = 5", "evidence.schedule_secs"),
+        ("[evidence]\nretention_days = 0", "evidence.retention_days"),
+        (
+            "[evidence]\nsigning_key = \"c2hvcnQ=\"",
+            "evidence.signing_key",
+        ),
+        ("[server]\nfetch_wait_secs = 0", "server.fetch_wait_secs"),
+    ] {
+        let err = with(extra).unwrap_err().to_string();
+        assert!(err.contains(key), "{extra:?} gave {err:?}");
+    }
+}

@@ -5,6 +5,7 @@
 mod delivery;
 mod model;
 mod signing;
+mod snapshots;
 mod store;
 #[cfg(test)]
 mod store_tests;
@@ -18,6 +19,7 @@ use uuid::Uuid;
 
 pub use delivery::{Deliverer, WorkerGuard};
 pub use model::{Attempt, EVENTS, SECRET_PREFIX, TEST_EVENT, Webhook};
+pub use snapshots::SnapshotEvents;
 
 use self::delivery::attempt_record;
 use self::model::{new_secret, unknown_event};

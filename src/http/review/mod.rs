@@ -23,6 +23,7 @@ use super::unified::render::{Context, Fields};
 use super::unified::source;
 use super::unified::{DirectoryErrors, missing_sources, render_page, select};
 use crate::directory::SnapshotKind;
+use crate::evidence::EvidenceKind;
 use crate::review::digest::snapshot_sha256;
 use crate::review::findings::{self, Finding, FindingFilter, FindingKind, Policy, Severity};
 use crate::review::report::{self, ReportInput};
@@ -51,7 +52,9 @@ fn policy(state: &AppState) -> Policy {
 }
 
 /// The `kind` and `severity` filters of the findings list.
-fn finding_filter(query: Option<&str>) -> Result<(params::ListParams, FindingFilter), ApiError> {
+pub(super) fn finding_filter(
+    query: Option<&str>,
+) -> Result<(params::ListParams, FindingFilter), ApiError> {
     let mut filter = FindingFilter::default();
     let params = params::parse_with(
         query,
@@ -80,7 +83,9 @@ fn finding_filter(query: Option<&str>) -> Result<(params::ListParams, FindingFil
 ///
 /// Findings are derived from the same cached snapshot as the unified API
 /// (`Cache-Control: no-cache` forces a fresh fetch). Their ids, `<kind>:<subject id>`, stay
-/// the same across refreshes; lists are ordered by id and paged with `next_cursor`.
+/// the same across refreshes; lists are ordered by id and paged with `next_cursor`. With
+/// evidence snapshots kept, `first_seen_at` is when the newest snapshot's unbroken run of
+/// snapshots showing the finding began (null for a finding the newest snapshot does not show).
 ///
 /// With `Accept: text/csv` the answer is every finding the filters select as one CSV
 /// attachment (columns in the README's "Access review"): `limit` and `next_cursor` are ignored.
@@ -105,7 +110,12 @@ async fn list_findings(
     let (params, filter) = finding_filter(query.as_deref())?;
     let source = directory_of(&state, &caller, params.common.account_id, &headers).await?;
     let cached = &source.cached;
-    let all = findings::findings(&cached.snapshot, &policy(&state));
+    let mut all = findings::findings(&cached.snapshot, &policy(&state));
+    if let Some(evidence) = &state.evidence {
+        evidence
+            .first_seen(source.account.id, EvidenceKind::Admins, None, &mut all)
+            .await?;
+    }
     let body = if csv::wants_csv(&headers) {
         let selected = all.iter().filter(|f| filter.matches(f));
         source.csv(crate::review::csv::findings(selected), "findings")?
@@ -163,9 +173,16 @@ async fn get_report(
         snapshot: &cached.snapshot,
         findings: &found,
         password_max_age_days: policy.password_max_age_days,
+        kept: None,
     });
-    let digest = HeaderValue::from_str(&digest).map_err(|_| ApiError::internal())?;
-    let body = (
+    Ok(source.respond(report_response(page, &digest)?))
+}
+
+/// A report page with its headers: HTML, a CSP that allows nothing but inline styles, and the
+/// digest it states.
+pub(super) fn report_response(page: String, digest: &str) -> Result<Response, ApiError> {
+    let digest = HeaderValue::from_str(digest).map_err(|_| ApiError::internal())?;
+    Ok((
         [
             (
                 header::CONTENT_TYPE,
@@ -180,8 +197,7 @@ async fn get_report(
         ],
         page,
     )
-        .into_response();
-    Ok(source.respond(body))
+        .into_response())
 }
 
 /// The directory snapshot an access-review request reads (inventory users are no concern of

@@ -4,7 +4,7 @@
 // Shared with the access review (`http::review`), which serves lists of its own.
 pub(super) mod envelope;
 pub(super) mod params;
-mod query_docs;
+pub(super) mod query_docs;
 pub(super) mod render;
 pub(super) mod source;
 
@@ -109,7 +109,7 @@ pub(super) fn render_page<T: Serialize>(
 
 /// A page of users. A plain list (no `include`, `truto_ignore_remote_data` or
 /// `truto_exclude_fields`) copies each user's JSON rendered once per snapshot.
-fn user_page(
+pub(super) fn user_page(
     state: &AppState,
     cached: &CachedSnapshot,
     params: &ListParams,

@@ -186,6 +186,7 @@ fn a_finding_carries_its_subject_severity_and_evidence() {
                 {"fact": "mfa_status", "value": "not_enforced"},
                 {"fact": "sso_enabled", "value": false},
             ],
+            "first_seen_at": null,
         })
     );
 }
