@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use self::html::{bar_chart, escape, table};
-use super::findings::{Finding, Severity};
+use super::findings::{Finding, FindingKind, Severity};
 use crate::directory::model::{DirectorySnapshot, User, UserType};
 use crate::evidence::changes::{ChangeSummary, UserChange};
 
@@ -65,6 +65,7 @@ pub fn render(input: &ReportInput<'_>) -> String {
         out,
         "<h1>Jamf Pro access review</h1><p>Administrator accounts and API clients of <strong>{instance}</strong>, as read from Jamf Pro by jamf-directory.</p>"
     );
+    summary(&mut out, input);
     facts(&mut out, input);
     if let Some(kept) = &input.kept {
         kept_facts(&mut out, kept);
@@ -74,6 +75,56 @@ pub fn render(input: &ReportInput<'_>) -> String {
     users(&mut out, &snapshot.users);
     out.push_str("</body></html>");
     out
+}
+
+/// What a reader needs first: who can administer Jamf, how many of them without enforced MFA,
+/// how many findings, and (for a kept snapshot) what changed since the previous one.
+fn summary(out: &mut String, input: &ReportInput<'_>) {
+    let users = &input.snapshot.users;
+    let active = |u: &&User| u.status.as_str() == "active";
+    let admins: Vec<&User> = users
+        .iter()
+        .filter(|u| u.user_type == UserType::Admin)
+        .filter(active)
+        .collect();
+    let clients = users
+        .iter()
+        .filter(|u| u.user_type == UserType::ServiceAccount)
+        .filter(active)
+        .count();
+    let without_mfa = admins
+        .iter()
+        .filter(|u| u.is_2fa_enabled == Some(false))
+        .count();
+    let unknown_mfa = admins.iter().filter(|u| u.is_2fa_enabled.is_none()).count();
+    let _ = write!(
+        out,
+        "<h2>Summary</h2><ul class=\"summary\"><li><strong>{} identities can administer Jamf Pro</strong>: {} active administrator accounts and {clients} enabled API clients.</li><li><strong>{without_mfa}</strong> active administrators can sign in without enforced MFA; for {unknown_mfa} it cannot be determined.</li><li>{} findings ({}).</li>",
+        admins.len() + clients,
+        admins.len(),
+        input.findings.len(),
+        Severity::ALL
+            .iter()
+            .map(|s| {
+                let n = input.findings.iter().filter(|f| f.severity == *s).count();
+                format!("{n} {}", s.as_str())
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    match input.kept.as_ref().map(|k| k.since_previous) {
+        Some(Some((_, changes))) => {
+            let c = ChangeSummary::of(changes);
+            let _ = write!(
+                out,
+                "<li>Since the previous snapshot: {} joined, {} left, {} changed, <strong>{} escalations</strong> (details below).</li>",
+                c.joined, c.left, c.changed, c.escalations
+            );
+        }
+        Some(None) => out.push_str("<li>The first snapshot of this account: no earlier one to compare with.</li>"),
+        None => out.push_str("<li>A live view: take an evidence snapshot to keep it and compare it with later ones.</li>"),
+    }
+    out.push_str("</ul>");
 }
 
 fn time(at: DateTime<Utc>) -> String {
@@ -206,7 +257,11 @@ fn counts(out: &mut String, snapshot: &DirectorySnapshot) {
         "Administrators by MFA verdict",
         &tally(admins.iter().map(|u| mfa_verdict(u))),
     );
-    out.push_str("</div>");
+    let _ = write!(
+        out,
+        "</div><p>The role chart counts each role an administrator holds: its own privilege set and one per group it belongs to, so its bars add up to more than the {} administrators.</p>",
+        admins.len()
+    );
 }
 
 fn mfa_verdict(user: &User) -> &'static str {
@@ -218,45 +273,68 @@ fn mfa_verdict(user: &User) -> &'static str {
 }
 
 fn findings(out: &mut String, findings: &[Finding], max_age_days: u32) {
-    let by_severity: Vec<String> = Severity::ALL
-        .iter()
-        .map(|s| {
-            let n = findings.iter().filter(|f| f.severity == *s).count();
-            format!("<span class=\"sev-{0}\">{n} {0}</span>", s.as_str())
-        })
-        .collect();
     let _ = write!(
         out,
-        "<h2>Findings</h2><p>{} findings: {}. Passwords count as not rotated after {max_age_days} days.</p>",
-        findings.len(),
-        by_severity.join(", ")
+        "<h2>Findings</h2><p>{} findings, grouped by kind: what the kind means and why it matters, then who it concerns.</p>",
+        findings.len()
     );
-    let rows: Vec<Vec<String>> = findings
-        .iter()
-        .map(|f| {
-            vec![
-                f.severity.as_str().to_owned(),
-                f.kind.as_str().to_owned(),
-                format!(
-                    "{} ({})",
-                    f.subject.username.as_deref().unwrap_or("-"),
-                    f.subject.id
-                ),
-                f.summary.clone(),
-                f.evidence
-                    .iter()
-                    .map(|e| format!("{}={}", e.fact, e.value))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ]
-        })
-        .collect();
-    table(
-        out,
-        "findings",
-        &["Severity", "Kind", "Subject", "Summary", "Evidence"],
-        &rows,
-    );
+    for kind in FindingKind::ALL {
+        let of_kind: Vec<&Finding> = findings.iter().filter(|f| f.kind == kind).collect();
+        if of_kind.is_empty() {
+            continue;
+        }
+        let severity = kind.severity().as_str();
+        let _ = write!(
+            out,
+            "<h3><span class=\"sev-{severity}\">{severity}</span> {} <code>{}</code>: {}</h3><p>{}</p>",
+            of_kind.len(),
+            kind.as_str(),
+            escape(title(kind)),
+            escape(&meaning(kind, max_age_days))
+        );
+        let rows: Vec<Vec<String>> = of_kind
+            .iter()
+            .map(|f| {
+                vec![
+                    format!(
+                        "{} ({})",
+                        f.subject.username.as_deref().unwrap_or("-"),
+                        f.subject.id
+                    ),
+                    f.subject.emails.join("; "),
+                    f.evidence
+                        .iter()
+                        .map(|e| format!("{}={}", e.fact, e.value))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ]
+            })
+            .collect();
+        table(out, "findings", &["Subject", "Emails", "Evidence"], &rows);
+    }
+}
+
+fn title(kind: FindingKind) -> &'static str {
+    match kind {
+        FindingKind::MfaNotEnforced => "administrators who can sign in without MFA",
+        FindingKind::MfaUnknown => "administrators whose MFA cannot be determined",
+        FindingKind::FailoverLoginPossible => "local administrators with a failover login",
+        FindingKind::UnattributableAccount => "administrators tied to no person",
+        FindingKind::PrivilegedApiClient => "API clients that can change Jamf",
+        FindingKind::PasswordNotRotated => "local passwords not rotated",
+    }
+}
+
+/// What a kind means and why it matters, said once for all its subjects.
+fn meaning(kind: FindingKind, max_age_days: u32) -> String {
+    match kind {
+        FindingKind::MfaNotEnforced => "Their console login is not behind the SSO identity provider (SSO is off, or bypass is allowed), so a password alone signs in. Access to device management should require a second factor.".into(),
+        FindingKind::MfaUnknown => "Jamf did not say whether their login passes the identity provider (the SSO settings could not be read), so MFA cannot be shown to be enforced.".into(),
+        FindingKind::FailoverLoginPossible => "SSO is enforced, but these local accounts may change SSO settings and can still sign in with a password at the ?failover URL: a path around the identity provider and its MFA. Keep them few, with strong passwords, and watch their use.".into(),
+        FindingKind::UnattributableAccount => "They have no email address, so the account cannot be tied to a person: a review cannot tell whose access it is, nor whether that person has left.".into(),
+        FindingKind::PrivilegedApiClient => "These enabled API clients hold Create, Update or Delete privileges: a leaked client secret can change or wipe managed devices. Grant write privileges only where an integration needs them.".into(),
+        FindingKind::PasswordNotRotated => format!("These active local accounts have passwords older than {max_age_days} days (access_review.password_max_age_days)."),
+    }
 }
 
 fn users(out: &mut String, users: &[User]) {
@@ -382,5 +460,38 @@ mod tests {
             tally(["b", "a", "b"].into_iter()),
             [("b".into(), 2), ("a".into(), 1)]
         );
+    }
+
+    #[test]
+    fn the_page_opens_with_a_summary_and_explains_each_kind_once() {
+        let mut admins: Vec<User> = (1..=3)
+            .map(|i| {
+                let mut u = admin(&i.to_string(), &format!("a{i}"), &format!("a{i}@x.io"));
+                u.is_2fa_enabled = Some(false);
+                u
+            })
+            .collect();
+        admins.push(admin("9", "ok", "ok@x.io"));
+        let html = page(admins);
+        let summary = html.find("<h2>Summary</h2>").expect("a summary");
+        assert!(
+            summary < html.find("<h2>Source</h2>").unwrap(),
+            "summary first"
+        );
+        assert!(html.contains("<strong>4 identities can administer Jamf Pro</strong>"));
+        assert!(
+            html.contains(
+                "<strong>3</strong> active administrators can sign in without enforced MFA"
+            )
+        );
+        assert!(html.contains("A live view"));
+        let explanation = "a password alone signs in";
+        assert_eq!(
+            html.matches(explanation).count(),
+            1,
+            "said once for three subjects"
+        );
+        assert!(html.contains("3 <code>mfa_not_enforced</code>"));
+        assert!(html.contains("bars add up to more than the 4 administrators"));
     }
 }

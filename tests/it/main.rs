@@ -4,6 +4,7 @@ mod accounts;
 mod cli;
 mod demo;
 mod durability;
+mod evidence;
 mod faults;
 mod foundation;
 mod hostile_jamf;

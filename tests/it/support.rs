@@ -34,7 +34,13 @@ pub fn test_settings() -> Settings {
         caller(
             ADMIN_ID,
             ADMIN_SECRET,
-            &["directory:read", "accounts:read", "accounts:write"],
+            &[
+                "directory:read",
+                "accounts:read",
+                "accounts:write",
+                "evidence:read",
+                "evidence:write",
+            ],
             &["*"],
         ),
     ];

@@ -28,7 +28,7 @@ signing_key = "{signing_key}"
 [[auth.clients]]
 client_id = "{client_id}"
 client_secret_sha256 = "{hash}"
-scopes = ["directory:read", "accounts:read", "accounts:write"]
+scopes = ["directory:read", "accounts:read", "accounts:write", "evidence:read", "evidence:write"]
 tenants = ["*"]
 [log]
 level = "warn"

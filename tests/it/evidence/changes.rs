@@ -1,0 +1,181 @@
+//! `GET /access-review/changes` after the simulated Jamf changed: exactly the joiner, the
+//! leaver, the disabled admin and the escalated one, in JSON and CSV.
+
+use std::collections::BTreeMap;
+
+use jamf_sim::{AccessLevel, PrivilegeSet};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use super::{evidence_settings, get, get_json, take};
+use crate::support::Fixture;
+
+#[tokio::test]
+async fn changes_name_exactly_the_joiner_leaver_disabled_and_escalated_admins() {
+    let f = Fixture::start_with(jamf_sim::SimConfig::default(), evidence_settings()).await;
+    let before = take(&f, StatusCode::CREATED).await;
+
+    let data = f.sim.control().dataset();
+    let fillers: Vec<i64> = data
+        .accounts
+        .iter()
+        .filter(|a| a.id >= 24 && a.enabled && a.access_level == AccessLevel::Full)
+        .map(|a| a.id)
+        .collect();
+    let (disabled, leaver, template) = (fillers[0], fillers[1], fillers[2]);
+    // conan.obrien: an enabled Full Access Auditor.
+    let escalated = 22;
+    let joiner = 9000;
+    f.sim.control().edit_dataset(|d| {
+        d.accounts.retain(|a| a.id != leaver);
+        let mut new = d
+            .accounts
+            .iter()
+            .find(|a| a.id == template)
+            .unwrap()
+            .clone();
+        new.id = joiner;
+        new.username = "new.joiner".into();
+        d.accounts.push(new);
+        for a in &mut d.accounts {
+            if a.id == disabled {
+                a.enabled = false;
+            }
+            if a.id == escalated {
+                assert!(a.enabled && a.privilege_set == PrivilegeSet::Auditor);
+                a.privilege_set = PrivilegeSet::Administrator;
+            }
+        }
+    });
+    let after = take(&f, StatusCode::CREATED).await;
+    assert_eq!(after["previous"]["id"], before["id"]);
+
+    let (from, to) = (
+        before["id"].as_str().unwrap(),
+        after["id"].as_str().unwrap(),
+    );
+    let changes = get_json(
+        &f,
+        &format!(
+            "/access-review/changes?integrated_account_id={}&from={from}",
+            f.account
+        ),
+    )
+    .await;
+    assert_eq!(changes["from"], from);
+    assert_eq!(changes["to"], to, "the newest snapshot by default");
+    let by_user: BTreeMap<String, &Value> = changes["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["user_id"].as_str().unwrap().to_owned(), c))
+        .collect();
+    let expected: BTreeMap<String, (&str, bool)> = [
+        (joiner, ("joined", true)),
+        (leaver, ("left", false)),
+        (disabled, ("changed", false)),
+        (escalated, ("changed", true)),
+    ]
+    .into_iter()
+    .map(|(id, e)| (id.to_string(), e))
+    .collect();
+    let found: BTreeMap<String, (&str, bool)> = by_user
+        .iter()
+        .map(|(id, c)| {
+            (
+                id.clone(),
+                (
+                    c["change"].as_str().unwrap(),
+                    c["escalation"].as_bool().unwrap(),
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(found, expected, "{changes}");
+    assert_eq!(
+        changes["summary"],
+        serde_json::json!({"joined": 1, "left": 1, "changed": 2, "escalations": 2})
+    );
+    let status = &by_user[&disabled.to_string()]["changes"][0];
+    assert_eq!(
+        (&status["field"], &status["before"], &status["after"]),
+        (&"status".into(), &"active".into(), &"inactive".into())
+    );
+    let fields: Vec<&str> = by_user[&escalated.to_string()]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["field"].as_str().unwrap())
+        .collect();
+    assert!(fields.contains(&"roles"), "{fields:?}");
+
+    let csv = f
+        .app
+        .client
+        .get(f.app.url(&format!(
+            "/access-review/changes?integrated_account_id={}&from={from}&to={to}",
+            f.account
+        )))
+        .header("accept", "text/csv")
+        .bearer_auth(&f.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), StatusCode::OK);
+    let csv = csv.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("user_id,username,change,escalation,field,before,after")
+    );
+    assert!(
+        csv.contains(&format!("{disabled},")) && csv.contains(",status,active,inactive"),
+        "{csv}"
+    );
+    assert!(csv.contains("9000,new.joiner,joined,true,,,"), "{csv}");
+
+    // The later snapshot's report says what changed.
+    let report = get(&f, &format!("/access-review/snapshots/{to}/report")).await;
+    let report = report.text().await.unwrap();
+    assert!(
+        report.contains("1 joined, 1 left, 2 changed; 2 escalations"),
+        "report"
+    );
+}
+
+#[tokio::test]
+async fn changes_refuse_missing_and_foreign_parameters() {
+    let f = Fixture::start_with(jamf_sim::SimConfig::default(), evidence_settings()).await;
+    let snapshot = take(&f, StatusCode::CREATED).await;
+    let id = snapshot["id"].as_str().unwrap();
+    for (query, status) in [
+        (
+            format!("integrated_account_id={}", f.account),
+            StatusCode::BAD_REQUEST,
+        ),
+        (format!("from={id}"), StatusCode::BAD_REQUEST),
+        (
+            format!("integrated_account_id={}&from={id}&bogus=1", f.account),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            format!("integrated_account_id={}&from={id}", uuid::Uuid::new_v4()),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            format!(
+                "integrated_account_id={}&from={}",
+                f.account,
+                uuid::Uuid::new_v4()
+            ),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            format!("integrated_account_id={}&from={id}", f.account),
+            StatusCode::OK,
+        ),
+    ] {
+        let response = get(&f, &format!("/access-review/changes?{query}")).await;
+        assert_eq!(response.status(), status, "{query}");
+    }
+}

@@ -1,0 +1,251 @@
+//! One snapshot: taken fresh from Jamf, its manifest, its frozen reads, and an offline check
+//! of its bundle by the real binary; corruption of stored bytes is refused when served.
+
+use jamf_directory::settings::Settings;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use super::{SNAPSHOTS, evidence_settings, get, get_json, save_bundle, save_keys, take, verify};
+use crate::support::{Fixture, PgSchema, access_token, globex_reader, test_settings};
+
+/// Takes one snapshot on `settings`' database and checks everything it states and serves.
+async fn taken_signed_read_back_and_verified(settings: Settings) {
+    let f = Fixture::start_with(jamf_sim::SimConfig::default(), settings).await;
+    // A cached directory must not stand in for the snapshot: it always reads Jamf.
+    f.json("/unified/user-directory/users", "").await;
+    f.sim.control().reset_stats();
+    let manifest = take(&f, StatusCode::CREATED).await;
+    assert!(
+        f.sim.control().stats().count("GET /api/v1/accounts") >= 1,
+        "a fresh fetch"
+    );
+
+    let id = manifest["id"].as_str().unwrap();
+    assert_eq!(manifest["status"], "complete", "{manifest}");
+    assert_eq!(manifest["kind"], "admins");
+    assert_eq!(manifest["trigger"], "caller:admin");
+    assert_eq!(manifest["integrated_account_id"], f.account.as_str());
+    assert_eq!(manifest["tenant_id"], "acme");
+    assert_eq!(
+        manifest["jamf"]["url"],
+        f.sim.base_url().trim_end_matches('/')
+    );
+    assert_eq!(manifest["jamf"]["plan"], "v1");
+    assert!(manifest["jamf"]["version"].is_string());
+    assert!(manifest["completed_at"].as_str() >= manifest["taken_at"].as_str());
+    let admins = f.sim.control().dataset().accounts.len() as u64;
+    assert_eq!(manifest["counts"]["admins"], admins);
+    let reads = manifest["reads"].as_array().unwrap();
+    assert!(
+        reads
+            .iter()
+            .any(|r| r["endpoint"] == "/api/v1/accounts" && r["status"] == "ok")
+    );
+    assert_eq!(manifest["is_partial"], false);
+    assert_eq!(manifest["records_sha256"].as_str().unwrap().len(), 64);
+    assert!(manifest["previous"].is_null(), "the first of its chain");
+    assert_eq!(manifest["signature"]["alg"], "EdDSA");
+    assert_eq!(get_json(&f, &format!("{SNAPSHOTS}/{id}")).await, manifest);
+
+    let list = get_json(
+        &f,
+        &format!("{SNAPSHOTS}?integrated_account_id={}", f.account),
+    )
+    .await;
+    assert_eq!(list["result"], Value::Array(vec![manifest.clone()]));
+
+    // The frozen users are the live list's records, filters and paging alike.
+    let live = f
+        .all_ids("/unified/user-directory/users", "type=all", 1000)
+        .await;
+    let mut frozen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = get_json(
+            &f,
+            &format!("{SNAPSHOTS}/{id}/users?type=all&limit=7{cursor}"),
+        )
+        .await;
+        frozen.extend(
+            page["result"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["id"].clone()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&next_cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(frozen, live);
+    let one = get_json(&f, &format!("{SNAPSHOTS}/{id}/users?username=admin")).await;
+    assert_eq!(one["result_count"], 1);
+    let csv = f
+        .app
+        .client
+        .get(f.app.url(&format!("{SNAPSHOTS}/{id}/users")))
+        .header("accept", "text/csv")
+        .bearer_auth(&f.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(csv.text().await.unwrap().starts_with("id,type,username"));
+
+    let findings = get_json(&f, &format!("{SNAPSHOTS}/{id}/findings?limit=1000")).await;
+    let findings = findings["result"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    assert!(
+        findings
+            .iter()
+            .all(|x| x["first_seen_at"] == manifest["taken_at"])
+    );
+    let report = get(&f, &format!("{SNAPSHOTS}/{id}/report")).await;
+    assert_eq!(report.status(), StatusCode::OK);
+    let report = report.text().await.unwrap();
+    assert!(report.contains(id) && report.contains("Changes since the previous snapshot"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = save_bundle(&f, id, dir.path()).await;
+    let keys = save_keys(&f, dir.path()).await;
+    let (ok, out) = verify(&[&bundle], Some(&keys));
+    assert!(ok && out.trim() == "valid", "{out}");
+}
+
+#[tokio::test]
+async fn a_snapshot_is_signed_read_back_and_verified_offline_on_sqlite() {
+    taken_signed_read_back_and_verified(evidence_settings()).await;
+}
+
+#[tokio::test]
+async fn a_snapshot_is_signed_read_back_and_verified_offline_on_postgres() {
+    let Some(schema) = PgSchema::create().await else {
+        return;
+    };
+    let mut settings = evidence_settings();
+    settings.storage.database_url = schema.url.clone();
+    settings.storage.encryption_key = Some("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".into());
+    taken_signed_read_back_and_verified(settings).await;
+    schema.drop().await;
+}
+
+#[tokio::test]
+async fn snapshots_need_their_scopes_and_stay_within_the_tenant() {
+    let mut settings = evidence_settings();
+    settings.auth.clients.push(globex_reader());
+    let f = Fixture::start_with(jamf_sim::SimConfig::default(), settings).await;
+    let manifest = take(&f, StatusCode::CREATED).await;
+    let id = manifest["id"].as_str().unwrap();
+    let reader = access_token(&f.app, "reader", "reader-secret-0123456789").await;
+    let other = access_token(&f.app, "globex-reader", "globex-secret-123").await;
+    for (token, path, expected) in [
+        (&reader, format!("{SNAPSHOTS}/{id}"), StatusCode::FORBIDDEN),
+        (&other, format!("{SNAPSHOTS}/{id}"), StatusCode::FORBIDDEN),
+        (
+            &f.token,
+            format!("{SNAPSHOTS}/{}", uuid::Uuid::new_v4()),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            &f.token,
+            format!("{SNAPSHOTS}/not-a-uuid"),
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let response = f
+            .app
+            .client
+            .get(f.app.url(&path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), expected, "{path}");
+    }
+    let refused = f
+        .app
+        .client
+        .post(f.app.url(SNAPSHOTS))
+        .bearer_auth(&reader)
+        .json(&serde_json::json!({"integrated_account_id": f.account}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN, "evidence:write");
+}
+
+#[tokio::test]
+async fn without_a_signing_key_evidence_is_off_and_says_which_key() {
+    let f = Fixture::start_with(jamf_sim::SimConfig::default(), test_settings()).await;
+    let response = f
+        .app
+        .client
+        .post(f.app.url(SNAPSHOTS))
+        .bearer_auth(&f.token)
+        .json(&serde_json::json!({"integrated_account_id": f.account}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("evidence.signing_key"),
+        "{body}"
+    );
+}
+
+/// Runs `sql` on the test's SQLite database.
+async fn tamper(database_url: &str, sql: &str) {
+    use sqlx::Connection as _;
+    let mut conn = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+    let done = sqlx::query(sql).execute(&mut conn).await.unwrap();
+    assert!(done.rows_affected() > 0, "{sql}");
+}
+
+async fn assert_corrupted(f: &Fixture, path: &str) {
+    let response = get(f, path).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{path}"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("evidence_corrupted"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_byte_changed_behind_the_service_is_refused_when_served() {
+    let settings = evidence_settings();
+    let db = settings.storage.database_url.clone();
+    let f = Fixture::start_with(jamf_sim::SimConfig::default(), settings).await;
+    let first = take(&f, StatusCode::CREATED).await;
+    let second = take(&f, StatusCode::CREATED).await;
+    let id = first["id"].as_str().unwrap();
+    // One record's stored JSON: `admin` renamed.
+    tamper(
+        &db,
+        "UPDATE evidence_records SET body = CAST(replace(CAST(body AS TEXT), '\"username\":\"admin\"', '\"username\":\"admln\"') AS BLOB) WHERE instr(CAST(body AS TEXT), '\"username\":\"admin\"') > 0",
+    )
+    .await;
+    for read in ["users", "bundle", "findings", "report"] {
+        assert_corrupted(&f, &format!("{SNAPSHOTS}/{id}/{read}")).await;
+    }
+    // The manifest itself altered: its signature no longer verifies.
+    let id = second["id"].as_str().unwrap();
+    tamper(
+        &db,
+        &format!("UPDATE evidence_snapshots SET manifest = replace(manifest, '\"is_partial\":false', '\"is_partial\":true') WHERE manifest LIKE '%{id}%'"),
+    )
+    .await;
+    assert_corrupted(&f, &format!("{SNAPSHOTS}/{id}")).await;
+}
