@@ -4,6 +4,7 @@
 mod durability;
 mod events;
 mod management;
+mod records;
 mod replicas;
 
 use std::collections::BTreeSet;
