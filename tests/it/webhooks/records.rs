@@ -1,12 +1,12 @@
 //! `record:*` and `snapshot:created` from two evidence snapshots around a change in the
 //! simulated Jamf: exactly one event per changed user, with its changed fields.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jamf_sim::{AccessLevel, SimConfig};
 use reqwest::StatusCode;
 use secrecy::SecretString;
-use serde_json::json;
+use serde_json::{Value, json};
 use sqlx::Connection as _;
 
 use super::{HOOKS_ID, HOOKS_SECRET, Receiver, Verdict, hook_settings, unix_now};
@@ -29,7 +29,8 @@ async fn two_snapshots_around_a_change_send_exactly_the_record_events() {
         .bearer_auth(&token)
         .json(&json!({
             "url": receiver.url, "tenant_id": "acme",
-            "events": ["record:created", "record:updated", "record:deleted", "snapshot:created"],
+            "events": ["record:created", "record:updated", "record:deleted", "snapshot:created",
+            "finding:opened", "finding:resolved"],
         }));
     let created = send_expecting(subscribe, StatusCode::CREATED).await;
     let secret = created["secret"].as_str().unwrap().to_owned();
@@ -67,7 +68,7 @@ async fn two_snapshots_around_a_change_send_exactly_the_record_events() {
     let mut db = sqlx::SqliteConnection::connect(&database).await.unwrap();
     let queued: Vec<(String,)> = sqlx::query_as(
         "SELECT e.event FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id \
-         ORDER BY e.event",
+         WHERE e.event NOT LIKE 'finding:%' ORDER BY e.event",
     )
     .fetch_all(&mut db)
     .await
@@ -84,7 +85,7 @@ async fn two_snapshots_around_a_change_send_exactly_the_record_events() {
         ]
     );
 
-    let received = receiver
+    receiver
         .wait_for(&[
             "snapshot:created",
             "snapshot:created",
@@ -93,10 +94,76 @@ async fn two_snapshots_around_a_change_send_exactly_the_record_events() {
             "record:updated",
         ])
         .await;
+    let finding_ids = |id: &Value| {
+        let path = format!(
+            "/access-review/snapshots/{}/findings?limit=1000",
+            id.as_str().unwrap()
+        );
+        let request = f.app.client.get(f.app.url(&path)).bearer_auth(&f.token);
+        async move {
+            let page = send_expecting(request, StatusCode::OK).await;
+            page["result"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|finding| finding["id"].as_str().unwrap().to_owned())
+                .collect::<BTreeSet<String>>()
+        }
+    };
+    let (was, is) = (
+        finding_ids(&before["id"]).await,
+        finding_ids(&after["id"]).await,
+    );
+    let mut expected_findings: BTreeSet<(String, String)> = is
+        .difference(&was)
+        .map(|id| ("finding:opened".to_owned(), id.clone()))
+        .collect();
+    expected_findings.extend(
+        was.difference(&is)
+            .map(|id| ("finding:resolved".to_owned(), id.clone())),
+    );
+    assert!(
+        !expected_findings.is_empty(),
+        "the change opens or resolves findings"
+    );
+    let names: Vec<&str> = expected_findings
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect();
+    let received = receiver.wait_for(&names).await;
+    let findings: BTreeSet<(String, String)> = received
+        .iter()
+        .filter(|r| r.delivered() && r.event().starts_with("finding:"))
+        .map(|r| {
+            assert_eq!(r.json["payload"]["snapshot_id"], after["id"]);
+            (
+                r.event().to_owned(),
+                r.json["payload"]["finding"]["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(findings, expected_findings);
+    let queued_findings: (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM webhook_events WHERE event LIKE 'finding:%'")
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+    assert_eq!(
+        queued_findings.0 as usize,
+        expected_findings.len(),
+        "one event per finding change"
+    );
+
     let mut records = BTreeMap::new();
     for r in received.iter().filter(|r| r.delivered()) {
         assert_eq!(r.verify(&secret, unix_now()), Verdict::Valid);
         let payload = &r.json["payload"];
+        if r.event().starts_with("finding:") {
+            continue;
+        }
         if r.event() == "snapshot:created" {
             assert!([&before["id"], &after["id"]].contains(&&payload["snapshot_id"]));
             continue;
