@@ -94,6 +94,7 @@ fn demo_settings(listen: SocketAddr, data_dir: &std::path::Path, caller_secret: 
         enabled: true,
     }];
     settings.upstream.allow_private_networks = true;
+    settings.webhooks.allow_private_networks = true;
     settings
 }
 

@@ -11,10 +11,12 @@ pub mod directory;
 pub mod evidence;
 pub mod http;
 pub mod jamf;
+pub mod outbox;
 pub mod review;
 pub mod settings;
 pub mod shared_tier;
 pub mod telemetry;
+pub mod webhooks;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -74,14 +76,23 @@ pub async fn launch(
             policy.max_bytes,
         )),
     };
+    let webhooks = Arc::new(webhooks::WebhookService::new(
+        &settings.webhooks,
+        &accounts,
+    )?);
+    // Dropped on every way out of this function, which stops the delivery worker.
+    let _deliveries = webhooks.spawn_worker();
     let directory = Arc::new(directory::DirectoryService::new(
         accounts.clone(),
         cache,
         unfinished,
     ));
-    let evidence =
-        evidence::evidence_service(&settings, directory.clone(), Arc::new(evidence::NoObserver))
-            .await?;
+    let evidence = evidence::evidence_service(
+        &settings,
+        directory.clone(),
+        Arc::new(webhooks::SnapshotEvents),
+    )
+    .await?;
     // Dropped on every way out of this function, which stops the scheduler.
     let _scheduler = evidence.as_ref().map(|evidence| {
         evidence::spawn_scheduler(
@@ -110,6 +121,7 @@ pub async fn launch(
         evidence,
         cursors,
         limits,
+        webhooks,
         shared_tier,
     };
     let server = state.settings.server.clone();

@@ -23,13 +23,20 @@ pub const MAX_LIMIT_REQUESTS: u32 = 1_000_000;
 pub const MAX_CONNECTIONS: u32 = 1_000_000;
 
 /// Scopes a caller client may hold (the README's Security model).
-pub const KNOWN_SCOPES: [&str; 5] = [
+pub const KNOWN_SCOPES: [&str; 7] = [
     "directory:read",
     "accounts:read",
     "accounts:write",
     "evidence:read",
     "evidence:write",
+    "webhooks:read",
+    "webhooks:write",
 ];
+
+/// The default webhook retry delays (seconds after each failed attempt), after Standard
+/// Webhooks' example schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h.
+pub const DEFAULT_WEBHOOK_RETRIES_SECS: [u64; 9] =
+    [5, 300, 1_800, 7_200, 18_000, 36_000, 50_400, 72_000, 86_400];
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
@@ -61,6 +68,7 @@ pub struct Settings {
     pub access_review: AccessReviewSettings,
     pub redis: RedisSettings,
     pub evidence: EvidenceSettings,
+    pub webhooks: WebhookSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -182,6 +190,32 @@ pub struct CallerClient {
 
 fn enabled() -> bool {
     true
+}
+
+/// Outbound change notifications (`[webhooks]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Allows loopback, private and plain-http webhook URLs (tests, internal receivers).
+    /// Link-local and cloud-metadata addresses stay refused.
+    pub allow_private_networks: bool,
+    /// Per-attempt timeout.
+    pub timeout_secs: u64,
+    /// Delay before each retry; after the last one fails the delivery is `failed`.
+    pub retry_schedule_secs: Vec<u64>,
+    /// How often each replica looks for due deliveries.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            allow_private_networks: false,
+            timeout_secs: 15,
+            retry_schedule_secs: DEFAULT_WEBHOOK_RETRIES_SECS.to_vec(),
+            poll_interval_ms: 1000,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -607,6 +641,7 @@ impl Settings {
         }
         self.validate_limits()?;
         self.validate_evidence()?;
+        self.validate_webhooks()?;
         self.validate_redis()
     }
 
@@ -641,6 +676,29 @@ impl Settings {
             ));
         }
         Ok(Some(bytes))
+    }
+
+    fn validate_webhooks(&self) -> Result<(), SettingsError> {
+        let w = &self.webhooks;
+        if !(1..=60).contains(&w.timeout_secs) {
+            return Err(SettingsError::invalid(
+                "webhooks.timeout_secs",
+                "must be between 1 and 60",
+            ));
+        }
+        if w.retry_schedule_secs.len() > 20 || w.retry_schedule_secs.iter().any(|&d| d > 172_800) {
+            return Err(SettingsError::invalid(
+                "webhooks.retry_schedule_secs",
+                "at most 20 delays, each at most 172800 (48 h)",
+            ));
+        }
+        if !(10..=60_000).contains(&w.poll_interval_ms) {
+            return Err(SettingsError::invalid(
+                "webhooks.poll_interval_ms",
+                "must be between 10 and 60000",
+            ));
+        }
+        Ok(())
     }
 
     fn validate_redis(&self) -> Result<(), SettingsError> {

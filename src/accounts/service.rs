@@ -12,6 +12,7 @@ use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 
 use super::error::AccountError;
+use super::events::transition_events;
 use super::model::{
     AccountStatus, AuthMethod, IntegratedAccount, SealedSecret, new_account_id, now,
 };
@@ -156,8 +157,9 @@ impl AccountService {
             created_at: at,
             updated_at: at,
         };
-        self.store.create(&account).await?;
-        self.validate(account).await
+        let events = transition_events(None, Some(&account), None);
+        self.store.create(&account, &events).await?;
+        self.validate(account, None).await
     }
 
     pub async fn get(&self, id: Uuid) -> Result<IntegratedAccount, AccountError> {
@@ -189,6 +191,7 @@ impl AccountService {
             Some(u) => Some(self.checked_url(u).await?),
             None => None,
         };
+        let mut left = None;
         let updated = self
             .modify(id, |account| {
                 if url.as_ref().is_some_and(|u| *u != account.instance_url)
@@ -218,18 +221,23 @@ impl AccountService {
                 if let Some(secret) = &patch.secret {
                     account.secret = self.sealer.seal(account.id, secret)?;
                 }
+                left = Some(account.status);
                 account.status = AccountStatus::Connecting;
                 account.capabilities.clear();
                 account.last_error = None;
                 Ok(true)
             })
             .await?;
-        self.validate(updated).await
+        self.validate(updated, left).await
     }
 
     /// True when the account existed.
     pub async fn delete(&self, id: Uuid) -> Result<bool, AccountError> {
-        let removed = self.store.delete(id).await?;
+        let Some(account) = self.store.get(id).await? else {
+            return Ok(false);
+        };
+        let events = transition_events(Some(&account), None, None);
+        let removed = self.store.delete(id, &events).await?;
         self.recent.invalidate(&id).await;
         self.cached_clients().remove(&id);
         Ok(removed)
@@ -244,7 +252,7 @@ impl AccountService {
         let client = self.jamf_client(&account).await?;
         match client.refresh_token().await {
             Ok(()) if account.status == AccountStatus::Active => Ok(account),
-            Ok(()) => self.validate_with(account, client).await,
+            Ok(()) => self.validate_with(account, client, None).await,
             Err(err @ JamfError::Unauthorized { .. }) => {
                 self.mark_needs_reauth(&account, &err.to_string()).await?;
                 Err(AccountError::Jamf(err))
@@ -287,6 +295,16 @@ impl AccountService {
             .collect())
     }
 
+    /// The database the accounts live in, for the tables kept beside them (webhooks).
+    pub fn database(&self) -> super::store::Database {
+        self.store.database()
+    }
+
+    /// The sealing of secrets at rest, shared with webhook secrets.
+    pub fn sealer(&self) -> &Sealer {
+        &self.sealer
+    }
+
     /// Readiness: the database answers.
     pub async fn ping(&self) -> Result<(), AccountError> {
         Ok(self.store.ping().await?)
@@ -301,16 +319,18 @@ impl AccountService {
         Ok(url.as_str().trim_end_matches('/').to_owned())
     }
 
+    /// `left`: the status the account had before new credentials made it `connecting`.
     async fn validate(
         &self,
         account: IntegratedAccount,
+        left: Option<AccountStatus>,
     ) -> Result<IntegratedAccount, AccountError> {
         match self.build_client(&account) {
-            Ok(client) => self.validate_with(account, client).await,
+            Ok(client) => self.validate_with(account, client, left).await,
             Err(err) => {
                 tracing::error!(account_id = %account.id, error = %err, "could not build a Jamf client to validate with");
                 let failure = "internal error while validating; the service log has the details";
-                self.record_validation(account, None, Err(failure.to_owned()))
+                self.record_validation(account, None, Err(failure.to_owned()), left)
                     .await
             }
         }
@@ -322,6 +342,7 @@ impl AccountService {
         &self,
         account: IntegratedAccount,
         client: JamfClient,
+        left: Option<AccountStatus>,
     ) -> Result<IntegratedAccount, AccountError> {
         let probe = async {
             if let Err(err) = client.refresh_token().await {
@@ -348,7 +369,9 @@ impl AccountService {
                 });
         let worked = outcome.is_ok();
         let key = CredentialKey::of(&account);
-        let recorded = self.record_validation(account, version, outcome).await?;
+        let recorded = self
+            .record_validation(account, version, outcome, left)
+            .await?;
         if worked && CredentialKey::of(&recorded) == key {
             self.cached_clients().insert(recorded.id, (key, client));
         }
@@ -361,9 +384,10 @@ impl AccountService {
         account: IntegratedAccount,
         version: Option<String>,
         outcome: Result<(), String>,
+        left: Option<AccountStatus>,
     ) -> Result<IntegratedAccount, AccountError> {
         let key = CredentialKey::of(&account);
-        self.modify(account.id, |current| {
+        self.modify_after(account.id, left, |current| {
             if CredentialKey::of(current) != key {
                 return Ok(false);
             }
@@ -407,19 +431,32 @@ impl AccountService {
     }
 
     /// Read-modify-write under the store's revision check, retried on a concurrent change.
-    /// `change` returns false when there is nothing to write.
+    /// `change` returns false when there is nothing to write. The change's events are written
+    /// with it.
     pub(super) async fn modify(
         &self,
         id: Uuid,
+        change: impl FnMut(&mut IntegratedAccount) -> Result<bool, AccountError>,
+    ) -> Result<IntegratedAccount, AccountError> {
+        self.modify_after(id, None, change).await
+    }
+
+    /// [`Self::modify`] of an account that left `left` for `connecting` (its events say so).
+    async fn modify_after(
+        &self,
+        id: Uuid,
+        left: Option<AccountStatus>,
         mut change: impl FnMut(&mut IntegratedAccount) -> Result<bool, AccountError>,
     ) -> Result<IntegratedAccount, AccountError> {
         for _ in 0..MAX_ATTEMPTS {
-            let mut account = self.fresh(id).await?;
+            let before = self.fresh(id).await?;
+            let mut account = before.clone();
             if !change(&mut account)? {
                 return Ok(account);
             }
             account.updated_at = now();
-            match self.store.update(&account).await {
+            let events = transition_events(Some(&before), Some(&account), left);
+            match self.store.update(&account, &events).await {
                 Err(StoreError::Conflict) => continue,
                 Err(StoreError::NotFound) => {
                     self.recent.invalidate(&id).await;

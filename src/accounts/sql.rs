@@ -17,7 +17,10 @@ use sqlx::{Connection as _, Database, Pool, Postgres, QueryBuilder, Row as _, Sq
 use uuid::Uuid;
 
 use super::model::{AccountStatus, AuthMethod, IntegratedAccount, SealedSecret};
-use super::store::{AccountPage, AccountStore, ListFilter, StoreError, TenantScope};
+use super::store::{
+    AccountPage, AccountStore, Database as Pooled, ListFilter, StoreError, TenantScope,
+};
+use crate::outbox::{ChangeEvent, OutboxBackend};
 
 /// How long start-up waits for PostgreSQL to accept a connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -148,6 +151,11 @@ const SQLITE_MIGRATIONS: Embedded = &[
         "evidence",
         include_str!("../../migrations/sqlite/0002_evidence.sql"),
     ),
+    (
+        3,
+        "webhooks",
+        include_str!("../../migrations/sqlite/0003_webhooks.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: Embedded = &[
     (
@@ -159,6 +167,11 @@ const POSTGRES_MIGRATIONS: Embedded = &[
         2,
         "evidence",
         include_str!("../../migrations/postgres/0002_evidence.sql"),
+    ),
+    (
+        3,
+        "webhooks",
+        include_str!("../../migrations/postgres/0003_webhooks.sql"),
     ),
 ];
 
@@ -195,7 +208,7 @@ fn corrupt(what: &str, value: &str) -> StoreError {
 
 /// The store for one backend; the body is identical for both, only the types differ.
 macro_rules! sql_store {
-    ($db:ty) => {
+    ($db:ty, $pooled:path) => {
         impl SqlStore<$db> {
             fn account(row: &<$db as Database>::Row) -> Result<IntegratedAccount, StoreError> {
                 let status: String = row.try_get("status")?;
@@ -224,7 +237,12 @@ macro_rules! sql_store {
 
         #[async_trait]
         impl AccountStore for SqlStore<$db> {
-            async fn create(&self, a: &IntegratedAccount) -> Result<(), StoreError> {
+            async fn create(
+                &self,
+                a: &IntegratedAccount,
+                events: &[ChangeEvent],
+            ) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
                 sqlx::query(INSERT)
                     .bind(a.id)
                     .bind(&a.tenant_id)
@@ -239,8 +257,10 @@ macro_rules! sql_store {
                     .bind(a.revision)
                     .bind(a.created_at)
                     .bind(a.updated_at)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
+                <$db>::record(&mut *tx, events).await?;
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -294,7 +314,12 @@ macro_rules! sql_store {
                 })
             }
 
-            async fn update(&self, a: &IntegratedAccount) -> Result<IntegratedAccount, StoreError> {
+            async fn update(
+                &self,
+                a: &IntegratedAccount,
+                events: &[ChangeEvent],
+            ) -> Result<IntegratedAccount, StoreError> {
+                let mut tx = self.pool.begin().await?;
                 let done = sqlx::query(UPDATE)
                     .bind(a.id)
                     .bind(a.status.as_str())
@@ -307,9 +332,11 @@ macro_rules! sql_store {
                     .bind(&a.last_error)
                     .bind(a.updated_at)
                     .bind(a.revision)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
                 if done.rows_affected() == 1 {
+                    <$db>::record(&mut *tx, events).await?;
+                    tx.commit().await?;
                     return Ok(IntegratedAccount {
                         revision: a.revision + 1,
                         ..a.clone()
@@ -321,9 +348,19 @@ macro_rules! sql_store {
                 }
             }
 
-            async fn delete(&self, id: Uuid) -> Result<bool, StoreError> {
-                let done = sqlx::query(DELETE).bind(id).execute(&self.pool).await?;
-                Ok(done.rows_affected() > 0)
+            async fn delete(&self, id: Uuid, events: &[ChangeEvent]) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let done = sqlx::query(DELETE).bind(id).execute(&mut *tx).await?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                <$db>::record(&mut *tx, events).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            fn database(&self) -> Pooled {
+                $pooled(self.pool.clone())
             }
 
             async fn ping(&self) -> Result<(), StoreError> {
@@ -340,8 +377,8 @@ macro_rules! sql_store {
     };
 }
 
-sql_store!(Sqlite);
-sql_store!(Postgres);
+sql_store!(Sqlite, Pooled::Sqlite);
+sql_store!(Postgres, Pooled::Postgres);
 
 fn capabilities_json(capabilities: &[String]) -> String {
     serde_json::Value::from(capabilities.to_vec()).to_string()

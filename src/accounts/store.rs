@@ -8,7 +8,16 @@ use uuid::Uuid;
 
 use super::model::{AccountStatus, IntegratedAccount};
 use super::sql;
+use crate::outbox::ChangeEvent;
 use crate::settings::Settings;
+
+/// The connection pool behind the store, for modules that keep their own tables in the same
+/// database (webhooks): one database, one pool, one transaction for a change and its events.
+#[derive(Debug, Clone)]
+pub enum Database {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
 
 /// Which tenants a caller may see.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,20 +85,32 @@ pub enum StoreError {
 
 #[async_trait]
 pub trait AccountStore: Send + Sync {
-    /// Inserts a new account (its `revision` as given, normally 0).
-    async fn create(&self, account: &IntegratedAccount) -> Result<(), StoreError>;
+    /// Inserts a new account (its `revision` as given, normally 0), and `events` into the
+    /// outbox in the same transaction.
+    async fn create(
+        &self,
+        account: &IntegratedAccount,
+        events: &[ChangeEvent],
+    ) -> Result<(), StoreError>;
     async fn get(&self, id: Uuid) -> Result<Option<IntegratedAccount>, StoreError>;
     async fn list(&self, filter: &ListFilter) -> Result<AccountPage, StoreError>;
     /// Writes every mutable field if the stored revision still equals `account.revision`;
     /// returns the account as stored (revision bumped). `id`, `tenant_id` and `created_at`
     /// never change. A stale revision is [`StoreError::Conflict`], a missing row `NotFound`.
-    async fn update(&self, account: &IntegratedAccount) -> Result<IntegratedAccount, StoreError>;
-    /// True when a row was removed.
-    async fn delete(&self, id: Uuid) -> Result<bool, StoreError>;
+    /// `events` go to the outbox in the same transaction, only when the update is written.
+    async fn update(
+        &self,
+        account: &IntegratedAccount,
+        events: &[ChangeEvent],
+    ) -> Result<IntegratedAccount, StoreError>;
+    /// True when a row was removed (then `events` are written with the removal).
+    async fn delete(&self, id: Uuid, events: &[ChangeEvent]) -> Result<bool, StoreError>;
     /// A round trip to the database (readiness).
     async fn ping(&self) -> Result<(), StoreError>;
     /// How many accounts are in each status (the `integrated_accounts` gauge).
     async fn count_by_status(&self) -> Result<Vec<(String, i64)>, StoreError>;
+    /// The pool, shared with the webhook tables.
+    fn database(&self) -> Database;
 }
 
 /// The database `database_url` names, after creating it (SQLite) and running migrations.

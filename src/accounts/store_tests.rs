@@ -32,7 +32,7 @@ async fn create_then_get_returns_every_field() {
         a.capabilities = vec!["read_accounts".into()];
         a.last_error = Some("boom".into());
         a.authentication_method = AuthMethod::Basic;
-        b.store.create(&a).await.expect("create");
+        b.store.create(&a, &[]).await.expect("create");
         let got = b.store.get(a.id).await.expect("get").expect("exists");
         assert_eq!(got, a, "{}", b.name);
         assert!(b.store.get(Uuid::new_v4()).await.expect("get").is_none());
@@ -53,7 +53,7 @@ async fn list_filters_by_visibility_tenant_and_status_in_creation_order() {
         ] {
             let mut a = account(t, "x");
             a.status = status;
-            b.store.create(&a).await.expect("create");
+            b.store.create(&a, &[]).await.expect("create");
             ids.push(a.id);
         }
         let visible = TenantScope::Only(vec![t1.clone(), t2.clone()]);
@@ -111,7 +111,7 @@ async fn cursor_walks_every_account_once() {
         let mut created = Vec::new();
         for _ in 0..7 {
             let a = account(&t, "x");
-            b.store.create(&a).await.expect("create");
+            b.store.create(&a, &[]).await.expect("create");
             created.push(a.id);
         }
         let mut seen = Vec::new();
@@ -147,13 +147,13 @@ async fn cursor_walks_every_account_once() {
 async fn update_bumps_revision_and_refuses_stale_writes() {
     on_both_backends(|b| async move {
         let a = account(&tenant("u"), "x");
-        b.store.create(&a).await.expect("create");
+        b.store.create(&a, &[]).await.expect("create");
         let mut change = a.clone();
         change.status = AccountStatus::Active;
         change.jamf_pro_version = Some("11.30.1".into());
         change.capabilities = vec!["read_accounts".into()];
         change.tenant_id = "ignored".into();
-        let stored = b.store.update(&change).await.expect("update");
+        let stored = b.store.update(&change, &[]).await.expect("update");
         assert_eq!(stored.revision, 1);
         let read = b.store.get(a.id).await.expect("get").expect("exists");
         assert_eq!(read.revision, 1);
@@ -164,10 +164,10 @@ async fn update_bumps_revision_and_refuses_stale_writes() {
         // A second writer still holding revision 0 loses.
         let mut stale = a.clone();
         stale.status = AccountStatus::NeedsReauth;
-        let err = b.store.update(&stale).await.expect_err("stale");
+        let err = b.store.update(&stale, &[]).await.expect_err("stale");
         assert!(matches!(err, StoreError::Conflict), "{}: {err}", b.name);
         let gone = account(&tenant("u"), "x");
-        let err = b.store.update(&gone).await.expect_err("missing");
+        let err = b.store.update(&gone, &[]).await.expect_err("missing");
         assert!(matches!(err, StoreError::NotFound), "{}: {err}", b.name);
     })
     .await;
@@ -177,9 +177,9 @@ async fn update_bumps_revision_and_refuses_stale_writes() {
 async fn delete_removes_once_and_ping_answers() {
     on_both_backends(|b| async move {
         let a = account(&tenant("d"), "x");
-        b.store.create(&a).await.expect("create");
-        assert!(b.store.delete(a.id).await.expect("delete"));
-        assert!(!b.store.delete(a.id).await.expect("delete again"));
+        b.store.create(&a, &[]).await.expect("create");
+        assert!(b.store.delete(a.id, &[]).await.expect("delete"));
+        assert!(!b.store.delete(a.id, &[]).await.expect("delete again"));
         assert!(b.store.get(a.id).await.expect("get").is_none());
         b.store.ping().await.expect("ping");
     })
@@ -190,7 +190,7 @@ async fn delete_removes_once_and_ping_answers() {
 async fn data_survives_a_reconnect_and_migrations_run_once() {
     on_both_backends(|b| async move {
         let a = account(&tenant("r"), "x");
-        b.store.create(&a).await.expect("create");
+        b.store.create(&a, &[]).await.expect("create");
         let again = b.reconnect().await.expect("second start migrates cleanly");
         assert_eq!(again.get(a.id).await.expect("get"), Some(a));
     })
@@ -202,7 +202,7 @@ async fn raw_rows_never_hold_the_secret_in_clear() {
     on_both_backends(|b| async move {
         let secret = format!("clear-secret-{}", Uuid::new_v4().simple());
         let a = account(&tenant("raw"), &secret);
-        b.store.create(&a).await.expect("create");
+        b.store.create(&a, &[]).await.expect("create");
         let raw = raw_bytes(&b).await;
         assert!(
             contains(&raw, a.tenant_id.as_bytes()),
@@ -282,7 +282,7 @@ async fn sqlite_in_memory_works_across_pool_connections() {
     let settings = super::test_backends::settings_for("sqlite::memory:");
     let store = super::store::connect(&settings).await.expect("connect");
     let a = account(&tenant("mem"), "x");
-    store.create(&a).await.expect("create");
+    store.create(&a, &[]).await.expect("create");
     let reads = (0..4).map(|_| store.get(a.id));
     for got in futures::future::join_all(reads).await {
         assert_eq!(got.expect("get").map(|g| g.id), Some(a.id));

@@ -2,7 +2,7 @@
 //! Truto's shapes. Scopes: `accounts:read` to read, `accounts:write` to change. Another tenant's
 //! account answers exactly like an unknown id.
 
-mod body;
+pub(super) mod body;
 mod render;
 
 use axum::Json;

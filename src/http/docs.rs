@@ -31,6 +31,7 @@ Errors (except on `/auth/token`, which speaks RFC 6749) use the envelope \
         (name = "user-directory", description = "Normalized Jamf Pro administrators, groups, roles and sites"),
         (name = "access-review", description = "Findings, leavers, CSV evidence and the report page, from the same snapshot"),
         (name = "evidence", description = "Signed point-in-time snapshots: kept, compared (joiners, leavers, escalations) and verifiable offline"),
+        (name = "webhooks", description = "Signed change notifications, delivered at least once"),
         (name = "operations", description = "Health probes and metrics"),
     )
 )]

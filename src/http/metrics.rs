@@ -14,7 +14,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// Prometheus metrics: requests by route template and status, Jamf requests, cache, tokens,
-/// integrated accounts by status.
+/// integrated accounts by status, webhook deliveries by outcome, pending deliveries and the age
+/// of the oldest.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses(
         (status = 200, description = "Prometheus text exposition format", content_type = "text/plain", body = String),
@@ -29,6 +30,9 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             }
         }
         Err(err) => tracing::warn!(%err, "cannot count integrated accounts for /metrics"),
+    }
+    if let Err(err) = state.webhooks.report_pending().await {
+        tracing::warn!(%err, "cannot count pending webhook deliveries for /metrics");
     }
     state.metrics.run_upkeep();
     (

@@ -18,6 +18,7 @@ pub mod state;
 mod token;
 mod unified;
 mod upstream;
+mod webhooks;
 
 use std::time::Duration;
 
@@ -58,7 +59,8 @@ fn api(metrics_here: bool) -> (OpenApiRouter<AppState>, OpenApiRouter<AppState>)
         .merge(accounts::routes())
         .merge(unified::routes())
         .merge(review::routes())
-        .merge(evidence::routes());
+        .merge(evidence::routes())
+        .merge(webhooks::routes());
     (open, callers)
 }
 

@@ -12,6 +12,7 @@ use crate::directory::cursor::CursorCodec;
 use crate::evidence::EvidenceService;
 use crate::settings::Settings;
 use crate::shared_tier::SharedTier;
+use crate::webhooks::WebhookService;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -29,6 +30,8 @@ pub struct AppState {
     pub cursors: Arc<CursorCodec>,
     /// Caller rate limits (`[limits]`).
     pub limits: Arc<RateLimits>,
+    /// Webhook subscriptions and their delivery log.
+    pub webhooks: Arc<WebhookService>,
     /// The Redis tier replicas share (`[redis]`), when configured.
     pub shared_tier: Option<SharedTier>,
 }

@@ -457,6 +457,43 @@ fn listen_addresses_are_ip_port_and_metrics_listen_is_optional() {
 }
 
 #[test]
+fn webhooks_have_defaults_load_from_toml_and_name_bad_keys() {
+    let s = load(&format!("[auth]\nsigning_key = \"{KEY}\"")).unwrap();
+    let w = &s.webhooks;
+    assert!(!w.allow_private_networks);
+    assert_eq!(w.timeout_secs, 15);
+    assert_eq!(w.retry_schedule_secs, DEFAULT_WEBHOOK_RETRIES_SECS);
+    assert_eq!(w.poll_interval_ms, 1000);
+    let s = load(&format!(
+        "[auth]\nsigning_key = \"{KEY}\"\n[webhooks]\nallow_private_networks = true\ntimeout_secs = 3\nretry_schedule_secs = [1, 2]\npoll_interval_ms = 50"
+    ))
+    .unwrap();
+    assert!(s.webhooks.allow_private_networks);
+    assert_eq!(s.webhooks.retry_schedule_secs, [1, 2]);
+    assert_eq!(
+        (s.webhooks.timeout_secs, s.webhooks.poll_interval_ms),
+        (3, 50)
+    );
+    for (line, key) in [
+        ("timeout_secs = 0", "webhooks.timeout_secs"),
+        ("timeout_secs = 61", "webhooks.timeout_secs"),
+        (
+            "retry_schedule_secs = [172801]",
+            "webhooks.retry_schedule_secs",
+        ),
+        ("poll_interval_ms = 1", "webhooks.poll_interval_ms"),
+        ("retries = 3", "retries"),
+    ] {
+        let err = load(&format!(
+            "[auth]\nsigning_key = \"{KEY}\"\n[webhooks]\n{line}"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains(key), "{line:?} gave {err:?}, expected {key}");
+    }
+}
+
+#[test]
 fn healthcheck_reads_the_listen_address_without_the_rest() {
     figment::Jail::expect_with(|jail| {
         assert_eq!(

@@ -24,7 +24,9 @@ const RULES: &[(&str, &[&str])] = &[
         ],
     ),
     ("auth", &["settings"]),
-    ("accounts", &["jamf", "settings"]),
+    // The outbox: events are written in the transaction of the change they report.
+    ("accounts", &["jamf", "settings", "outbox"]),
+    ("outbox", &[]),
     ("directory", &["accounts", "jamf", "settings"]),
     ("review", &["directory::model"]),
     (
@@ -41,7 +43,22 @@ const RULES: &[(&str, &[&str])] = &[
             "jamf::records::JamfVersion",
         ],
     ),
-    ("webhooks", &["accounts", "evidence", "settings"]),
+    (
+        "webhooks",
+        &[
+            "accounts",
+            "evidence",
+            "review",
+            "outbox",
+            "directory::model",
+            "settings",
+            // Webhook URLs follow the outbound URL rules of Jamf URLs.
+            "jamf::UrlRefusal",
+            "jamf::check_instance_url",
+            "jamf::check_resolution",
+            "jamf::url_policy",
+        ],
+    ),
     (
         "shared_tier",
         &[

@@ -20,3 +20,4 @@ mod slow_clients;
 mod support;
 mod token;
 mod unified;
+mod webhooks;

@@ -16,7 +16,7 @@ use crate::support::{
 };
 
 mod listeners;
-mod scrape;
+pub(crate) mod scrape;
 
 use scrape::Scrape;
 

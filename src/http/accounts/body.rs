@@ -240,7 +240,7 @@ fn present(
 }
 
 /// Truto's tenant id rule (it auto-creates tenants matching it).
-fn check_tenant(tenant: &str) -> Result<(), ApiError> {
+pub(in crate::http) fn check_tenant(tenant: &str) -> Result<(), ApiError> {
     let ok = (1..=256).contains(&tenant.len())
         && tenant
             .bytes()
