@@ -12,7 +12,8 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use self::body::{
-    AttemptList, CreateBody, CreatedBody, Deleted, PatchBody, TestBody, WebhookBody, WebhookList,
+    AttemptList, CreatedBody, TestBody, WebhookBody, WebhookCreateBody, WebhookDeleted,
+    WebhookList, WebhookPatchBody,
 };
 use super::body::parse;
 use super::caller::Caller;
@@ -71,7 +72,7 @@ async fn visible(state: &AppState, caller: &Caller, raw: &str) -> Result<Webhook
 /// `secret` — the only time it is shown.
 #[utoipa::path(post, path = "/webhooks", tag = "webhooks",
     security(("bearer" = [])),
-    request_body(content = CreateBody, example = json!({"url": "https://hooks.example.com/jamf",
+    request_body(content = WebhookCreateBody, example = json!({"url": "https://hooks.example.com/jamf",
         "events": ["integrated_account:authentication_error", "record:updated"], "tenant_id": "acme"})),
     responses(
         (status = 201, description = "Subscribed; `secret` is shown only here", body = CreatedBody),
@@ -86,7 +87,7 @@ async fn create_webhook(
     body: Bytes,
 ) -> Result<(StatusCode, Json<CreatedBody>), ApiError> {
     caller.require(WRITE)?;
-    let (tenant, url, events) = parse::<CreateBody>(&body)?.validate(&caller)?;
+    let (tenant, url, events) = parse::<WebhookCreateBody>(&body)?.validate(&caller)?;
     let (webhook, secret) = state.webhooks.create(tenant, &url, events).await?;
     Ok((
         StatusCode::CREATED,
@@ -141,7 +142,7 @@ async fn get_webhook(
 #[utoipa::path(patch, path = "/webhooks/{id}", tag = "webhooks",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Webhook id")),
-    request_body(content = PatchBody, example = json!({"is_active": true})),
+    request_body(content = WebhookPatchBody, example = json!({"is_active": true})),
     responses(
         (status = 200, description = "Updated", body = WebhookBody),
         (status = 400, description = "Malformed body, nothing to change, unknown event or refused URL", body = ErrorBody),
@@ -158,7 +159,7 @@ async fn update_webhook(
 ) -> Result<Json<WebhookBody>, ApiError> {
     caller.require(WRITE)?;
     let webhook = visible(&state, &caller, &id).await?;
-    let patch = parse::<PatchBody>(&body)?.validate()?;
+    let patch = parse::<WebhookPatchBody>(&body)?.validate()?;
     Ok(Json(state.webhooks.update(webhook.id, patch).await?.into()))
 }
 
@@ -167,7 +168,7 @@ async fn update_webhook(
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Webhook id")),
     responses(
-        (status = 200, description = "Removed", body = Deleted),
+        (status = 200, description = "Removed", body = WebhookDeleted),
         (status = 401, description = "Missing or invalid bearer token", body = ErrorBody),
         (status = 403, description = "Token lacks `webhooks:write`", body = ErrorBody),
         (status = 404, description = "No such webhook, or not one of the caller's tenants", body = ErrorBody),
@@ -177,13 +178,13 @@ async fn delete_webhook(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Deleted>, ApiError> {
+) -> Result<Json<WebhookDeleted>, ApiError> {
     caller.require(WRITE)?;
     let webhook = visible(&state, &caller, &id).await?;
     if !state.webhooks.delete(webhook.id).await? {
         return Err(not_found(&id));
     }
-    Ok(Json(Deleted { id: webhook.id }))
+    Ok(Json(WebhookDeleted { id: webhook.id }))
 }
 
 /// Send a `webhook:test` event now, once, signed like every delivery.

@@ -359,6 +359,7 @@ async fn get_snapshot(
 #[utoipa::path(get, path = "/access-review/evidence-key", tag = "evidence",
     responses(
         (status = 200, description = "The JWK set", body = JwkSet),
+        (status = 413, description = "A request body over `server.body_limit_bytes`", body = ErrorBody),
         (status = 500, description = "Storage failure", body = ErrorBody),
         (status = 503, description = "Evidence is off (`evidence.signing_key` not set)", body = ErrorBody),
     ))]

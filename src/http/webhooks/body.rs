@@ -18,7 +18,7 @@ const MAX_URL_LEN: usize = 2048;
 /// `POST /webhooks`.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CreateBody {
+pub struct WebhookCreateBody {
     /// Where events are POSTed: `https`, a public address, no query or fragment.
     #[schema(value_type = String, required = true, example = "https://hooks.example.com/jamf")]
     url: Option<String>,
@@ -29,7 +29,7 @@ pub struct CreateBody {
     tenant_id: Option<String>,
 }
 
-impl CreateBody {
+impl WebhookCreateBody {
     /// The tenant (given, or the caller's only one), the URL and the events.
     pub fn validate(self, caller: &Caller) -> Result<(String, String, Vec<String>), ApiError> {
         let url = self
@@ -56,13 +56,13 @@ impl CreateBody {
 /// `410 Gone`; its pending deliveries resume with it.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PatchBody {
+pub struct WebhookPatchBody {
     url: Option<String>,
     events: Option<Vec<String>>,
     is_active: Option<bool>,
 }
 
-impl PatchBody {
+impl WebhookPatchBody {
     pub fn validate(self) -> Result<WebhookPatch, ApiError> {
         if self.url.is_none() && self.events.is_none() && self.is_active.is_none() {
             return Err(ApiError::bad_request(
@@ -153,6 +153,6 @@ pub struct TestBody {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct Deleted {
+pub struct WebhookDeleted {
     pub id: Uuid,
 }
