@@ -127,7 +127,7 @@ impl Default for ServerSettings {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StorageSettings {
     /// May carry the PostgreSQL password: a secret, with a `_file` variant.
@@ -136,6 +136,26 @@ pub struct StorageSettings {
     /// Base64 of 32 random bytes; seals Jamf secrets at rest.
     pub encryption_key: Option<SecretString>,
     pub encryption_key_file: Option<RelativePathBuf>,
+}
+
+impl std::fmt::Debug for StorageSettings {
+    /// The database URL without its password: settings may be printed, secrets may not.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let database_url = match url::Url::parse(&self.database_url) {
+            Ok(mut url) if url.password().is_some() => {
+                let _ = url.set_password(Some("redacted"));
+                url.to_string()
+            }
+            Ok(_) => self.database_url.clone(),
+            Err(_) => "(unparsable, not shown)".to_owned(),
+        };
+        f.debug_struct("StorageSettings")
+            .field("database_url", &database_url)
+            .field("database_url_file", &self.database_url_file)
+            .field("encryption_key", &self.encryption_key)
+            .field("encryption_key_file", &self.encryption_key_file)
+            .finish()
+    }
 }
 
 impl Default for StorageSettings {

@@ -251,14 +251,18 @@ fn custom(a: &mut Account, rng: &mut SplitMix64) {
 }
 
 /// The fixed inventory users (truncated to `count`) and seeded filler up to `count`; the
-/// fixed user groups plus one per 100 users, with seeded members. Group members are
+/// fixed user groups plus one department per 100 users, at most [`MAX_DEPARTMENTS`] (real
+/// instances keep tens of user groups, not one per hundred people), with seeded members. Group members are
 /// ascending ids of existing users; the smart group [`MANAGERS_GROUP`] holds exactly the
 /// users whose position is [`MANAGER_POSITION`].
+/// Generated user groups beyond the fixed ones, whatever the number of users.
+pub const MAX_DEPARTMENTS: usize = 30;
+
 pub fn inventory(count: usize, seed: u64, sites: &[Site]) -> (Vec<InventoryUser>, Vec<UserGroup>) {
     let mut users = fixtures::inventory_users();
     users.truncate(count);
     let mut groups = fixtures::user_groups();
-    for k in 0..count / 100 {
+    for k in 0..(count / 100).min(MAX_DEPARTMENTS) {
         // Every third one smart and limited to a site.
         let smart = k % 3 == 2;
         groups.push(UserGroup {

@@ -195,8 +195,17 @@ fn unknown_keys_are_refused_with_their_name() {
 
 #[test]
 fn secrets_never_print() {
-    let s = load(&format!("[auth]\nsigning_key = \"{KEY}\"")).unwrap();
-    assert!(!format!("{s:?}").contains(KEY));
+    let s = load(&format!(
+        "[auth]\nsigning_key = \"{KEY}\"\n[storage]\ndatabase_url = \"postgres://app:pg-pw-123@db/app\"\nencryption_key = \"{KEY}\""
+    ))
+    .unwrap();
+    let printed = format!("{s:?}");
+    assert!(!printed.contains(KEY), "{printed}");
+    assert!(!printed.contains("pg-pw-123"), "{printed}");
+    assert!(
+        printed.contains("postgres://app:redacted@db/app"),
+        "{printed}"
+    );
 }
 
 #[test]
