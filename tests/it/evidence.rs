@@ -112,3 +112,50 @@ pub fn verify(bundles: &[&Path], keys: Option<&Path>) -> (bool, String) {
     );
     (out.status.success(), text)
 }
+
+/// Who a [`change_staff`] made join, leave and lose access, by Jamf account id.
+pub struct StaffChange {
+    pub joiner: i64,
+    pub leaver: i64,
+    pub disabled: i64,
+}
+
+/// Changes the simulated Jamf's admins between two snapshots: one Full Access filler leaves,
+/// another is disabled, and a copy of a third joins as `new.joiner`; `also` edits the dataset
+/// further in the same step.
+pub fn change_staff(f: &Fixture, also: impl FnOnce(&mut jamf_sim::Dataset)) -> StaffChange {
+    let fillers: Vec<i64> = f
+        .sim
+        .control()
+        .dataset()
+        .accounts
+        .iter()
+        .filter(|a| a.id >= 24 && a.enabled && a.access_level == jamf_sim::AccessLevel::Full)
+        .map(|a| a.id)
+        .collect();
+    let (disabled, leaver, template) = (fillers[0], fillers[1], fillers[2]);
+    let joiner = 9000;
+    f.sim.control().edit_dataset(|d| {
+        d.accounts.retain(|a| a.id != leaver);
+        let mut new = d
+            .accounts
+            .iter()
+            .find(|a| a.id == template)
+            .unwrap()
+            .clone();
+        new.id = joiner;
+        new.username = "new.joiner".into();
+        d.accounts.push(new);
+        for a in &mut d.accounts {
+            if a.id == disabled {
+                a.enabled = false;
+            }
+        }
+        also(d);
+    });
+    StaffChange {
+        joiner,
+        leaver,
+        disabled,
+    }
+}

@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use jamf_sim::{AccessLevel, PrivilegeSet};
+use jamf_sim::PrivilegeSet;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use super::{evidence_settings, get, get_json, take};
+use super::{StaffChange, change_staff, evidence_settings, get, get_json, take};
 use crate::support::Fixture;
 
 #[tokio::test]
@@ -15,37 +15,16 @@ async fn changes_name_exactly_the_joiner_leaver_disabled_and_escalated_admins() 
     let f = Fixture::start_with(jamf_sim::SimConfig::default(), evidence_settings()).await;
     let before = take(&f, StatusCode::CREATED).await;
 
-    let data = f.sim.control().dataset();
-    let fillers: Vec<i64> = data
-        .accounts
-        .iter()
-        .filter(|a| a.id >= 24 && a.enabled && a.access_level == AccessLevel::Full)
-        .map(|a| a.id)
-        .collect();
-    let (disabled, leaver, template) = (fillers[0], fillers[1], fillers[2]);
-    // conan.obrien: an enabled Full Access Auditor.
+    // conan.obrien: an enabled Full Access Auditor, made an Administrator.
     let escalated = 22;
-    let joiner = 9000;
-    f.sim.control().edit_dataset(|d| {
-        d.accounts.retain(|a| a.id != leaver);
-        let mut new = d
-            .accounts
-            .iter()
-            .find(|a| a.id == template)
-            .unwrap()
-            .clone();
-        new.id = joiner;
-        new.username = "new.joiner".into();
-        d.accounts.push(new);
-        for a in &mut d.accounts {
-            if a.id == disabled {
-                a.enabled = false;
-            }
-            if a.id == escalated {
-                assert!(a.enabled && a.privilege_set == PrivilegeSet::Auditor);
-                a.privilege_set = PrivilegeSet::Administrator;
-            }
-        }
+    let StaffChange {
+        joiner,
+        leaver,
+        disabled,
+    } = change_staff(&f, |d| {
+        let a = d.accounts.iter_mut().find(|a| a.id == escalated).unwrap();
+        assert!(a.enabled && a.privilege_set == PrivilegeSet::Auditor);
+        a.privilege_set = PrivilegeSet::Administrator;
     });
     let after = take(&f, StatusCode::CREATED).await;
     assert_eq!(after["previous"]["id"], before["id"]);

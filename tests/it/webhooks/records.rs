@@ -3,14 +3,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use jamf_sim::{AccessLevel, SimConfig};
+use jamf_sim::SimConfig;
 use reqwest::StatusCode;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use sqlx::Connection as _;
 
 use super::{HOOKS_ID, HOOKS_SECRET, Receiver, Verdict, hook_settings, unix_now};
-use crate::evidence::{EVIDENCE_KEY, take};
+use crate::evidence::{EVIDENCE_KEY, StaffChange, change_staff, take};
 use crate::support::{Fixture, access_token, send_expecting};
 
 #[tokio::test]
@@ -36,32 +36,11 @@ async fn two_snapshots_around_a_change_send_exactly_the_record_events() {
     let secret = created["secret"].as_str().unwrap().to_owned();
 
     let before = take(&f, StatusCode::CREATED).await;
-    let data = f.sim.control().dataset();
-    let fillers: Vec<i64> = data
-        .accounts
-        .iter()
-        .filter(|a| a.id >= 24 && a.enabled && a.access_level == AccessLevel::Full)
-        .map(|a| a.id)
-        .collect();
-    let (disabled, leaver, template) = (fillers[0], fillers[1], fillers[2]);
-    let joiner = 9000;
-    f.sim.control().edit_dataset(|d| {
-        d.accounts.retain(|a| a.id != leaver);
-        let mut new = d
-            .accounts
-            .iter()
-            .find(|a| a.id == template)
-            .unwrap()
-            .clone();
-        new.id = joiner;
-        new.username = "new.joiner".into();
-        d.accounts.push(new);
-        for a in &mut d.accounts {
-            if a.id == disabled {
-                a.enabled = false;
-            }
-        }
-    });
+    let StaffChange {
+        joiner,
+        leaver,
+        disabled,
+    } = change_staff(&f, |_| {});
     let after = take(&f, StatusCode::CREATED).await;
 
     // Written with the snapshots: the first snapshot has nothing to compare with.
