@@ -20,7 +20,7 @@ use crate::http::review::{finding_filter, report_response};
 use crate::http::state::AppState;
 use crate::http::unified::params::{self, QueryKind};
 use crate::http::unified::render::{Context, Fields};
-use crate::http::unified::{missing_sources, render_page, select, user_page};
+use crate::http::unified::{missing_sources, render_page, select, users_answer};
 use crate::review::changes::diff;
 use crate::review::digest::snapshot_sha256;
 use crate::review::findings::Finding;
@@ -111,20 +111,7 @@ async fn snapshot_users(
     )?;
     same_account(params.common.account_id, &verified)?;
     let cached = CachedSnapshot::fetched_at(verified.directory(), stored.taken_at);
-    if csv::wants_csv(&headers) {
-        let users = cached
-            .snapshot
-            .users
-            .iter()
-            .filter(|u| params.users.matches(u));
-        return csv::attachment(
-            crate::review::csv::users(users),
-            "users",
-            &stored.tenant_id,
-            stored.taken_at,
-        );
-    }
-    user_page(&state, &cached, &params, &params.users)
+    users_answer(&state, &cached, &params, &headers, &stored.tenant_id)
 }
 
 /// The findings of a snapshot, as they stood when it was taken.

@@ -303,14 +303,40 @@ async fn list_users(
     };
     let account = params.common.account_id;
     let source = source::snapshot(&state, &caller, account, &headers, snapshot_kind).await?;
-    let cached = &source.cached;
-    let body = if csv::wants_csv(&headers) {
-        let users = cached.snapshot.users.iter().filter(|u| filter.matches(u));
-        source.csv(review::csv::users(users), "users")?
-    } else {
-        user_page(&state, cached, &params, filter)?
-    };
+    let body = users_answer(
+        &state,
+        &source.cached,
+        &params,
+        &headers,
+        &source.account.tenant_id,
+    )?;
     Ok(source.respond(body))
+}
+
+/// The users of `cached` that `params` select: a page, or with `Accept: text/csv` all of them
+/// as an attachment named for `tenant` and the snapshot's date. The live list and a kept
+/// snapshot's list answer alike.
+pub(super) fn users_answer(
+    state: &AppState,
+    cached: &CachedSnapshot,
+    params: &ListParams,
+    headers: &HeaderMap,
+    tenant: &str,
+) -> Result<Response, ApiError> {
+    if csv::wants_csv(headers) {
+        let users = cached
+            .snapshot
+            .users
+            .iter()
+            .filter(|u| params.users.matches(u));
+        return csv::attachment(
+            review::csv::users(users),
+            "users",
+            tenant,
+            cached.fetched_at_utc,
+        );
+    }
+    user_page(state, cached, params, &params.users)
 }
 
 /// Get one user with full detail, including `permissions`.
