@@ -94,14 +94,9 @@ pub async fn launch(
     )
     .await?;
     // Dropped on every way out of this function, which stops the scheduler.
-    let _scheduler = evidence.as_ref().map(|evidence| {
-        evidence::spawn_scheduler(
-            evidence.clone(),
-            accounts.clone(),
-            settings.evidence.schedule_secs,
-            settings.evidence.retention_days,
-        )
-    });
+    let _scheduler = evidence
+        .as_ref()
+        .map(|evidence| evidence::spawn_scheduler(evidence.clone(), accounts.clone(), &settings));
     let cursors = Arc::new(directory::cursor::CursorCodec::new(
         settings.signing_key()?.expose_secret(),
     ));

@@ -156,6 +156,11 @@ const SQLITE_MIGRATIONS: Embedded = &[
         "webhooks",
         include_str!("../../migrations/sqlite/0003_webhooks.sql"),
     ),
+    (
+        4,
+        "record set seal",
+        include_str!("../../migrations/sqlite/0004_record_set_seal.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: Embedded = &[
     (
@@ -172,6 +177,11 @@ const POSTGRES_MIGRATIONS: Embedded = &[
         3,
         "webhooks",
         include_str!("../../migrations/postgres/0003_webhooks.sql"),
+    ),
+    (
+        4,
+        "record set seal",
+        include_str!("../../migrations/postgres/0004_record_set_seal.sql"),
     ),
 ];
 

@@ -507,6 +507,7 @@ mod tests {
             roles: vec![],
             workspaces: vec![],
             missing: vec![],
+            reads: vec![],
         }
     }
 

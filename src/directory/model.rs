@@ -20,7 +20,7 @@ pub use order::compare_ids;
 pub use permissions::{Grant, Permissions, Privilege};
 pub use remote::RemoteData;
 pub use shared::Shared;
-pub use snapshot::{DirectorySnapshot, MissingSource};
+pub use snapshot::{DirectorySnapshot, JamfRead, MissingSource};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};

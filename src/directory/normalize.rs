@@ -91,5 +91,6 @@ pub fn normalize_directory(directory: &JamfDirectory) -> DirectorySnapshot {
         roles,
         workspaces,
         missing,
+        reads: Vec::new(),
     }
 }

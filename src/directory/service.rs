@@ -11,12 +11,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::accounts::{AccountError, AccountService, AccountStatus, IntegratedAccount};
-use crate::jamf::{FetchRun, JamfError, ProgressReport};
+use crate::jamf::{FetchProgress, FetchRun, JamfError, ProgressReport};
 
 use super::cache::{
     CacheError, CacheOutcome, CachedSnapshot, FetchFailure, SnapshotCache, SnapshotKey,
     SnapshotKind,
 };
+use super::model::JamfRead;
 use super::normalize::{normalize_directory, normalize_inventory};
 use super::resume::UnfinishedReads;
 
@@ -136,9 +137,13 @@ impl DirectoryService {
         // The fetch may outlive this request (a background refresh, a caller who stopped
         // waiting), so it owns what it uses and feeds Jamf's verdict into the account's
         // status itself, once per fetch.
-        let fetch = move |progress| async move {
+        let fetch = move |progress: Arc<FetchProgress>| async move {
             let memo = unfinished.memo(key).await;
-            let client = client.for_fetch(FetchRun { progress, memo });
+            let run = FetchRun {
+                progress: progress.clone(),
+                memo,
+            };
+            let client = client.for_fetch(run);
             let fetched = match kind {
                 SnapshotKind::Directory => client
                     .fetch_directory()
@@ -148,7 +153,11 @@ impl DirectoryService {
                     .fetch_inventory()
                     .await
                     .map(|raw| normalize_inventory(&raw)),
-            };
+            }
+            .map(|mut snapshot| {
+                snapshot.reads = reads_of(&progress);
+                snapshot
+            });
             match &fetched {
                 Ok(_) => {
                     unfinished.succeeded(key).await;
@@ -171,6 +180,20 @@ impl DirectoryService {
             })?;
         Ok(Served { snapshot, outcome })
     }
+}
+
+/// The fetch's reads, as its snapshot states them.
+fn reads_of(progress: &FetchProgress) -> Vec<JamfRead> {
+    progress
+        .reads()
+        .into_iter()
+        .map(|(endpoint, read)| JamfRead {
+            endpoint: endpoint.to_owned(),
+            requests: read.requests,
+            statuses: read.statuses,
+            total_count: read.total_count,
+        })
+        .collect()
 }
 
 fn snapshot_key(account: &IntegratedAccount, kind: SnapshotKind) -> SnapshotKey {

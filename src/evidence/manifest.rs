@@ -1,5 +1,7 @@
 //! The manifest: what one snapshot states about itself, and what its signature covers.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -72,9 +74,15 @@ pub struct JamfSource {
 pub struct Read {
     #[schema(example = "/api/v1/accounts")]
     pub endpoint: String,
-    /// Requests the plan makes to it for this population (pages and details), when the
-    /// records tell; null for reads made only as needed.
+    /// Reads made to it (pages and details; a read retried after a 503 counts once, with its
+    /// final outcome). Null only in manifests kept before reads were counted.
     pub requests: Option<u64>,
+    /// Reads by outcome: Jamf's HTTP status (`200`, `404`…), or `timeout`, `unreachable`…
+    /// when it gave none.
+    // Omitted when empty, so a manifest kept before reads were counted reads back as stored.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(example = json!({"200": 3}))]
+    pub statuses: BTreeMap<String, u64>,
     /// `ok`, or what Jamf's refusal was when the part is missing.
     #[schema(example = "ok")]
     pub status: String,
@@ -90,6 +98,13 @@ pub struct Counts {
     pub groups: u64,
     pub roles: u64,
     pub workspaces: u64,
+    /// The `totalCount` each Jamf Pro API list reported, by endpoint template: what Jamf
+    /// itself says the population is (`/api/v1/accounts` against `admins`,
+    /// `/api/v1/api-integrations` against `service_accounts`, `/api/v1/users` against
+    /// `end_users`). Classic lists report none (then it is omitted).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(example = json!({"/api/v1/accounts": 12, "/api/v1/api-integrations": 2}))]
+    pub jamf_total_counts: BTreeMap<String, u64>,
 }
 
 /// The previous snapshot of the same account and kind: the chain link.

@@ -1,142 +1,88 @@
-//! The manifest's account of where a population came from: the Jamf plan, the endpoints read
-//! (with the requests the plan makes for this population) and the counts to reconcile.
+//! The manifest's account of where a population came from: the Jamf plan, every endpoint the
+//! fetch read (its reads counted as they were made, by outcome) and the counts to reconcile,
+//! Jamf's own `totalCount`s among them.
 
-use crate::directory::model::{DirectorySnapshot, RoleType, UserType};
-use crate::jamf::USERS_PAGE_SIZE;
-use crate::jamf::endpoints::{self as e, Endpoint};
-use crate::jamf::plan::{PAGE_SIZE, PlanKind};
+use std::collections::BTreeMap;
+
+use crate::directory::model::{DirectorySnapshot, UserType};
+use crate::jamf::endpoints as e;
+use crate::jamf::plan::PlanKind;
 use crate::jamf::records::JamfVersion;
 
 use super::manifest::{Counts, EvidenceKind, Read};
 
-/// An endpoint read, the requests it takes (when the records tell), and the `missing` source
-/// that names it when that part could not be read.
-type Planned = (Endpoint, Option<u64>, &'static str);
+/// The `missing` source a failed read of each endpoint leaves (names as in the snapshot's
+/// `missing`, where a list Jamf returned short of its `totalCount` is named too).
+const SOURCES: [(&str, &str); 15] = [
+    (e::V1_ACCOUNTS.template, "accounts"),
+    (e::CLASSIC_ACCOUNTS.template, "accounts"),
+    (e::CLASSIC_ACCOUNT.template, "accounts"),
+    (e::V1_GROUPS.template, "account_groups"),
+    (e::CLASSIC_GROUP.template, "account_groups"),
+    (e::SITES.template, "sites"),
+    (e::SSO.template, "sso_settings"),
+    (e::SSO_V2.template, "sso_settings"),
+    (e::API_ROLES.template, "api_roles"),
+    (e::API_CLIENTS.template, "api_clients"),
+    (e::V1_USERS.template, "inventory_users"),
+    (e::CLASSIC_USERS.template, "inventory_users"),
+    (e::CLASSIC_USER.template, "inventory_users"),
+    (e::USER_GROUPS.template, "user_groups"),
+    (e::USER_GROUP.template, "user_groups"),
+];
 
-fn pages(records: usize, page_size: usize) -> Option<u64> {
-    u64::try_from(records.div_ceil(page_size).max(1)).ok()
-}
-
-fn count(records: usize) -> Option<u64> {
-    u64::try_from(records).ok()
-}
-
-/// The plan's name and its reads for `snapshot`, each marked `ok` or with why its part is
-/// missing (`source` names as in the snapshot's `missing`).
-pub fn reads(kind: EvidenceKind, snapshot: &DirectorySnapshot) -> (String, Vec<Read>) {
-    let version = snapshot
-        .jamf_version
-        .as_deref()
-        .and_then(JamfVersion::parse);
-    let n = tally(snapshot);
-    let (plan, planned): (&str, Vec<Planned>) = match kind {
-        EvidenceKind::Admins => {
-            let sso = match version {
-                Some(v) if !v.supports_sso_v3() => e::SSO_V2,
-                _ => e::SSO,
-            };
-            let shared = [
-                (e::SITES, Some(1), "sites"),
-                (sso, Some(1), "sso_settings"),
-                (e::API_ROLES, pages(n.api_roles, PAGE_SIZE), "api_roles"),
-                (
-                    e::API_CLIENTS,
-                    pages(n.service_accounts, PAGE_SIZE),
-                    "api_clients",
-                ),
-            ];
-            let (plan, lists) = match PlanKind::for_version(version) {
-                PlanKind::V1 => (
-                    "v1",
-                    vec![
-                        (e::V1_ACCOUNTS, pages(n.admins, PAGE_SIZE), "accounts"),
-                        (e::V1_GROUPS, pages(n.groups, PAGE_SIZE), "account_groups"),
-                        (e::CLASSIC_GROUP, count(n.groups), "account_groups"),
-                        // Only accounts whose v1 record lacks something are read in detail.
-                        (e::CLASSIC_ACCOUNT, None, "accounts"),
-                    ],
-                ),
-                PlanKind::Classic => (
-                    "classic",
-                    vec![
-                        (e::CLASSIC_ACCOUNTS, Some(1), "accounts"),
-                        (e::CLASSIC_ACCOUNT, count(n.admins), "accounts"),
-                        (e::CLASSIC_GROUP, count(n.groups), "account_groups"),
-                    ],
-                ),
-            };
-            (plan, lists.into_iter().chain(shared).collect())
-        }
-        EvidenceKind::EndUsers => {
-            let v1 = version.is_some_and(|v| v.supports_v1_users());
-            let list = if v1 {
-                (
-                    e::V1_USERS,
-                    pages(n.end_users, USERS_PAGE_SIZE),
-                    "inventory_users",
-                )
-            } else {
-                (e::CLASSIC_USERS, Some(1), "inventory_users")
-            };
-            let plan = if v1 { "v1" } else { "classic" };
-            let reads = vec![
-                list,
-                (e::CLASSIC_USER, count(n.end_users), "inventory_users"),
-                (e::USER_GROUPS, Some(1), "user_groups"),
-                (e::USER_GROUP, count(n.groups), "user_groups"),
-            ];
-            (plan, reads)
-        }
+/// The plan's name for a Jamf at `version`, and the snapshot's reads, each marked `ok` or with
+/// why its part is missing.
+pub fn reads(
+    kind: EvidenceKind,
+    version: Option<&str>,
+    snapshot: &DirectorySnapshot,
+) -> (String, Vec<Read>) {
+    let version = version.and_then(JamfVersion::parse);
+    let v1 = match kind {
+        EvidenceKind::Admins => PlanKind::for_version(version) == PlanKind::V1,
+        EvidenceKind::EndUsers => version.is_some_and(|v| v.supports_v1_users()),
     };
-    let reads = planned
-        .into_iter()
-        .map(|(endpoint, requests, source)| Read {
-            endpoint: endpoint.template.to_owned(),
-            requests,
-            status: snapshot
+    let reads = snapshot
+        .reads
+        .iter()
+        .map(|read| {
+            let source = SOURCES
+                .iter()
+                .find(|(endpoint, _)| *endpoint == read.endpoint)
+                .map(|(_, source)| *source);
+            let missing = snapshot
                 .missing
                 .iter()
-                .find(|m| m.source == source)
-                .map_or_else(|| "ok".to_owned(), |m| format!("missing: {}", m.reason)),
+                .find(|m| Some(m.source.as_ref()) == source);
+            Read {
+                endpoint: read.endpoint.clone(),
+                requests: Some(read.requests),
+                statuses: read.statuses.clone(),
+                status: missing
+                    .map_or_else(|| "ok".to_owned(), |m| format!("missing: {}", m.reason)),
+            }
         })
         .collect();
-    (plan.to_owned(), reads)
+    (if v1 { "v1" } else { "classic" }.to_owned(), reads)
 }
 
-struct Tally {
-    admins: usize,
-    service_accounts: usize,
-    end_users: usize,
-    groups: usize,
-    api_roles: usize,
-}
-
-fn tally(snapshot: &DirectorySnapshot) -> Tally {
-    let of = |t: UserType| snapshot.users.iter().filter(|u| u.user_type == t).count();
-    Tally {
+/// Records by type, the catalog sizes, and the `totalCount` each Jamf Pro API list reported.
+pub fn counts(snapshot: &DirectorySnapshot) -> Counts {
+    let as_u64 = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+    let of = |t: UserType| as_u64(snapshot.users.iter().filter(|u| u.user_type == t).count());
+    Counts {
+        records: as_u64(snapshot.users.len()),
         admins: of(UserType::Admin),
         service_accounts: of(UserType::ServiceAccount),
         end_users: of(UserType::EndUser),
-        groups: snapshot.groups.len(),
-        api_roles: snapshot
-            .roles
-            .iter()
-            .filter(|r| r.role_type == RoleType::ApiRole)
-            .count(),
-    }
-}
-
-/// Records by type and the catalog sizes.
-pub fn counts(snapshot: &DirectorySnapshot) -> Counts {
-    let n = tally(snapshot);
-    let as_u64 = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
-    Counts {
-        records: as_u64(snapshot.users.len()),
-        admins: as_u64(n.admins),
-        service_accounts: as_u64(n.service_accounts),
-        end_users: as_u64(n.end_users),
-        groups: as_u64(n.groups),
+        groups: as_u64(snapshot.groups.len()),
         roles: as_u64(snapshot.roles.len()),
         workspaces: as_u64(snapshot.workspaces.len()),
+        jamf_total_counts: snapshot
+            .reads
+            .iter()
+            .filter_map(|read| Some((read.endpoint.clone(), read.total_count?)))
+            .collect::<BTreeMap<_, _>>(),
     }
 }

@@ -1,6 +1,7 @@
 //! Scheduled snapshots: every active integrated account every `evidence.schedule_secs`, each
 //! taken once across replicas (a schedule row claimed under a row lock), jittered so replicas
-//! do not wake together; and retention, applied on the same ticks.
+//! do not wake together. On the same ticks: snapshots left pending by a stopped replica are
+//! failed, and retention is applied.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,6 +13,7 @@ use tokio::task::JoinHandle;
 use super::manifest::EvidenceKind;
 use super::service::EvidenceService;
 use crate::accounts::{AccountService, AccountStatus, ListFilter, TenantScope};
+use crate::settings::Settings;
 
 /// Stops the scheduler when dropped.
 pub struct Scheduler(JoinHandle<()>);
@@ -22,32 +24,47 @@ impl Drop for Scheduler {
     }
 }
 
-/// Starts the scheduler (`schedule_secs` > 0) or only retention (0).
+/// Starts the scheduler (`evidence.schedule_secs` > 0) or only the housekeeping (0).
 pub fn spawn_scheduler(
     evidence: Arc<EvidenceService>,
     accounts: Arc<AccountService>,
-    schedule_secs: u64,
-    retention_days: u32,
+    settings: &Settings,
 ) -> Scheduler {
+    let (schedule_secs, retention_days) = (
+        settings.evidence.schedule_secs,
+        settings.evidence.retention_days,
+    );
+    // A snapshot's task fetches (bounded by the deadline) and then stores: twice the deadline
+    // is past anything a live replica can still be doing with it.
+    let abandoned_after = Duration::from_secs(settings.upstream.deadline_secs.saturating_mul(2));
     Scheduler(tokio::spawn(async move {
         // A twentieth of the period, at most a minute: a due snapshot starts that late at most.
-        let tick = if schedule_secs == 0 {
-            3600
-        } else {
-            (schedule_secs / 20).clamp(1, 60)
+        let tick = match schedule_secs {
+            0 => 60,
+            period => (period / 20).clamp(1, 60),
         };
         loop {
+            match evidence.fail_abandoned(abandoned_after).await {
+                Ok(0) => {}
+                Ok(failed) => tracing::warn!(
+                    failed,
+                    "evidence snapshots interrupted by a stop marked failed"
+                ),
+                Err(err) => {
+                    tracing::warn!(error = %err, "cannot fail abandoned evidence snapshots")
+                }
+            }
+            match evidence.apply_retention(retention_days).await {
+                Ok(0) => {}
+                Ok(deleted) => tracing::info!(deleted, "evidence retention deleted old snapshots"),
+                Err(err) => tracing::warn!(error = %err, "evidence retention failed"),
+            }
             let jitter = rand::rng().random_range(0.5..1.5);
             tokio::time::sleep(Duration::from_secs_f64(tick as f64 * jitter)).await;
             if schedule_secs > 0
                 && let Err(err) = take_due(&evidence, &accounts, schedule_secs).await
             {
                 tracing::warn!(error = %err, "scheduled evidence snapshots failed");
-            }
-            match evidence.apply_retention(retention_days).await {
-                Ok(0) => {}
-                Ok(deleted) => tracing::info!(deleted, "evidence retention deleted old snapshots"),
-                Err(err) => tracing::warn!(error = %err, "evidence retention failed"),
             }
             metrics::counter!("evidence_schedule_ticks_total").increment(1);
         }

@@ -15,13 +15,16 @@ use super::manifest::{
 use super::observer::{Completed, SnapshotContents, SnapshotObserver};
 use super::provenance;
 use super::signing::{
-    EvidenceSigner, Jwk, JwkSet, canonical, manifest_sha256, records_sha256, sha256, signed_bytes,
+    EvidenceSigner, Jwk, JwkSet, canonical, manifest_sha256, records_sha256, seal_message,
+    set_address, sha256, signed_bytes,
 };
 use super::store::{Completion, EvidenceStore, SnapshotFilter, StoredRecord, StoredSnapshot};
 use crate::accounts::{IntegratedAccount, StoreError, new_account_id, now};
 use crate::directory::model::{DirectorySnapshot, User};
 use crate::directory::{DirectoryError, DirectoryService, SnapshotKind};
 use crate::review::findings::{self, Finding, Policy};
+
+mod compare;
 
 /// Why evidence could not be served or taken.
 #[derive(Debug, thiserror::Error)]
@@ -172,20 +175,32 @@ impl EvidenceService {
         directory: &DirectorySnapshot,
     ) -> Result<Manifest, String> {
         let records = canonical_records(&directory.users).map_err(|e| e.to_string())?;
-        let (plan, reads) = provenance::reads(manifest.kind, directory);
-        manifest.jamf.version = directory.jamf_version.clone();
+        // An inventory fetch does not read the version: the account's, read when it was
+        // connected or last refreshed, stands.
+        if directory.jamf_version.is_some() {
+            manifest.jamf.version = directory.jamf_version.clone();
+        }
+        let (plan, reads) =
+            provenance::reads(manifest.kind, manifest.jamf.version.as_deref(), directory);
         manifest.jamf.plan = Some(plan);
         manifest.reads = reads;
         manifest.counts = provenance::counts(directory);
         manifest.is_partial = directory.is_partial();
         manifest.missing_sources = directory.missing.clone();
-        manifest.records_sha256 = Some(records_sha256(records.iter().map(|r| &r.body[..])));
+        let digest = records_sha256(records.iter().map(|r| &r.body[..]));
+        let record_set = set_address(records.iter().map(|r| &r.sha256[..]));
+        let record_set_seal = format!(
+            "{}:{}",
+            self.signer.kid(),
+            self.signer
+                .sign(&seal_message(manifest.id, &digest, &record_set))
+        );
+        manifest.records_sha256 = Some(digest);
         manifest.status = SnapshotStatus::Complete;
         manifest.completed_at = Some(now());
         let found = findings::findings(directory, &self.policy(manifest.taken_at));
         let finding_ids: Vec<&str> = found.iter().map(|f| f.id.as_str()).collect();
         let finding_ids = serde_json::to_string(&finding_ids).map_err(|e| e.to_string())?;
-        let record_set = set_address(&records);
         let mut attempts = 0;
         loop {
             attempts += 1;
@@ -226,6 +241,7 @@ impl EvidenceService {
                 manifest_sha256: sha256,
                 records: &records,
                 record_set: record_set.clone(),
+                record_set_seal: record_set_seal.clone(),
                 finding_ids: finding_ids.clone(),
                 previous: previous.as_ref().map(|p| p.id),
             };
@@ -429,6 +445,31 @@ impl EvidenceService {
         Ok(())
     }
 
+    /// Fails the snapshots left `pending` by a replica that stopped while taking them: those
+    /// taken more than `after` ago, when their fetch (bounded by `upstream.deadline_secs`)
+    /// cannot still be running. Returns how many.
+    pub async fn fail_abandoned(&self, after: std::time::Duration) -> Result<u64, EvidenceError> {
+        let cutoff =
+            Utc::now() - chrono::Duration::from_std(after).unwrap_or(chrono::Duration::MAX);
+        let mut failed = 0;
+        for stored in self.store.pending_before(cutoff).await? {
+            let mut manifest: Manifest = serde_json::from_str(&stored.manifest).map_err(|e| {
+                EvidenceError::Corrupted(format!(
+                    "snapshot {}: manifest unreadable: {e}",
+                    stored.id
+                ))
+            })?;
+            manifest.status = SnapshotStatus::Failed;
+            manifest.completed_at = Some(now());
+            manifest.error = Some(
+                "interrupted: the replica taking it stopped before its fetch completed".into(),
+            );
+            self.store.fail(&manifest).await?;
+            failed += 1;
+        }
+        Ok(failed)
+    }
+
     /// Deletes snapshots older than `days` (and what only they used).
     pub async fn apply_retention(&self, days: u32) -> Result<u64, EvidenceError> {
         let cutoff = Utc::now() - chrono::Duration::days(i64::from(days));
@@ -473,14 +514,4 @@ fn canonical_records(users: &[User]) -> serde_json::Result<Vec<StoredRecord>> {
             })
         })
         .collect()
-}
-
-/// A record set's address: the SHA-256 over its records' addresses in order.
-fn set_address(records: &[StoredRecord]) -> Vec<u8> {
-    use sha2::{Digest as _, Sha256};
-    let mut hash = Sha256::new();
-    for record in records {
-        hash.update(&record.sha256);
-    }
-    hash.finalize().to_vec()
 }

@@ -38,6 +38,25 @@ pub fn records_sha256<'a>(records: impl IntoIterator<Item = &'a [u8]>) -> String
     hex::encode(hash.finalize())
 }
 
+/// What a record set's seal signs: the snapshot, its signed `records_sha256` and the address
+/// of the set that holds its records. Not JSON, so it can never pass for a signed manifest.
+pub fn seal_message(snapshot: uuid::Uuid, records_sha256: &str, record_set: &[u8]) -> Vec<u8> {
+    format!(
+        "jamf-directory record-set seal v1\n{snapshot}\n{records_sha256}\n{}",
+        hex::encode(record_set)
+    )
+    .into_bytes()
+}
+
+/// A record set's address: the SHA-256 over its records' addresses in order.
+pub fn set_address<'a>(addresses: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
+    let mut hash = Sha256::new();
+    for address in addresses {
+        hash.update(address);
+    }
+    hash.finalize().to_vec()
+}
+
 /// The bytes a manifest's signature covers: its canonical JSON without `signature`.
 pub fn signed_bytes(manifest: &Value) -> serde_json::Result<Vec<u8>> {
     let mut unsigned = manifest.clone();

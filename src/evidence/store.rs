@@ -30,6 +30,9 @@ pub struct StoredSnapshot {
     pub manifest: String,
     pub manifest_sha256: Option<String>,
     pub record_set: Option<Vec<u8>>,
+    /// The seal binding `record_set` to the signed manifest (`kid:signature`); none on
+    /// snapshots kept before seals, which are checked whole.
+    pub record_set_seal: Option<String>,
     pub finding_ids: Option<String>,
 }
 
@@ -61,6 +64,7 @@ pub struct Completion<'a> {
     pub manifest_sha256: String,
     pub records: &'a [StoredRecord],
     pub record_set: Vec<u8>,
+    pub record_set_seal: String,
     /// The ids of its findings, a JSON array.
     pub finding_ids: String,
     /// The previous complete snapshot the manifest links to. When another completion of the
@@ -93,6 +97,16 @@ pub trait EvidenceStore: Send + Sync {
     async fn list(&self, filter: &SnapshotFilter) -> Result<Vec<StoredSnapshot>, StoreError>;
     /// The records of a set, in order.
     async fn records(&self, record_set: &[u8]) -> Result<Vec<StoredRecord>, StoreError>;
+    /// The addresses of a set's records, in order.
+    async fn members(&self, record_set: &[u8]) -> Result<Vec<Vec<u8>>, StoreError>;
+    /// The records at `addresses` (those stored), in no particular order.
+    async fn records_at(&self, addresses: &[Vec<u8>]) -> Result<Vec<StoredRecord>, StoreError>;
+    /// Snapshots still `pending` that were taken before `cutoff`: their fetch was cut short
+    /// by a stop of the replica that ran it.
+    async fn pending_before(
+        &self,
+        cutoff: DateTime<Utc>,
+    ) -> Result<Vec<StoredSnapshot>, StoreError>;
     /// Deletes snapshots taken before `cutoff` and whatever only they used; returns how many.
     async fn delete_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError>;
     async fn save_key(&self, kid: &str, jwk: &str) -> Result<(), StoreError>;
@@ -110,12 +124,16 @@ pub trait EvidenceStore: Send + Sync {
 }
 
 const COLUMNS: &str = "id, integrated_account_id, tenant_id, kind, status, taken_at, manifest, \
-     manifest_sha256, record_set, (SELECT f.ids FROM evidence_finding_sets f \
+     manifest_sha256, record_set, record_set_seal, (SELECT f.ids FROM evidence_finding_sets f \
      WHERE f.sha256 = evidence_snapshots.finding_set) AS finding_ids";
 const INSERT: &str = "INSERT INTO evidence_snapshots (id, integrated_account_id, tenant_id, \
      kind, status, taken_at, manifest) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 const FINISH: &str = "UPDATE evidence_snapshots SET status = $2, manifest = $3, \
-     manifest_sha256 = $4, record_set = $5, finding_set = $6 WHERE id = $1";
+     manifest_sha256 = $4, record_set = $5, finding_set = $6, record_set_seal = $7 \
+     WHERE id = $1";
+// Only a snapshot still pending fails: a late failure never undoes a completion.
+const FAIL: &str = "UPDATE evidence_snapshots SET status = $2, manifest = $3 \
+     WHERE id = $1 AND status = 'pending'";
 const INSERT_RECORD: &str =
     "INSERT INTO evidence_records (sha256, body) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING";
 const INSERT_SET: &str = "INSERT INTO evidence_record_sets (sha256, records) VALUES ($1, $2) \
@@ -124,6 +142,10 @@ const INSERT_FINDINGS: &str = "INSERT INTO evidence_finding_sets (sha256, ids) V
      ON CONFLICT (sha256) DO NOTHING";
 const INSERT_MEMBER: &str = "INSERT INTO evidence_set_members (set_sha256, position, \
      record_sha256) VALUES ($1, $2, $3)";
+const SELECT_MEMBERS: &str = "SELECT record_sha256 FROM evidence_set_members \
+     WHERE set_sha256 = $1 ORDER BY position";
+/// Addresses per `records_at` statement: well under SQLite's 32,766 bound parameters.
+const ADDRESSES_PER_QUERY: usize = 500;
 const SELECT_RECORDS: &str = "SELECT r.sha256, r.body FROM evidence_set_members m \
      JOIN evidence_records r ON r.sha256 = m.record_sha256 WHERE m.set_sha256 = $1 \
      ORDER BY m.position";
@@ -186,6 +208,7 @@ macro_rules! evidence_store {
                     manifest: row.try_get("manifest")?,
                     manifest_sha256: row.try_get("manifest_sha256")?,
                     record_set: row.try_get("record_set")?,
+                    record_set_seal: row.try_get("record_set_seal")?,
                     finding_ids: row.try_get("finding_ids")?,
                 })
             }
@@ -269,6 +292,7 @@ macro_rules! evidence_store {
                     .bind(&c.manifest_sha256)
                     .bind(&c.record_set)
                     .bind(&finding_set)
+                    .bind(&c.record_set_seal)
                     .execute(&mut *tx)
                     .await?;
                 observer
@@ -292,13 +316,10 @@ macro_rules! evidence_store {
             }
 
             async fn fail(&self, m: &Manifest) -> Result<(), StoreError> {
-                sqlx::query(FINISH)
+                sqlx::query(FAIL)
                     .bind(m.id)
                     .bind(SnapshotStatus::Failed.as_str())
                     .bind(manifest_json(m)?)
-                    .bind(None::<String>)
-                    .bind(None::<Vec<u8>>)
-                    .bind(None::<Vec<u8>>)
                     .execute(&self.pool)
                     .await?;
                 Ok(())
@@ -355,6 +376,52 @@ macro_rules! evidence_store {
                     .collect()
             }
 
+            async fn members(&self, record_set: &[u8]) -> Result<Vec<Vec<u8>>, StoreError> {
+                Ok(sqlx::query_scalar(SELECT_MEMBERS)
+                    .bind(record_set)
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn records_at(
+                &self,
+                addresses: &[Vec<u8>],
+            ) -> Result<Vec<StoredRecord>, StoreError> {
+                let mut records = Vec::with_capacity(addresses.len());
+                for chunk in addresses.chunks(ADDRESSES_PER_QUERY) {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT sha256, body FROM evidence_records WHERE sha256 IN (",
+                    );
+                    let mut list = query.separated(", ");
+                    for address in chunk {
+                        list.push_bind(address);
+                    }
+                    query.push(")");
+                    for row in query.build().fetch_all(&self.pool).await? {
+                        records.push(StoredRecord {
+                            sha256: row.try_get(0)?,
+                            body: row.try_get(1)?,
+                        });
+                    }
+                }
+                Ok(records)
+            }
+
+            async fn pending_before(
+                &self,
+                cutoff: DateTime<Utc>,
+            ) -> Result<Vec<StoredSnapshot>, StoreError> {
+                let query = format!(
+                    "SELECT {COLUMNS} FROM evidence_snapshots WHERE status = 'pending' \
+                     AND taken_at < $1 ORDER BY id"
+                );
+                let rows = sqlx::query(&query)
+                    .bind(cutoff)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(Self::snapshot).collect()
+            }
+
             async fn delete_before(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
                 let mut tx = self.pool.begin().await?;
                 let deleted = sqlx::query(DELETE_OLD)
@@ -362,6 +429,10 @@ macro_rules! evidence_store {
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
+                // Collecting scans the record tables: only when a snapshot went.
+                if deleted == 0 {
+                    return Ok(0);
+                }
                 for statement in GC {
                     sqlx::query(statement).execute(&mut *tx).await?;
                 }

@@ -151,6 +151,13 @@ impl JamfClient {
         .await
     }
 
+    /// Notes the `totalCount` a list reported, for the fetch's account of its reads.
+    pub(crate) fn total(&self, endpoint: Endpoint, total_count: u64) {
+        if let Some(run) = &self.run {
+            run.progress.total(endpoint.template, total_count);
+        }
+    }
+
     /// How many requests a plan keeps going at once (the per-instance bound).
     pub(crate) fn parallelism(&self) -> usize {
         self.inner.transport.limits.max_concurrency
@@ -189,11 +196,18 @@ impl JamfClient {
         let body = match run.memo.recall(&request).await {
             Some(body) => body,
             None => {
-                let body: Arc<[u8]> = self.get_body(endpoint, path, query).await?.into();
+                let body: Arc<[u8]> = match self.get_body(endpoint, path, query).await {
+                    Ok(body) => body.into(),
+                    Err(err) => {
+                        run.progress.answered(endpoint.template, &err.outcome());
+                        return Err(err);
+                    }
+                };
                 run.memo.keep(&request, Arc::clone(&body)).await;
                 body
             }
         };
+        run.progress.answered(endpoint.template, "200");
         run.progress.read_done();
         parse(&body)
     }

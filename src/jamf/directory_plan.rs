@@ -148,6 +148,9 @@ impl JamfClient {
         };
         self.plan(1);
         let first = page(0, page_size).await?;
+        if let Some(reported) = first.total_count.and_then(|n| u64::try_from(n).ok()) {
+            self.total(endpoint, reported);
+        }
         let size = first.results.len();
         let total = first
             .total_count

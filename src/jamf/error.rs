@@ -89,6 +89,24 @@ impl JamfError {
         }
     }
 
+    /// How a read ended, as a fetch's account of its reads states it: Jamf's HTTP status, or
+    /// what stood for one when Jamf gave none.
+    pub fn outcome(&self) -> String {
+        match self {
+            Self::Unauthorized { .. } => "401".into(),
+            Self::Forbidden { .. } => "403".into(),
+            Self::NotFound { .. } => "404".into(),
+            Self::Upstream { status, .. } => status.to_string(),
+            Self::Unreachable { .. } => "unreachable".into(),
+            Self::Timeout { .. } => "timeout".into(),
+            Self::DeadlineExceeded { .. } => "deadline".into(),
+            Self::Parse { .. } => "unreadable".into(),
+            Self::ResponseTooLarge { .. } => "too_large".into(),
+            Self::TooManyRecords { .. } => "too_many_records".into(),
+            Self::Refused(_) => "refused".into(),
+        }
+    }
+
     /// True when Jamf (rather than this service or its configuration) caused the error, which
     /// the HTTP layer reports as `truto_is_remote_error`.
     pub fn is_remote(&self) -> bool {

@@ -7,7 +7,7 @@
 //! in its [`ReadMemo`]. Who keeps a memo between attempts, and for how long, is the caller's
 //! business (the directory keeps one per snapshot until a fetch of it succeeds).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -23,6 +23,20 @@ pub struct FetchProgress {
     started: Instant,
     done: AtomicU64,
     planned: AtomicU64,
+    reads: Mutex<BTreeMap<&'static str, EndpointReads>>,
+}
+
+/// What one fetch read from one endpoint template: the query behind its records, as an
+/// evidence manifest states it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EndpointReads {
+    /// Reads made (a read recalled from an earlier attempt's memo counts once, there).
+    pub requests: u64,
+    /// Reads by outcome: Jamf's HTTP status (`200`, `404`…), or `timeout`, `unreachable`,
+    /// `too_large`, `refused`, `deadline` when it gave none.
+    pub statuses: BTreeMap<String, u64>,
+    /// The `totalCount` a Jamf Pro API list reported.
+    pub total_count: Option<u64>,
 }
 
 /// A progress report, as a caller who stopped waiting sees it.
@@ -43,6 +57,7 @@ impl Default for FetchProgress {
             started: Instant::now(),
             done: AtomicU64::new(0),
             planned: AtomicU64::new(0),
+            reads: Mutex::default(),
         }
     }
 }
@@ -54,6 +69,28 @@ impl FetchProgress {
 
     pub(crate) fn read_done(&self) {
         self.done.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one read of `endpoint` that ended with `outcome`.
+    pub(crate) fn answered(&self, endpoint: &'static str, outcome: &str) {
+        let mut reads = self.reads.lock().unwrap_or_else(PoisonError::into_inner);
+        let read = reads.entry(endpoint).or_default();
+        read.requests += 1;
+        *read.statuses.entry(outcome.to_owned()).or_default() += 1;
+    }
+
+    /// Notes the `totalCount` a list at `endpoint` reported.
+    pub(crate) fn total(&self, endpoint: &'static str, total_count: u64) {
+        let mut reads = self.reads.lock().unwrap_or_else(PoisonError::into_inner);
+        reads.entry(endpoint).or_default().total_count = Some(total_count);
+    }
+
+    /// Every endpoint read so far, by template.
+    pub fn reads(&self) -> BTreeMap<&'static str, EndpointReads> {
+        self.reads
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     pub fn report(&self) -> ProgressReport {

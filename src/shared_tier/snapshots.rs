@@ -38,7 +38,7 @@ pub struct RedisSnapshots {
 
 /// How waiting on another replica's fetch ended.
 enum Waited<E> {
-    Stored(CachedSnapshot),
+    Stored(Arc<CachedSnapshot>),
     Failed(E),
     /// The lease went without a result: take it over.
     Gone,
@@ -177,7 +177,7 @@ impl RedisSnapshots {
                 Peek::Fetching => continue,
                 Peek::Stored { at, data } => {
                     return match self.decode(key, at, data).await {
-                        Some(snapshot) => Waited::Stored(snapshot),
+                        Some(snapshot) => Waited::Stored(Arc::new(snapshot)),
                         None => Waited::Gone,
                     };
                 }
@@ -251,7 +251,7 @@ where
             match self.wait_for(&key, &holder).await {
                 Waited::Stored(snapshot) => {
                     return Ok(Fetched {
-                        snapshot: Arc::new(snapshot),
+                        snapshot,
                         here: false,
                     });
                 }

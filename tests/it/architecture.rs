@@ -36,10 +36,9 @@ const RULES: &[(&str, &[&str])] = &[
             "review",
             "accounts",
             "settings",
-            // The manifest's reads: endpoint templates and the plan rules behind them.
+            // The manifest's reads: endpoint templates and which plan a version gets.
             "jamf::endpoints",
             "jamf::plan",
-            "jamf::USERS_PAGE_SIZE",
             "jamf::records::JamfVersion",
         ],
     ),

@@ -159,3 +159,28 @@ pub fn change_staff(f: &Fixture, also: impl FnOnce(&mut jamf_sim::Dataset)) -> S
         disabled,
     }
 }
+
+/// Runs `sql` on the test's SQLite database.
+pub async fn tamper(database_url: &str, sql: &str) {
+    use sqlx::Connection as _;
+    let mut conn = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+    let done = sqlx::query(sql).execute(&mut conn).await.unwrap();
+    assert!(done.rows_affected() > 0, "{sql}");
+}
+
+pub async fn assert_corrupted(f: &Fixture, path: &str) {
+    let response = get(f, path).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "{path}"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("evidence_corrupted"),
+        "{body}"
+    );
+}

@@ -1,6 +1,7 @@
 //! One normalized view of a Jamf Pro instance, as cached and served.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +23,23 @@ pub struct DirectorySnapshot {
     pub workspaces: Vec<Workspace>,
     /// Optional parts that could not be read (the snapshot is partial when non-empty).
     pub missing: Vec<MissingSource>,
+    /// The Jamf reads behind the records, by endpoint template: the query an evidence
+    /// manifest states. Empty for snapshots shared by a replica of an older version.
+    #[serde(default)]
+    pub reads: Vec<JamfRead>,
+}
+
+/// What a fetch read from one Jamf endpoint.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JamfRead {
+    /// The endpoint template, e.g. `/api/v1/accounts` or `/JSSResource/accounts/userid/{id}`.
+    pub endpoint: String,
+    /// Reads made (a read retried after a 503 counts once, with its final outcome).
+    pub requests: u64,
+    /// Reads by outcome: Jamf's HTTP status, or `timeout`, `unreachable`… when it gave none.
+    pub statuses: BTreeMap<String, u64>,
+    /// The `totalCount` the list reported, for a Jamf Pro API list.
+    pub total_count: Option<u64>,
 }
 
 /// An optional part of the directory that could not be read, and why.

@@ -113,5 +113,6 @@ pub fn snapshot(users: Vec<User>) -> DirectorySnapshot {
         roles: Vec::new(),
         workspaces: Vec::new(),
         missing: Vec::new(),
+        reads: Vec::new(),
     }
 }

@@ -54,6 +54,7 @@ pub fn normalize_inventory(inventory: &JamfInventory) -> DirectorySnapshot {
         groups: Vec::new(),
         roles: Vec::new(),
         workspaces: Vec::new(),
+        reads: Vec::new(),
         missing: inventory
             .incomplete
             .iter()

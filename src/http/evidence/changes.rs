@@ -18,7 +18,7 @@ use crate::http::caller::Caller;
 use crate::http::csv;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
-use crate::review::changes::{ChangeSummary, UserChange, diff};
+use crate::review::changes::{ChangeSummary, UserChange};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_changes))
@@ -140,8 +140,7 @@ async fn list_changes(
             "query parameter to: a snapshot of another kind than from",
         ));
     }
-    let (before, after) = (evidence.verify(&from).await?, evidence.verify(&to).await?);
-    let result = diff(&before.records, &after.records);
+    let result = evidence.changes(&from, &to).await?;
     if csv::wants_csv(&headers) {
         return csv::attachment(
             crate::review::csv::changes(&result),

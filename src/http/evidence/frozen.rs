@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 use super::{EvidenceErrors, READ, visible};
 use crate::directory::cache::CachedSnapshot;
 use crate::evidence::store::StoredSnapshot;
-use crate::evidence::{EvidenceKind, EvidenceService, Verified, bundle};
+use crate::evidence::{EvidenceError, EvidenceKind, EvidenceService, Verified, bundle};
 use crate::http::caller::Caller;
 use crate::http::csv;
 use crate::http::error::ApiError;
@@ -21,7 +21,6 @@ use crate::http::state::AppState;
 use crate::http::unified::params::{self, QueryKind};
 use crate::http::unified::render::{Context, Fields};
 use crate::http::unified::{missing_sources, render_page, select, users_answer};
-use crate::review::changes::diff;
 use crate::review::digest::snapshot_sha256;
 use crate::review::findings::Finding;
 use crate::review::report::{self, KeptSnapshot, ReportInput};
@@ -186,17 +185,18 @@ async fn snapshot_report(
 ) -> Result<Response, ApiError> {
     let (evidence, stored, verified) = verified(&state, &caller, &id).await?;
     let found = evidence.findings(&verified).await?;
-    let previous = match &verified.manifest.previous {
-        Some(link) => {
-            let stored = evidence.get(link.id).await?;
-            Some(evidence.verify(&stored).await?)
-        }
-        None => None,
+    let (changes, previous_id) = match &verified.manifest.previous {
+        Some(link) => match evidence.get(link.id).await {
+            Ok(previous) => {
+                let changes = evidence.changes(&previous, &stored).await?;
+                (Some(changes), Some(previous.id.to_string()))
+            }
+            // Deleted by retention: the oldest kept snapshot has nothing to compare with.
+            Err(EvidenceError::NotFound) => (None, None),
+            Err(err) => return Err(err.into()),
+        },
+        None => (None, None),
     };
-    let changes = previous
-        .as_ref()
-        .map(|p| diff(&p.records, &verified.records));
-    let previous_id = previous.as_ref().map(|p| p.manifest.id.to_string());
     let directory = verified.directory();
     let digest = snapshot_sha256(&directory);
     let (snapshot_id, account_id) = (

@@ -7,7 +7,9 @@ use jamf_sim::PrivilegeSet;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use super::{StaffChange, change_staff, evidence_settings, get, get_json, take};
+use super::{
+    StaffChange, assert_corrupted, change_staff, evidence_settings, get, get_json, take, tamper,
+};
 use crate::support::Fixture;
 
 #[tokio::test]
@@ -157,4 +159,107 @@ async fn changes_refuse_missing_and_foreign_parameters() {
         let response = get(&f, &format!("/access-review/changes?{query}")).await;
         assert_eq!(response.status(), status, "{query}");
     }
+}
+
+/// One BLOB of the test's SQLite database.
+async fn blob(database_url: &str, sql: &str) -> Vec<u8> {
+    use sqlx::Connection as _;
+    let mut conn = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+    sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
+}
+
+/// Comparing reads only the records that differ, through each snapshot's sealed record set:
+/// a swapped set, an altered set member and an altered differing record are each refused,
+/// and snapshots kept before seals are compared whole, to the same answer.
+#[tokio::test]
+async fn a_comparison_checks_what_it_reads_and_refuses_what_was_altered() {
+    let settings = evidence_settings();
+    let db = settings.storage.database_url.clone();
+    let f = Fixture::start_with(jamf_sim::SimConfig::default(), settings).await;
+    let before = take(&f, StatusCode::CREATED).await;
+    change_staff(&f, |_| {});
+    let after = take(&f, StatusCode::CREATED).await;
+    let (from, to) = (
+        before["id"].as_str().unwrap(),
+        after["id"].as_str().unwrap(),
+    );
+    let path = format!(
+        "/access-review/changes?integrated_account_id={}&from={from}",
+        f.account
+    );
+    let sealed = get_json(&f, &path).await;
+    assert_eq!(sealed["summary"]["joined"], 1, "{sealed}");
+    // The snapshot's own id, not a `previous` link naming it.
+    let row = |id: &str| format!("manifest LIKE '%\"id\":\"{id}\",\"integrated_account_id\"%'");
+    let (from_row, to_row) = (row(from), row(to));
+
+    // The later snapshot pointed at the earlier one's records: its seal no longer verifies.
+    let to_set = blob(
+        &db,
+        &format!("SELECT record_set FROM evidence_snapshots WHERE {to_row}"),
+    )
+    .await;
+    let to_set = hex::encode(to_set);
+    tamper(
+        &db,
+        &format!(
+            "UPDATE evidence_snapshots SET record_set = (SELECT record_set FROM \
+             evidence_snapshots WHERE {from_row}) WHERE {to_row}"
+        ),
+    )
+    .await;
+    assert_corrupted(&f, &path).await;
+    tamper(
+        &db,
+        &format!("UPDATE evidence_snapshots SET record_set = X'{to_set}' WHERE {to_row}"),
+    )
+    .await;
+    assert_eq!(get_json(&f, &path).await, sealed, "restored");
+
+    // One member of the later set replaced by another record: the set's address differs.
+    let second = hex::encode(
+        blob(
+            &db,
+            &format!(
+                "SELECT record_sha256 FROM evidence_set_members WHERE \
+                 set_sha256 = X'{to_set}' AND position = 1"
+            ),
+        )
+        .await,
+    );
+    tamper(
+        &db,
+        &format!(
+            "UPDATE evidence_set_members SET record_sha256 = (SELECT record_sha256 FROM \
+             evidence_set_members WHERE set_sha256 = X'{to_set}' AND position = 0) \
+             WHERE set_sha256 = X'{to_set}' AND position = 1"
+        ),
+    )
+    .await;
+    assert_corrupted(&f, &path).await;
+    tamper(
+        &db,
+        &format!(
+            "UPDATE evidence_set_members SET record_sha256 = X'{second}' \
+             WHERE set_sha256 = X'{to_set}' AND position = 1"
+        ),
+    )
+    .await;
+
+    // The joiner's record, read because it differs, altered: it no longer matches its address.
+    let rename = |from: &str, to: &str| {
+        format!(
+            "UPDATE evidence_records SET body = CAST(replace(CAST(body AS TEXT), \
+             '\"username\":\"{from}\"', '\"username\":\"{to}\"') AS BLOB) \
+             WHERE instr(CAST(body AS TEXT), '\"username\":\"{from}\"') > 0"
+        )
+    };
+    tamper(&db, &rename("new.joiner", "new.joinor")).await;
+    assert_corrupted(&f, &path).await;
+    tamper(&db, &rename("new.joinor", "new.joiner")).await;
+    assert_eq!(get_json(&f, &path).await, sealed, "restored");
+
+    // Snapshots kept before seals existed are checked and compared whole.
+    tamper(&db, "UPDATE evidence_snapshots SET record_set_seal = NULL").await;
+    assert_eq!(get_json(&f, &path).await, sealed);
 }

@@ -1,6 +1,7 @@
-//! A snapshot acknowledged with 201 survives SIGKILL of the real `serve` process right after.
+//! A snapshot acknowledged with 201 survives SIGKILL of the real `serve` process right after;
+//! one cut short by SIGKILL ends `failed`.
 
-use jamf_sim::{SimConfig, SimServer};
+use jamf_sim::{Faults, SimConfig, SimServer};
 use serde_json::{Value, json};
 
 use super::{EVIDENCE_KEY, verify};
@@ -80,4 +81,100 @@ async fn a_snapshot_acknowledged_with_201_survives_sigkill() {
     std::fs::write(&keys_path, keys).unwrap();
     let (ok, out) = verify(&[&path], Some(&keys_path));
     assert!(ok, "{out}");
+}
+
+/// A snapshot whose replica is killed mid-fetch does not stay `pending` for ever: once older
+/// than twice `upstream.deadline_secs` (no fetch can still be running), the next replica to
+/// start marks it `failed`, saying why.
+#[tokio::test]
+async fn a_snapshot_cut_short_by_sigkill_ends_failed() {
+    let sim = SimServer::start(SimConfig::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/evidence.db", dir.path().display());
+    let evidence = format!("[evidence]\nsigning_key = \"{EVIDENCE_KEY}\"\nschedule_secs = 0\n");
+    let config = write_config(
+        dir.path(),
+        &db,
+        CLIENT,
+        &format!(
+            "[server]\nfetch_wait_secs = 1\n[upstream]\nallow_private_networks = true\n{evidence}"
+        ),
+    );
+    let http = reqwest::Client::new();
+    let serve = Serve::start(&config).await;
+    let token = serve.token(CLIENT.0, CLIENT.1).await;
+    let account: Value = http
+        .post(format!("{}/integrated-account", serve.base))
+        .bearer_auth(&token)
+        .json(&sim_account_body(&sim, "acme"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // The account list hangs: the snapshot's fetch cannot finish before the kill.
+    sim.control()
+        .set_faults(Faults {
+            hang: true,
+            endpoints: vec!["GET /api/v1/accounts".into()],
+            ..Faults::default()
+        })
+        .unwrap();
+    let response = http
+        .post(format!("{}/access-review/snapshots", serve.base))
+        .bearer_auth(&token)
+        .json(&json!({"integrated_account_id": account["id"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::ACCEPTED);
+    let pending: Value = response.json().await.unwrap();
+    assert_eq!(pending["status"], "pending");
+    serve.kill().await;
+    sim.control().clear_faults();
+
+    // Restarted with a one-second deadline, after two have passed since the snapshot began.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let config = write_config(
+        dir.path(),
+        &db,
+        CLIENT,
+        &format!(
+            "[upstream]\nallow_private_networks = true\ntimeout_secs = 1\ndeadline_secs = 1\n{evidence}"
+        ),
+    );
+    let serve = Serve::start(&config).await;
+    let token = serve.token(CLIENT.0, CLIENT.1).await;
+    let url = format!(
+        "{}/access-review/snapshots/{}",
+        serve.base,
+        pending["id"].as_str().unwrap()
+    );
+    let mut manifest = Value::Null;
+    for _ in 0..50 {
+        manifest = http
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if manifest["status"] != "pending" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(manifest["status"], "failed", "{manifest}");
+    assert!(
+        manifest["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("interrupted"),
+        "{manifest}"
+    );
+    assert_eq!(manifest["taken_at"], pending["taken_at"]);
+    assert!(manifest["completed_at"].is_string());
 }

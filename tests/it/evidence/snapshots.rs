@@ -5,7 +5,10 @@ use jamf_directory::settings::Settings;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use super::{SNAPSHOTS, evidence_settings, get, get_json, save_bundle, save_keys, take, verify};
+use super::{
+    SNAPSHOTS, assert_corrupted, evidence_settings, get, get_json, save_bundle, save_keys, take,
+    tamper, verify,
+};
 use crate::support::{Fixture, PgSchema, access_token, globex_reader, test_settings};
 
 /// Takes one snapshot on `settings`' database and checks everything it states and serves.
@@ -35,11 +38,26 @@ async fn taken_signed_read_back_and_verified(settings: Settings) {
     assert!(manifest["completed_at"].as_str() >= manifest["taken_at"].as_str());
     let admins = f.sim.control().dataset().accounts.len() as u64;
     assert_eq!(manifest["counts"]["admins"], admins);
+    // The reads are counted as made: they are what the simulator served for this fetch.
     let reads = manifest["reads"].as_array().unwrap();
-    assert!(
-        reads
+    for list in [
+        "/api/v1/accounts",
+        "/api/v1/account-groups",
+        "/api/v1/api-integrations",
+    ] {
+        let read = reads
             .iter()
-            .any(|r| r["endpoint"] == "/api/v1/accounts" && r["status"] == "ok")
+            .find(|r| r["endpoint"] == list)
+            .unwrap_or_else(|| panic!("{list} in {manifest}"));
+        let served = f.sim.control().stats().count(&format!("GET {list}")) as u64;
+        assert_eq!(read["requests"], served, "{list}: {read}");
+        assert_eq!(read["statuses"]["200"], served, "{list}: {read}");
+        assert_eq!(read["status"], "ok");
+    }
+    // Reconcilable with Jamf's own count of the population.
+    assert_eq!(
+        manifest["counts"]["jamf_total_counts"]["/api/v1/accounts"],
+        admins
     );
     assert_eq!(manifest["is_partial"], false);
     assert_eq!(manifest["records_sha256"].as_str().unwrap().len(), 64);
@@ -194,31 +212,6 @@ async fn without_a_signing_key_evidence_is_off_and_says_which_key() {
             .as_str()
             .unwrap()
             .contains("evidence.signing_key"),
-        "{body}"
-    );
-}
-
-/// Runs `sql` on the test's SQLite database.
-async fn tamper(database_url: &str, sql: &str) {
-    use sqlx::Connection as _;
-    let mut conn = sqlx::SqliteConnection::connect(database_url).await.unwrap();
-    let done = sqlx::query(sql).execute(&mut conn).await.unwrap();
-    assert!(done.rows_affected() > 0, "{sql}");
-}
-
-async fn assert_corrupted(f: &Fixture, path: &str) {
-    let response = get(f, path).await;
-    assert_eq!(
-        response.status(),
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "{path}"
-    );
-    let body: Value = response.json().await.unwrap();
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("evidence_corrupted"),
         "{body}"
     );
 }
