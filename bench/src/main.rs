@@ -8,6 +8,7 @@
 //! `soak`); exits 1 on an unexpected answer, RSS growth of 10 % or more, or a rate not held.
 
 mod conn;
+mod evidence;
 mod fetch;
 mod inventory;
 mod load;
@@ -67,6 +68,15 @@ struct Args {
     /// Jamf accounts behind the load-shedding row (at 100 ms per request) [300; quick 30]
     #[arg(long)]
     shed_accounts: Option<usize>,
+    /// Admins behind the evidence storage row [1000; quick 100]
+    #[arg(long)]
+    evidence_admins: Option<usize>,
+    /// Unchanged snapshots taken in the evidence storage row [30; quick 5]
+    #[arg(long)]
+    evidence_snapshots: Option<usize>,
+    /// Admins behind the two snapshots the evidence changes row compares [10000; quick 300]
+    #[arg(long)]
+    changes_users: Option<usize>,
     /// Concurrent callers on a cold account
     #[arg(long, default_value_t = 100)]
     callers: usize,
@@ -99,6 +109,10 @@ pub struct Config {
     /// Row 8: the sizes and latencies of the long fetches.
     pub sizes: Sizes,
     pub shed_accounts: usize,
+    /// Row 10: admins and unchanged snapshots of the storage row; admins compared.
+    pub evidence_admins: usize,
+    pub evidence_snapshots: usize,
+    pub changes_users: usize,
 }
 
 /// Row 8's fetches: 50,000 end users on the v1 plan, 5,000 end users and 5,000 admins on the
@@ -147,6 +161,9 @@ impl From<Args> for Config {
                 }
             },
             shed_accounts: pick(a.shed_accounts, 300, 30),
+            evidence_admins: pick(a.evidence_admins, 1_000, 100),
+            evidence_snapshots: pick(a.evidence_snapshots, 30, 5).max(2),
+            changes_users: pick(a.changes_users, 10_000, 300),
         }
     }
 }
@@ -218,6 +235,17 @@ async fn main() {
     let sized = sized_fetches(&config, &mut report).await;
     eprintln!("row 9: cold fetch from a Jamf shedding load");
     let shed = shedding::run(config.shed_accounts, config.concurrency).await;
+    eprintln!(
+        "row 10: {} snapshots of {} unchanged admins; changes between two snapshots of {} admins",
+        config.evidence_snapshots, config.evidence_admins, config.changes_users
+    );
+    let growth = evidence::growth(
+        config.evidence_admins,
+        config.evidence_snapshots,
+        config.concurrency,
+    )
+    .await;
+    let comparison = evidence::comparison(config.changes_users, config.concurrency).await;
 
     for run in &runs {
         rows::cold_fetch(&mut report, &config, run);
@@ -249,6 +277,14 @@ async fn main() {
     match shed {
         Ok(run) => rows::shedding(&mut report, &run),
         Err(e) => rows::failed(&mut report, "9", "fetch from a Jamf shedding load", &e),
+    }
+    match growth {
+        Ok(growth) => rows::evidence_growth(&mut report, &growth),
+        Err(e) => rows::failed(&mut report, "10", "evidence storage growth", &e),
+    }
+    match comparison {
+        Ok(comparison) => rows::evidence_changes(&mut report, &comparison),
+        Err(e) => rows::failed(&mut report, "10", "evidence changes", &e),
     }
     rows::notes(&mut report, &config, &runs, started.elapsed());
 

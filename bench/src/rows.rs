@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::Config;
+use crate::evidence::{Comparison, Growth};
 use crate::fetch::{Bound, PlanRun};
 use crate::inventory::InventoryRun;
 use crate::replicas::{REPLICAS, Replicated};
@@ -17,6 +18,8 @@ const MIN_SPEEDUP: f64 = 5.0;
 const MIN_THROUGHPUT_SHARE: f64 = 0.5;
 const MAX_P99: Duration = Duration::from_millis(10);
 const MAX_RSS: u64 = 300 * 1024 * 1024;
+const MAX_EVIDENCE_GROWTH: u64 = 1024 * 1024;
+const MAX_CHANGES: Duration = Duration::from_millis(500);
 
 fn ratio(a: Duration, b: Duration) -> f64 {
     a.as_secs_f64() / b.as_secs_f64().max(1e-9)
@@ -278,6 +281,49 @@ pub fn shedding(report: &mut Report, run: &ShedRun) {
         "completes",
         Verdict::of(run.complete),
         Kind::Count,
+    );
+}
+
+/// Row 10: what unchanged snapshots add to the database after the first.
+pub fn evidence_growth(report: &mut Report, g: &Growth) {
+    report.row(
+        "10",
+        format!(
+            "Evidence: {} snapshots of {} unchanged admins, SQLite: database growth after the first",
+            g.snapshots,
+            thousands(g.admins as f64)
+        ),
+        format!(
+            "{} KiB for {} snapshots ({:.1} KiB each; the first took {})",
+            thousands(g.added() as f64 / 1024.0),
+            g.snapshots - 1,
+            g.added() as f64 / 1024.0 / (g.snapshots - 1).max(1) as f64,
+            mib(g.first)
+        ),
+        "< 1 MiB",
+        Verdict::of(g.added() < MAX_EVIDENCE_GROWTH),
+        Kind::Count,
+    );
+}
+
+/// Row 10: the changes between two large snapshots, against reading one whole.
+pub fn evidence_changes(report: &mut Report, c: &Comparison) {
+    report.row(
+        "10",
+        format!(
+            "Evidence: `GET /access-review/changes` between two snapshots of {} admins ({} changed): first call; median of the next 5",
+            thousands(c.users as f64),
+            c.changed
+        ),
+        format!(
+            "{}; {} (one snapshot read whole, its bundle: {})",
+            time(c.first),
+            time(c.median),
+            time(c.bundle)
+        ),
+        "< 500 ms",
+        Verdict::of(c.first < MAX_CHANGES && c.median < MAX_CHANGES),
+        Kind::Timing,
     );
 }
 

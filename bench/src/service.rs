@@ -23,6 +23,8 @@ pub struct Service {
     pub token: String,
     /// `CLIENT_ID`'s secret, for callers that mint their own tokens.
     pub secret: String,
+    /// The service's SQLite database.
+    pub database_url: String,
     shutdown: Option<oneshot::Sender<()>>,
     handle: JoinHandle<anyhow::Result<()>>,
     _data: tempfile::TempDir,
@@ -50,9 +52,15 @@ impl Service {
         settings.auth.clients = vec![CallerClient {
             client_id: CLIENT_ID.into(),
             client_secret_sha256: jamf_directory::auth::hash_secret(&secret),
-            scopes: ["directory:read", "accounts:read", "accounts:write"]
-                .map(String::from)
-                .into(),
+            scopes: [
+                "directory:read",
+                "accounts:read",
+                "accounts:write",
+                "evidence:read",
+                "evidence:write",
+            ]
+            .map(String::from)
+            .into(),
             tenants: vec!["*".into()],
             enabled: true,
         }];
@@ -71,6 +79,7 @@ impl Service {
         settings.server.fetch_wait_secs = 600;
         settings.server.request_timeout_secs = 900;
         adjust(&mut settings);
+        let database_url = settings.storage.database_url.clone();
 
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -97,6 +106,7 @@ impl Service {
             http,
             token: token.to_owned(),
             secret,
+            database_url,
             shutdown: Some(tx),
             handle,
             _data: data,
