@@ -16,7 +16,7 @@ use reqwest::StatusCode;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-use crate::support::{Fixture, test_settings};
+use crate::support::{Fixture, PgSchema, test_settings};
 
 /// Base64 of a 32-byte Ed25519 seed; test-only.
 pub const EVIDENCE_KEY: &str = "ZXZpZGVuY2Utc2lnbmluZy1rZXktMDEyMzQ1Njc4OWE=";
@@ -28,6 +28,62 @@ pub fn evidence_settings() -> Settings {
     settings.evidence.signing_key = Some(SecretString::from(EVIDENCE_KEY));
     settings.evidence.schedule_secs = 0;
     settings
+}
+
+/// [`evidence_settings`] on a fresh PostgreSQL schema; `None` when no PostgreSQL answers.
+pub async fn evidence_settings_on_postgres() -> Option<(Settings, PgSchema)> {
+    let schema = PgSchema::create().await?;
+    let mut settings = evidence_settings();
+    settings.storage.database_url = schema.url.clone();
+    settings.storage.encryption_key = Some("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".into());
+    Some((settings, schema))
+}
+
+/// A connection to the test's database, SQLite or PostgreSQL, for what a test does behind
+/// the service's back (counting rows, backdating a snapshot).
+pub enum TestDb {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl TestDb {
+    pub async fn connect(database_url: &str) -> Self {
+        use sqlx::Connection as _;
+        if database_url.starts_with("postgres") {
+            Self::Postgres(sqlx::PgConnection::connect(database_url).await.unwrap())
+        } else {
+            Self::Sqlite(sqlx::SqliteConnection::connect(database_url).await.unwrap())
+        }
+    }
+
+    pub async fn count(&mut self, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        match self {
+            Self::Sqlite(conn) => sqlx::query_scalar(&sql).fetch_one(conn).await,
+            Self::Postgres(conn) => sqlx::query_scalar(&sql).fetch_one(conn).await,
+        }
+        .unwrap()
+    }
+
+    /// Moves a snapshot's `taken_at` to `at`.
+    pub async fn backdate(&mut self, snapshot: uuid::Uuid, at: chrono::DateTime<chrono::Utc>) {
+        const SQL: &str = "UPDATE evidence_snapshots SET taken_at = $1 WHERE id = $2";
+        let done = match self {
+            Self::Sqlite(conn) => sqlx::query(SQL)
+                .bind(at)
+                .bind(snapshot)
+                .execute(conn)
+                .await
+                .map(|done| done.rows_affected()),
+            Self::Postgres(conn) => sqlx::query(SQL)
+                .bind(at)
+                .bind(snapshot)
+                .execute(conn)
+                .await
+                .map(|done| done.rows_affected()),
+        };
+        assert_eq!(done.unwrap(), 1);
+    }
 }
 
 /// `POST /access-review/snapshots` for the fixture's account; asserts `expected` and returns

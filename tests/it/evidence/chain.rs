@@ -5,8 +5,10 @@ use jamf_directory::settings::Settings;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use super::{evidence_settings, save_bundle, save_keys, take, verify};
-use crate::support::{Fixture, PgSchema};
+use super::{
+    evidence_settings, evidence_settings_on_postgres, save_bundle, save_keys, take, verify,
+};
+use crate::support::Fixture;
 
 fn edit_json(path: &std::path::Path, edit: impl FnOnce(&mut Value)) {
     let mut bundle: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
@@ -75,12 +77,9 @@ async fn a_chain_of_three_verifies_and_gaps_and_alterations_are_named_on_sqlite(
 
 #[tokio::test]
 async fn a_chain_of_three_verifies_and_gaps_and_alterations_are_named_on_postgres() {
-    let Some(schema) = PgSchema::create().await else {
+    let Some((settings, schema)) = evidence_settings_on_postgres().await else {
         return;
     };
-    let mut settings = evidence_settings();
-    settings.storage.database_url = schema.url.clone();
-    settings.storage.encryption_key = Some("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".into());
     three_snapshots_chain_and_faults_are_named(settings).await;
     schema.drop().await;
 }

@@ -1,20 +1,22 @@
 //! `GET /access-review/changes` after the simulated Jamf changed: exactly the joiner, the
-//! leaver, the disabled admin and the escalated one, in JSON and CSV.
+//! leaver, the disabled admin and the escalated one, in JSON and CSV, on SQLite and
+//! PostgreSQL; and what a comparison checks of the stored bytes it reads.
 
 use std::collections::BTreeMap;
 
+use jamf_directory::settings::Settings;
 use jamf_sim::PrivilegeSet;
 use reqwest::StatusCode;
 use serde_json::Value;
 
 use super::{
-    StaffChange, assert_corrupted, change_staff, evidence_settings, get, get_json, take, tamper,
+    StaffChange, assert_corrupted, change_staff, evidence_settings, evidence_settings_on_postgres,
+    get, get_json, take, tamper,
 };
 use crate::support::Fixture;
 
-#[tokio::test]
-async fn changes_name_exactly_the_joiner_leaver_disabled_and_escalated_admins() {
-    let f = Fixture::start_with(jamf_sim::SimConfig::default(), evidence_settings()).await;
+async fn exactly_the_joiner_leaver_disabled_and_escalated(settings: Settings) {
+    let f = Fixture::start_with(jamf_sim::SimConfig::default(), settings).await;
     let before = take(&f, StatusCode::CREATED).await;
 
     // conan.obrien: an enabled Full Access Auditor, made an Administrator.
@@ -122,6 +124,20 @@ async fn changes_name_exactly_the_joiner_leaver_disabled_and_escalated_admins() 
         report.contains("1 joined, 1 left, 2 changed; 2 escalations"),
         "report"
     );
+}
+
+#[tokio::test]
+async fn changes_name_exactly_the_joiner_leaver_disabled_and_escalated_admins_on_sqlite() {
+    exactly_the_joiner_leaver_disabled_and_escalated(evidence_settings()).await;
+}
+
+#[tokio::test]
+async fn changes_name_exactly_the_joiner_leaver_disabled_and_escalated_admins_on_postgres() {
+    let Some((settings, schema)) = evidence_settings_on_postgres().await else {
+        return;
+    };
+    exactly_the_joiner_leaver_disabled_and_escalated(settings).await;
+    schema.drop().await;
 }
 
 #[tokio::test]

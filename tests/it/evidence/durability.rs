@@ -6,19 +6,18 @@ use serde_json::{Value, json};
 
 use super::{EVIDENCE_KEY, verify};
 use crate::support::serve::{Serve, write_config};
-use crate::support::sim_account_body;
+use crate::support::{PgSchema, sim_account_body};
 
 const CLIENT: (&str, &str) = ("evidence-durability", "evidence-durability-secret-0123");
 
-#[tokio::test]
-async fn a_snapshot_acknowledged_with_201_survives_sigkill() {
+/// Takes a snapshot through the real `serve` on `db`, kills it with SIGKILL right after the
+/// 201, and checks the restarted service serves the same snapshot, verifiable offline.
+async fn survives_sigkill(db: &str, dir: &tempfile::TempDir) {
     let sim = SimServer::start(SimConfig::default()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}/evidence.db", dir.path().display());
     let extra = format!(
         "[upstream]\nallow_private_networks = true\n[evidence]\nsigning_key = \"{EVIDENCE_KEY}\"\nschedule_secs = 0\n"
     );
-    let config = write_config(dir.path(), &db, CLIENT, &extra);
+    let config = write_config(dir.path(), db, CLIENT, &extra);
     let http = reqwest::Client::new();
 
     let serve = Serve::start(&config).await;
@@ -81,6 +80,23 @@ async fn a_snapshot_acknowledged_with_201_survives_sigkill() {
     std::fs::write(&keys_path, keys).unwrap();
     let (ok, out) = verify(&[&path], Some(&keys_path));
     assert!(ok, "{out}");
+}
+
+#[tokio::test]
+async fn a_snapshot_acknowledged_with_201_survives_sigkill_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/evidence.db", dir.path().display());
+    survives_sigkill(&db, &dir).await;
+}
+
+#[tokio::test]
+async fn a_snapshot_acknowledged_with_201_survives_sigkill_on_postgres() {
+    let Some(schema) = PgSchema::create().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    survives_sigkill(&schema.url, &dir).await;
+    schema.drop().await;
 }
 
 /// A snapshot whose replica is killed mid-fetch does not stay `pending` for ever: once older

@@ -6,10 +6,10 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use super::{
-    SNAPSHOTS, assert_corrupted, evidence_settings, get, get_json, save_bundle, save_keys, take,
-    tamper, verify,
+    SNAPSHOTS, assert_corrupted, evidence_settings, evidence_settings_on_postgres, get, get_json,
+    save_bundle, save_keys, take, tamper, verify,
 };
-use crate::support::{Fixture, PgSchema, access_token, globex_reader, test_settings};
+use crate::support::{Fixture, access_token, globex_reader, test_settings};
 
 /// Takes one snapshot on `settings`' database and checks everything it states and serves.
 async fn taken_signed_read_back_and_verified(settings: Settings) {
@@ -138,12 +138,9 @@ async fn a_snapshot_is_signed_read_back_and_verified_offline_on_sqlite() {
 
 #[tokio::test]
 async fn a_snapshot_is_signed_read_back_and_verified_offline_on_postgres() {
-    let Some(schema) = PgSchema::create().await else {
+    let Some((settings, schema)) = evidence_settings_on_postgres().await else {
         return;
     };
-    let mut settings = evidence_settings();
-    settings.storage.database_url = schema.url.clone();
-    settings.storage.encryption_key = Some("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".into());
     taken_signed_read_back_and_verified(settings).await;
     schema.drop().await;
 }

@@ -1,17 +1,17 @@
 //! Storage grows with change, not with time: unchanged snapshots add one row each; retention
-//! deletes old snapshots and the records only they held.
+//! deletes old snapshots and the records only they held. On SQLite and PostgreSQL.
 
 use std::time::{Duration, Instant};
 
+use jamf_directory::settings::Settings;
 use reqwest::StatusCode;
 
-use super::{EVIDENCE_KEY, SNAPSHOTS, evidence_settings, get, take};
+use super::{SNAPSHOTS, TestDb, evidence_settings, evidence_settings_on_postgres, get, take};
 use crate::support::Fixture;
 
 /// Rows of (records, set members, record sets, snapshots).
 async fn rows(database_url: &str) -> [i64; 4] {
-    use sqlx::Connection as _;
-    let mut conn = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+    let mut db = TestDb::connect(database_url).await;
     let mut counts = [0; 4];
     for (count, table) in counts.iter_mut().zip([
         "evidence_records",
@@ -19,17 +19,12 @@ async fn rows(database_url: &str) -> [i64; 4] {
         "evidence_record_sets",
         "evidence_snapshots",
     ]) {
-        *count = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(&mut conn)
-            .await
-            .unwrap();
+        *count = db.count(table).await;
     }
     counts
 }
 
-#[tokio::test]
-async fn unchanged_records_are_stored_once_and_a_change_adds_only_itself() {
-    let settings = evidence_settings();
+async fn unchanged_records_are_stored_once(settings: Settings) {
     let db = settings.storage.database_url.clone();
     let f = Fixture::start_with(jamf_sim::SimConfig::with_accounts(200), settings).await;
     take(&f, StatusCode::CREATED).await;
@@ -58,9 +53,20 @@ async fn unchanged_records_are_stored_once_and_a_change_adds_only_itself() {
 }
 
 #[tokio::test]
-async fn retention_deletes_old_snapshots_and_records_only_they_held() {
-    let mut settings = evidence_settings();
-    settings.evidence.signing_key = Some(EVIDENCE_KEY.into());
+async fn unchanged_records_are_stored_once_and_a_change_adds_only_itself_on_sqlite() {
+    unchanged_records_are_stored_once(evidence_settings()).await;
+}
+
+#[tokio::test]
+async fn unchanged_records_are_stored_once_and_a_change_adds_only_itself_on_postgres() {
+    let Some((settings, schema)) = evidence_settings_on_postgres().await else {
+        return;
+    };
+    unchanged_records_are_stored_once(settings).await;
+    schema.drop().await;
+}
+
+async fn retention_deletes_what_only_old_snapshots_held(mut settings: Settings) {
     // Ticks every 3 s or so; retention runs on each.
     settings.evidence.schedule_secs = 60;
     settings.evidence.retention_days = 30;
@@ -71,18 +77,9 @@ async fn retention_deletes_old_snapshots_and_records_only_they_held() {
         d.accounts.last_mut().unwrap().full_name = "Renamed Person".into();
     });
     let kept = take(&f, StatusCode::CREATED).await;
-    {
-        use sqlx::Connection as _;
-        let mut conn = sqlx::SqliteConnection::connect(&db).await.unwrap();
-        let id = uuid::Uuid::parse_str(old["id"].as_str().unwrap()).unwrap();
-        let backdated = chrono::Utc::now() - chrono::Duration::days(31);
-        sqlx::query("UPDATE evidence_snapshots SET taken_at = $1 WHERE id = $2")
-            .bind(backdated)
-            .bind(id)
-            .execute(&mut conn)
-            .await
-            .unwrap();
-    }
+    let id = uuid::Uuid::parse_str(old["id"].as_str().unwrap()).unwrap();
+    let backdated = chrono::Utc::now() - chrono::Duration::days(31);
+    TestDb::connect(&db).await.backdate(id, backdated).await;
     let old_path = format!("{SNAPSHOTS}/{}", old["id"].as_str().unwrap());
     let started = Instant::now();
     while get(&f, &old_path).await.status() != StatusCode::NOT_FOUND {
@@ -97,4 +94,18 @@ async fn retention_deletes_old_snapshots_and_records_only_they_held() {
     let [records, members, sets, _] = rows(&db).await;
     assert_eq!(sets, 1, "the old snapshot's record list is gone");
     assert_eq!(records, members, "and so is the record only it held");
+}
+
+#[tokio::test]
+async fn retention_deletes_old_snapshots_and_records_only_they_held_on_sqlite() {
+    retention_deletes_what_only_old_snapshots_held(evidence_settings()).await;
+}
+
+#[tokio::test]
+async fn retention_deletes_old_snapshots_and_records_only_they_held_on_postgres() {
+    let Some((settings, schema)) = evidence_settings_on_postgres().await else {
+        return;
+    };
+    retention_deletes_what_only_old_snapshots_held(settings).await;
+    schema.drop().await;
 }
