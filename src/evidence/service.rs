@@ -453,12 +453,11 @@ impl EvidenceService {
             Utc::now() - chrono::Duration::from_std(after).unwrap_or(chrono::Duration::MAX);
         let mut failed = 0;
         for stored in self.store.pending_before(cutoff).await? {
-            let mut manifest: Manifest = serde_json::from_str(&stored.manifest).map_err(|e| {
-                EvidenceError::Corrupted(format!(
-                    "snapshot {}: manifest unreadable: {e}",
-                    stored.id
-                ))
-            })?;
+            // One unreadable row must not keep the others pending: it is named and left.
+            let Ok(mut manifest) = serde_json::from_str::<Manifest>(&stored.manifest) else {
+                tracing::error!(snapshot = %stored.id, "a pending snapshot's manifest is unreadable");
+                continue;
+            };
             manifest.status = SnapshotStatus::Failed;
             manifest.completed_at = Some(now());
             manifest.error = Some(
