@@ -86,6 +86,39 @@ impl TestDb {
     }
 }
 
+/// Connects the simulator as tenant `acme`'s integrated account through a real `serve`.
+pub async fn serve_account(
+    serve: &crate::support::serve::Serve,
+    token: &str,
+    sim: &jamf_sim::SimServer,
+) -> Value {
+    reqwest::Client::new()
+        .post(format!("{}/integrated-account", serve.base))
+        .bearer_auth(token)
+        .json(&crate::support::sim_account_body(sim, "acme"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// `POST /access-review/snapshots` for `account` through a real `serve`.
+pub async fn serve_take(
+    serve: &crate::support::serve::Serve,
+    token: &str,
+    account: &Value,
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/access-review/snapshots", serve.base))
+        .bearer_auth(token)
+        .json(&json!({"integrated_account_id": account["id"]}))
+        .send()
+        .await
+        .unwrap()
+}
+
 /// `POST /access-review/snapshots` for the fixture's account; asserts `expected` and returns
 /// the manifest.
 pub async fn take(f: &Fixture, expected: StatusCode) -> Value {

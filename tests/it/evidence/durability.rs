@@ -2,11 +2,11 @@
 //! one cut short by SIGKILL ends `failed`.
 
 use jamf_sim::{Faults, SimConfig, SimServer};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::{EVIDENCE_KEY, verify};
+use super::{EVIDENCE_KEY, serve_account, serve_take, verify};
+use crate::support::PgSchema;
 use crate::support::serve::{Serve, write_config};
-use crate::support::{PgSchema, sim_account_body};
 
 const CLIENT: (&str, &str) = ("evidence-durability", "evidence-durability-secret-0123");
 
@@ -22,23 +22,8 @@ async fn survives_sigkill(db: &str, dir: &tempfile::TempDir) {
 
     let serve = Serve::start(&config).await;
     let token = serve.token(CLIENT.0, CLIENT.1).await;
-    let account: Value = http
-        .post(format!("{}/integrated-account", serve.base))
-        .bearer_auth(&token)
-        .json(&sim_account_body(&sim, "acme"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let response = http
-        .post(format!("{}/access-review/snapshots", serve.base))
-        .bearer_auth(&token)
-        .json(&json!({"integrated_account_id": account["id"]}))
-        .send()
-        .await
-        .unwrap();
+    let account = serve_account(&serve, &token, &sim).await;
+    let response = serve_take(&serve, &token, &account).await;
     assert_eq!(response.status(), reqwest::StatusCode::CREATED);
     let manifest: Value = response.json().await.unwrap();
     serve.kill().await;
@@ -119,16 +104,7 @@ async fn a_snapshot_cut_short_by_sigkill_ends_failed() {
     let http = reqwest::Client::new();
     let serve = Serve::start(&config).await;
     let token = serve.token(CLIENT.0, CLIENT.1).await;
-    let account: Value = http
-        .post(format!("{}/integrated-account", serve.base))
-        .bearer_auth(&token)
-        .json(&sim_account_body(&sim, "acme"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let account = serve_account(&serve, &token, &sim).await;
     // The account list hangs: the snapshot's fetch cannot finish before the kill.
     sim.control()
         .set_faults(Faults {
@@ -137,13 +113,7 @@ async fn a_snapshot_cut_short_by_sigkill_ends_failed() {
             ..Faults::default()
         })
         .unwrap();
-    let response = http
-        .post(format!("{}/access-review/snapshots", serve.base))
-        .bearer_auth(&token)
-        .json(&json!({"integrated_account_id": account["id"]}))
-        .send()
-        .await
-        .unwrap();
+    let response = serve_take(&serve, &token, &account).await;
     assert_eq!(response.status(), reqwest::StatusCode::ACCEPTED);
     let pending: Value = response.json().await.unwrap();
     assert_eq!(pending["status"], "pending");

@@ -5,10 +5,9 @@ use std::time::{Duration, Instant};
 use jamf_sim::{SimConfig, SimServer};
 use serde_json::Value;
 
-use super::EVIDENCE_KEY;
+use super::{EVIDENCE_KEY, serve_account};
 use crate::support::PgSchema;
 use crate::support::serve::{Serve, write_config};
-use crate::support::sim_account_body;
 
 const CLIENT: (&str, &str) = ("evidence-schedule", "evidence-schedule-secret-012345");
 
@@ -53,16 +52,7 @@ async fn three_replicas_take_each_scheduled_snapshot_once() {
     }
     let http = reqwest::Client::new();
     let token = replicas[0].token(CLIENT.0, CLIENT.1).await;
-    let account: Value = http
-        .post(format!("{}/integrated-account", replicas[0].base))
-        .bearer_auth(&token)
-        .json(&sim_account_body(&sim, "acme"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let account = serve_account(&replicas[0], &token, &sim).await;
     let list_url = format!(
         "{}/access-review/snapshots?integrated_account_id={}",
         replicas[1].base,
