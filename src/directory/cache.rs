@@ -428,6 +428,7 @@ impl<E: FetchFailure + Send + Sync + 'static> SnapshotCache<E> {
             metrics::counter!("directory_cache_misses_total").increment(1);
             work.await
         };
+        let tier_progress = progress.clone();
         let entries = self.entries.clone();
         let failures = self.failures.clone();
         let registry = self.fetching.clone();
@@ -435,7 +436,11 @@ impl<E: FetchFailure + Send + Sync + 'static> SnapshotCache<E> {
         let fresh_since = (!refresh).then(|| ago(self.policy.ttl));
         let result: Fetch<E> = async move {
             let result = match tier {
-                Some(tier) => tier.fetch_once(key, fresh_since, jamf.boxed()).await,
+                Some(tier) => {
+                    let shared = tier_progress;
+                    tier.fetch_once(key, fresh_since, shared, jamf.boxed())
+                        .await
+                }
                 None => jamf
                     .await
                     .map(|s| Fetched {

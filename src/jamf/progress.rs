@@ -8,9 +8,9 @@
 //! business (the directory keeps one per snapshot until a fetch of it succeeds).
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -19,8 +19,8 @@ use chrono::{DateTime, Utc};
 /// length tells how many detail reads follow), so it is "planned so far", never a promise.
 #[derive(Debug)]
 pub struct FetchProgress {
-    started_at: DateTime<Utc>,
-    started: Instant,
+    /// Unix ms; the wall clock, so that another replica's fetch can be mirrored.
+    started_at_ms: AtomicI64,
     done: AtomicU64,
     planned: AtomicU64,
     reads: Mutex<BTreeMap<&'static str, EndpointReads>>,
@@ -53,8 +53,7 @@ pub struct ProgressReport {
 impl Default for FetchProgress {
     fn default() -> Self {
         Self {
-            started_at: Utc::now(),
-            started: Instant::now(),
+            started_at_ms: AtomicI64::new(Utc::now().timestamp_millis()),
             done: AtomicU64::new(0),
             planned: AtomicU64::new(0),
             reads: Mutex::default(),
@@ -93,16 +92,28 @@ impl FetchProgress {
             .clone()
     }
 
+    /// Takes on the counters another replica shared of the fetch it runs, so that a caller
+    /// who stopped waiting here hears how far that fetch has got.
+    pub fn mirror(&self, started_at: DateTime<Utc>, done: u64, planned: u64) {
+        self.started_at_ms
+            .store(started_at.timestamp_millis(), Ordering::Relaxed);
+        self.done.store(done, Ordering::Relaxed);
+        self.planned.store(planned, Ordering::Relaxed);
+    }
+
     pub fn report(&self) -> ProgressReport {
         let done = self.done.load(Ordering::Relaxed);
         // Retries and extra pages may take `done` past what was planned.
         let planned = self.planned.load(Ordering::Relaxed).max(done);
+        let started_at_ms = self.started_at_ms.load(Ordering::Relaxed);
+        let started_at = DateTime::from_timestamp_millis(started_at_ms).unwrap_or_else(Utc::now);
+        let elapsed_ms = (Utc::now().timestamp_millis() - started_at_ms).max(0);
         let estimated_remaining = (done > 0 && planned > done).then(|| {
-            let per_read = self.started.elapsed().as_secs_f64() / done as f64;
+            let per_read = elapsed_ms as f64 / 1000.0 / done as f64;
             Duration::from_secs_f64(per_read * (planned - done) as f64)
         });
         ProgressReport {
-            started_at: self.started_at,
+            started_at,
             requests_done: done,
             requests_planned: (planned > 0).then_some(planned),
             estimated_remaining,

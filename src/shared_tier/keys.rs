@@ -34,6 +34,11 @@ impl Keys {
         self.per_snapshot("failure", key)
     }
 
+    /// The progress the holder of `key`'s lease shares while it fetches (sealed JSON).
+    pub fn progress(&self, key: &SnapshotKey) -> String {
+        self.per_snapshot("progress", key)
+    }
+
     /// A hash of what unfinished fetches of `key` read: request → LZ4 body.
     pub fn reads(&self, key: &SnapshotKey) -> String {
         self.per_snapshot("reads", key)

@@ -21,6 +21,7 @@ mod keys;
 mod lease;
 mod link;
 mod permits;
+mod progress;
 mod quota;
 mod reads;
 mod snapshots;

@@ -5,7 +5,7 @@
 //! nothing stored is found, and the fetch runs here.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -18,9 +18,11 @@ use super::codec::{self, EntryId, EntryMac};
 use super::keys::Keys;
 use super::lease::{Acquire, Lease, Peek};
 use super::link::RedisLink;
+use super::progress::{ProgressEntry, SHARE_EVERY};
 use super::{AbortOnDrop, jittered, millis};
 use crate::directory::cache::{CachedSnapshot, Fetched, SharedSnapshots, SnapshotKey};
 use crate::directory::model::DirectorySnapshot;
+use crate::jamf::FetchProgress;
 
 /// How often a waiter looks at the holder's progress, jittered by ± half.
 const POLL_EVERY: Duration = Duration::from_millis(50);
@@ -106,6 +108,7 @@ impl RedisSnapshots {
         &self,
         key: SnapshotKey,
         token: String,
+        progress: Arc<FetchProgress>,
         fetch: BoxFuture<'static, Result<DirectorySnapshot, E>>,
     ) -> Result<Fetched, Arc<E>>
     where
@@ -118,8 +121,13 @@ impl RedisSnapshots {
             token.clone(),
             self.lease,
         )));
+        let sharing = AbortOnDrop(tokio::spawn(self.progress_entry(&key).share(
+            token.clone(),
+            progress,
+            self.lease,
+        )));
         let result = fetch.await;
-        drop(renewing);
+        drop((renewing, sharing));
         let lease = Lease::new(&self.keys, &key);
         match result {
             Ok(snapshot) => {
@@ -165,11 +173,27 @@ impl RedisSnapshots {
         }
     }
 
-    /// Waits for `holder`'s fetch of `key` to store a snapshot or a failure.
-    async fn wait_for<E: DeserializeOwned>(&self, key: &SnapshotKey, holder: &str) -> Waited<E> {
+    fn progress_entry(&self, key: &SnapshotKey) -> ProgressEntry {
+        ProgressEntry::new(self.link.clone(), &self.keys, key, self.mac.clone())
+    }
+
+    /// Waits for `holder`'s fetch of `key` to store a snapshot or a failure, taking on its
+    /// shared progress meanwhile.
+    async fn wait_for<E: DeserializeOwned>(
+        &self,
+        key: &SnapshotKey,
+        holder: &str,
+        progress: &FetchProgress,
+    ) -> Waited<E> {
         let lease = Lease::new(&self.keys, key);
+        let shared = self.progress_entry(key);
+        let mut mirrored: Option<Instant> = None;
         loop {
             tokio::time::sleep(jittered(POLL_EVERY)).await;
+            if mirrored.is_none_or(|at| at.elapsed() >= SHARE_EVERY) {
+                shared.mirror(holder, progress).await;
+                mirrored = Some(Instant::now());
+            }
             let Ok(peek) = self.link.run(|conn| lease.peek(conn, holder)).await else {
                 return Waited::Unavailable;
             };
@@ -219,6 +243,7 @@ where
         &self,
         key: SnapshotKey,
         fresh_since: Option<DateTime<Utc>>,
+        progress: Arc<FetchProgress>,
         fetch: BoxFuture<'static, Result<DirectorySnapshot, E>>,
     ) -> Result<Fetched, Arc<E>> {
         let token = Uuid::new_v4().simple().to_string();
@@ -231,7 +256,9 @@ where
                 .await;
             let holder = match step {
                 Err(_) => return here(fetch).await,
-                Ok(Acquire::Acquired) => return self.fetch_under_lease(key, token, fetch).await,
+                Ok(Acquire::Acquired) => {
+                    return self.fetch_under_lease(key, token, progress, fetch).await;
+                }
                 Ok(Acquire::Fresh { at, data }) => match self.decode(&key, at, data).await {
                     Some(snapshot) => {
                         return Ok(Fetched {
@@ -248,7 +275,7 @@ where
                 Ok(Acquire::Held(None)) => continue,
                 Ok(Acquire::Held(Some(holder))) => holder,
             };
-            match self.wait_for(&key, &holder).await {
+            match self.wait_for(&key, &holder, &progress).await {
                 Waited::Stored(snapshot) => {
                     return Ok(Fetched {
                         snapshot,

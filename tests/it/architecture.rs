@@ -67,6 +67,8 @@ const RULES: &[(&str, &[&str])] = &[
             "jamf::BudgetPermit",
             "jamf::ReadMemo",
             "jamf::MemoryReadMemo",
+            // Mirrors another replica's fetch progress for callers waiting here.
+            "jamf::FetchProgress",
             "settings",
         ],
     ),

@@ -4,6 +4,7 @@
 mod budget;
 mod outage;
 mod poisoning;
+mod progress;
 mod quotas;
 mod resume;
 mod single_fetch;

@@ -10,6 +10,7 @@ use futures::future::BoxFuture;
 
 use super::{CachedSnapshot, SnapshotKey};
 use crate::directory::model::DirectorySnapshot;
+use crate::jamf::FetchProgress;
 
 /// A snapshot store shared with other replicas, and the fetch coordination that goes with it.
 /// Every method degrades to "nothing shared" when the store cannot be reached: the cache then
@@ -25,11 +26,14 @@ pub trait SharedSnapshots<E>: Send + Sync {
 
     /// A snapshot of `key`: one stored at `fresh_since` or later (none qualifies when `None`);
     /// else the result of the fetch another replica is running, waited for; else `fetch`'s,
-    /// run here under a lease the others wait on, and stored for them.
+    /// run here under a lease the others wait on, and stored for them. `progress` is what
+    /// `fetch` reports to; while another replica's fetch is waited for, it mirrors that
+    /// fetch's progress instead.
     async fn fetch_once(
         &self,
         key: SnapshotKey,
         fresh_since: Option<DateTime<Utc>>,
+        progress: Arc<FetchProgress>,
         fetch: BoxFuture<'static, Result<DirectorySnapshot, E>>,
     ) -> Result<Fetched, Arc<E>>;
 }
