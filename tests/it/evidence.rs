@@ -65,6 +65,21 @@ impl TestDb {
         .unwrap()
     }
 
+    /// Runs `sql`; returns the rows it changed.
+    pub async fn execute(&mut self, sql: &str) -> u64 {
+        match self {
+            Self::Sqlite(conn) => sqlx::query(sql)
+                .execute(conn)
+                .await
+                .map(|d| d.rows_affected()),
+            Self::Postgres(conn) => sqlx::query(sql)
+                .execute(conn)
+                .await
+                .map(|d| d.rows_affected()),
+        }
+        .unwrap()
+    }
+
     /// Moves a snapshot's `taken_at` to `at`.
     pub async fn backdate(&mut self, snapshot: uuid::Uuid, at: chrono::DateTime<chrono::Utc>) {
         const SQL: &str = "UPDATE evidence_snapshots SET taken_at = $1 WHERE id = $2";
@@ -249,12 +264,26 @@ pub fn change_staff(f: &Fixture, also: impl FnOnce(&mut jamf_sim::Dataset)) -> S
     }
 }
 
-/// Runs `sql` on the test's SQLite database.
+/// Runs `sql` on the test's database; it must change something.
 pub async fn tamper(database_url: &str, sql: &str) {
-    use sqlx::Connection as _;
-    let mut conn = sqlx::SqliteConnection::connect(database_url).await.unwrap();
-    let done = sqlx::query(sql).execute(&mut conn).await.unwrap();
-    assert!(done.rows_affected() > 0, "{sql}");
+    let done = TestDb::connect(database_url).await.execute(sql).await;
+    assert!(done > 0, "{sql}");
+}
+
+/// Replaces `from` with `to` in the stored JSON of every record holding it.
+pub async fn tamper_records(database_url: &str, from: &str, to: &str) {
+    let sql = if database_url.starts_with("postgres") {
+        format!(
+            "UPDATE evidence_records SET body = convert_to(replace(convert_from(body, 'UTF8'), \
+             '{from}', '{to}'), 'UTF8') WHERE position('{from}' in convert_from(body, 'UTF8')) > 0"
+        )
+    } else {
+        format!(
+            "UPDATE evidence_records SET body = CAST(replace(CAST(body AS TEXT), '{from}', \
+             '{to}') AS BLOB) WHERE instr(CAST(body AS TEXT), '{from}') > 0"
+        )
+    };
+    tamper(database_url, &sql).await;
 }
 
 pub async fn assert_corrupted(f: &Fixture, path: &str) {

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::{
     StaffChange, assert_corrupted, change_staff, evidence_settings, evidence_settings_on_postgres,
-    get, get_json, take, tamper,
+    get, get_json, take, tamper, tamper_records,
 };
 use crate::support::Fixture;
 
@@ -263,16 +263,10 @@ async fn a_comparison_checks_what_it_reads_and_refuses_what_was_altered() {
     .await;
 
     // The joiner's record, read because it differs, altered: it no longer matches its address.
-    let rename = |from: &str, to: &str| {
-        format!(
-            "UPDATE evidence_records SET body = CAST(replace(CAST(body AS TEXT), \
-             '\"username\":\"{from}\"', '\"username\":\"{to}\"') AS BLOB) \
-             WHERE instr(CAST(body AS TEXT), '\"username\":\"{from}\"') > 0"
-        )
-    };
-    tamper(&db, &rename("new.joiner", "new.joinor")).await;
+    let (joiner, altered) = ("\"username\":\"new.joiner\"", "\"username\":\"new.joinor\"");
+    tamper_records(&db, joiner, altered).await;
     assert_corrupted(&f, &path).await;
-    tamper(&db, &rename("new.joinor", "new.joiner")).await;
+    tamper_records(&db, altered, joiner).await;
     assert_eq!(get_json(&f, &path).await, sealed, "restored");
 
     // Snapshots kept before seals existed are checked and compared whole.

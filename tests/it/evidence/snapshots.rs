@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{
     SNAPSHOTS, assert_corrupted, evidence_settings, evidence_settings_on_postgres, get, get_json,
-    save_bundle, save_keys, take, tamper, verify,
+    save_bundle, save_keys, take, tamper, tamper_records, verify,
 };
 use crate::support::{Fixture, access_token, globex_reader, test_settings};
 
@@ -213,20 +213,14 @@ async fn without_a_signing_key_evidence_is_off_and_says_which_key() {
     );
 }
 
-#[tokio::test]
-async fn a_byte_changed_behind_the_service_is_refused_when_served() {
-    let settings = evidence_settings();
+async fn a_byte_changed_behind_the_service_is_refused(settings: Settings) {
     let db = settings.storage.database_url.clone();
     let f = Fixture::start_with(jamf_sim::SimConfig::default(), settings).await;
     let first = take(&f, StatusCode::CREATED).await;
     let second = take(&f, StatusCode::CREATED).await;
     let id = first["id"].as_str().unwrap();
     // One record's stored JSON: `admin` renamed.
-    tamper(
-        &db,
-        "UPDATE evidence_records SET body = CAST(replace(CAST(body AS TEXT), '\"username\":\"admin\"', '\"username\":\"admln\"') AS BLOB) WHERE instr(CAST(body AS TEXT), '\"username\":\"admin\"') > 0",
-    )
-    .await;
+    tamper_records(&db, "\"username\":\"admin\"", "\"username\":\"admln\"").await;
     for read in ["users", "bundle", "findings", "report"] {
         assert_corrupted(&f, &format!("{SNAPSHOTS}/{id}/{read}")).await;
     }
@@ -238,6 +232,20 @@ async fn a_byte_changed_behind_the_service_is_refused_when_served() {
     )
     .await;
     assert_corrupted(&f, &format!("{SNAPSHOTS}/{id}")).await;
+}
+
+#[tokio::test]
+async fn a_byte_changed_behind_the_service_is_refused_when_served_on_sqlite() {
+    a_byte_changed_behind_the_service_is_refused(evidence_settings()).await;
+}
+
+#[tokio::test]
+async fn a_byte_changed_behind_the_service_is_refused_when_served_on_postgres() {
+    let Some((settings, schema)) = evidence_settings_on_postgres().await else {
+        return;
+    };
+    a_byte_changed_behind_the_service_is_refused(settings).await;
+    schema.drop().await;
 }
 
 #[tokio::test]
