@@ -81,6 +81,10 @@ pub enum StoreError {
     /// The database server did not accept a connection at start-up; names it and the cause.
     #[error("{0}")]
     Unreachable(String),
+    /// The row is no longer in the state the write was for (an evidence snapshot given up as
+    /// interrupted before its completion was written); says which and why.
+    #[error("{0}")]
+    Superseded(String),
 }
 
 #[async_trait]

@@ -77,8 +77,9 @@ pub struct Read {
     /// Reads made to it (pages and details; a read retried after a 503 counts once, with its
     /// final outcome). Null only in manifests kept before reads were counted.
     pub requests: Option<u64>,
-    /// Reads by outcome: Jamf's HTTP status (`200`, `404`…), or `timeout`, `unreachable`…
-    /// when it gave none.
+    /// Reads by outcome: Jamf's HTTP status (`200`, `404`…), `timeout`, `unreachable`… when
+    /// it gave none, or `recalled` when an earlier attempt of the same fetch, which failed
+    /// part-way, read it (200) and it was not asked again.
     // Omitted when empty, so a manifest kept before reads were counted reads back as stored.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[schema(example = json!({"200": 3}))]

@@ -34,9 +34,21 @@ pub fn spawn_scheduler(
         settings.evidence.schedule_secs,
         settings.evidence.retention_days,
     );
-    // A snapshot's task fetches (bounded by the deadline) and then stores: twice the deadline
-    // is past anything a live replica can still be doing with it.
-    let abandoned_after = Duration::from_secs(settings.upstream.deadline_secs.saturating_mul(2));
+    // A snapshot's task fetches (bounded by the deadline) and stores; with replicas it may
+    // first wait out another replica's fetch and that replica's lease. Past that, no live
+    // replica can still be taking it; its completion, were it later, is refused.
+    let lease = if settings.redis.url.is_some() {
+        settings.redis.lease_secs
+    } else {
+        0
+    };
+    let abandoned_after = Duration::from_secs(
+        settings
+            .upstream
+            .deadline_secs
+            .saturating_mul(2)
+            .saturating_add(lease),
+    );
     Scheduler(tokio::spawn(async move {
         // A twentieth of the period, at most a minute: a due snapshot starts that late at most.
         let tick = match schedule_secs {

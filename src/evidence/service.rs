@@ -342,12 +342,14 @@ impl EvidenceService {
     /// signed digests.
     pub async fn verify(&self, stored: &StoredSnapshot) -> Result<Verified, EvidenceError> {
         let (manifest, manifest_json) = self.checked_manifest(stored).await?;
-        let (SnapshotStatus::Complete, Some(set)) = (manifest.status, &stored.record_set) else {
-            return Err(EvidenceError::NotComplete(manifest.status.as_str()));
-        };
         let corrupted =
             |what: &str| EvidenceError::Corrupted(format!("snapshot {}: {what}", stored.id));
+        let set = complete_set(&manifest, stored)?;
         let stored_records = self.store.records(set).await?;
+        // Its records deleted while read: retention took the snapshot.
+        if stored_records.is_empty() && self.store.get(stored.id).await?.is_none() {
+            return Err(EvidenceError::NotFound);
+        }
         if stored_records
             .iter()
             .any(|r| sha256(&r.body)[..] != r.sha256[..])
@@ -449,8 +451,13 @@ impl EvidenceService {
     /// taken more than `after` ago, when their fetch (bounded by `upstream.deadline_secs`)
     /// cannot still be running. Returns how many.
     pub async fn fail_abandoned(&self, after: std::time::Duration) -> Result<u64, EvidenceError> {
-        let cutoff =
-            Utc::now() - chrono::Duration::from_std(after).unwrap_or(chrono::Duration::MAX);
+        // A deadline too long to subtract: nothing can be that old.
+        let Some(cutoff) = chrono::Duration::from_std(after)
+            .ok()
+            .and_then(|after| Utc::now().checked_sub_signed(after))
+        else {
+            return Ok(0);
+        };
         let mut failed = 0;
         for stored in self.store.pending_before(cutoff).await? {
             // One unreadable row must not keep the others pending: it is named and left.
@@ -463,8 +470,8 @@ impl EvidenceService {
             manifest.error = Some(
                 "interrupted: the replica taking it stopped before its fetch completed".into(),
             );
-            self.store.fail(&manifest).await?;
-            failed += 1;
+            // Another replica's sweep, or a completion, may have got there first.
+            failed += u64::from(self.store.fail(&manifest).await?);
         }
         Ok(failed)
     }
@@ -477,6 +484,22 @@ impl EvidenceService {
 
     pub fn store(&self) -> &dyn EvidenceStore {
         self.store.as_ref()
+    }
+}
+
+/// A complete snapshot's record set; a signed complete manifest whose row lost its set is
+/// corrupted, not incomplete.
+fn complete_set<'a>(
+    manifest: &Manifest,
+    stored: &'a StoredSnapshot,
+) -> Result<&'a [u8], EvidenceError> {
+    match (manifest.status, &stored.record_set) {
+        (SnapshotStatus::Complete, Some(set)) => Ok(set),
+        (SnapshotStatus::Complete, None) => Err(EvidenceError::Corrupted(format!(
+            "snapshot {}: complete without its records",
+            stored.id
+        ))),
+        (status, _) => Err(EvidenceError::NotComplete(status.as_str())),
     }
 }
 

@@ -91,8 +91,9 @@ pub trait EvidenceStore: Send + Sync {
         account: Uuid,
         kind: EvidenceKind,
     ) -> Result<Option<StoredSnapshot>, StoreError>;
-    /// Marks a snapshot failed with its final (unsigned) manifest.
-    async fn fail(&self, manifest: &Manifest) -> Result<(), StoreError>;
+    /// Marks a snapshot failed with its final (unsigned) manifest, if it is still pending;
+    /// returns whether it was.
+    async fn fail(&self, manifest: &Manifest) -> Result<bool, StoreError>;
     async fn get(&self, id: Uuid) -> Result<Option<StoredSnapshot>, StoreError>;
     async fn list(&self, filter: &SnapshotFilter) -> Result<Vec<StoredSnapshot>, StoreError>;
     /// The records of a set, in order.
@@ -130,8 +131,9 @@ const INSERT: &str = "INSERT INTO evidence_snapshots (id, integrated_account_id,
      kind, status, taken_at, manifest) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 const FINISH: &str = "UPDATE evidence_snapshots SET status = $2, manifest = $3, \
      manifest_sha256 = $4, record_set = $5, finding_set = $6, record_set_seal = $7 \
-     WHERE id = $1";
-// Only a snapshot still pending fails: a late failure never undoes a completion.
+     WHERE id = $1 AND status = 'pending'";
+// Only a snapshot still pending completes or fails: a late completion never undoes the
+// failure of a snapshot given up as interrupted, nor a late failure a completion.
 const FAIL: &str = "UPDATE evidence_snapshots SET status = $2, manifest = $3 \
      WHERE id = $1 AND status = 'pending'";
 const INSERT_RECORD: &str =
@@ -285,7 +287,7 @@ macro_rules! evidence_store {
                     .bind(&c.finding_ids)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query(FINISH)
+                let finished = sqlx::query(FINISH)
                     .bind(c.id)
                     .bind(SnapshotStatus::Complete.as_str())
                     .bind(&c.manifest)
@@ -295,6 +297,12 @@ macro_rules! evidence_store {
                     .bind(&c.record_set_seal)
                     .execute(&mut *tx)
                     .await?;
+                if finished.rows_affected() == 0 {
+                    return Err(StoreError::Superseded(format!(
+                        "snapshot {} is no longer pending: it was given up as interrupted",
+                        c.id
+                    )));
+                }
                 observer
                     .snapshot_completed(EvidenceTx::$tx(&mut *tx), completed)
                     .await?;
@@ -315,14 +323,14 @@ macro_rules! evidence_store {
                 row.as_ref().map(Self::snapshot).transpose()
             }
 
-            async fn fail(&self, m: &Manifest) -> Result<(), StoreError> {
-                sqlx::query(FAIL)
+            async fn fail(&self, m: &Manifest) -> Result<bool, StoreError> {
+                let done = sqlx::query(FAIL)
                     .bind(m.id)
                     .bind(SnapshotStatus::Failed.as_str())
                     .bind(manifest_json(m)?)
                     .execute(&self.pool)
                     .await?;
-                Ok(())
+                Ok(done.rows_affected() > 0)
             }
 
             async fn get(&self, id: Uuid) -> Result<Option<StoredSnapshot>, StoreError> {

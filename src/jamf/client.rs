@@ -193,8 +193,8 @@ impl JamfClient {
             return parse(&self.get_body(endpoint, path, query).await?);
         };
         let request = memo_key(path, query);
-        let body = match run.memo.recall(&request).await {
-            Some(body) => body,
+        let (body, outcome) = match run.memo.recall(&request).await {
+            Some(body) => (body, RECALLED),
             None => {
                 let body: Arc<[u8]> = match self.get_body(endpoint, path, query).await {
                     Ok(body) => body.into(),
@@ -204,10 +204,10 @@ impl JamfClient {
                     }
                 };
                 run.memo.keep(&request, Arc::clone(&body)).await;
-                body
+                (body, "200")
             }
         };
-        run.progress.answered(endpoint.template, "200");
+        run.progress.answered(endpoint.template, outcome);
         run.progress.read_done();
         parse(&body)
     }
@@ -250,6 +250,10 @@ impl JamfClient {
         self.inner.transport.get(endpoint, build, path).await
     }
 }
+
+/// The outcome of a read answered from the memo: Jamf answered it 200 to an earlier attempt
+/// of the same fetch, and was not asked again.
+const RECALLED: &str = "recalled";
 
 /// How long a caller-facing call (validation, `refresh-credentials`) may take at most,
 /// retries included: these answer a request in person, unlike a fetch, which runs on its own.

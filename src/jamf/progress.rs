@@ -30,10 +30,11 @@ pub struct FetchProgress {
 /// evidence manifest states it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EndpointReads {
-    /// Reads made (a read recalled from an earlier attempt's memo counts once, there).
+    /// Reads made, recalled ones included.
     pub requests: u64,
-    /// Reads by outcome: Jamf's HTTP status (`200`, `404`…), or `timeout`, `unreachable`,
-    /// `too_large`, `refused`, `deadline` when it gave none.
+    /// Reads by outcome: Jamf's HTTP status (`200`, `404`…), `timeout`, `unreachable`,
+    /// `too_large`, `refused`, `deadline` when it gave none, or `recalled` when an earlier
+    /// attempt of the fetch read it (200) and it was not asked again.
     pub statuses: BTreeMap<String, u64>,
     /// The `totalCount` a Jamf Pro API list reported.
     pub total_count: Option<u64>,
@@ -99,6 +100,12 @@ impl FetchProgress {
             .store(started_at.timestamp_millis(), Ordering::Relaxed);
         self.done.store(done, Ordering::Relaxed);
         self.planned.store(planned, Ordering::Relaxed);
+    }
+
+    /// Starts the counters afresh: the fetch is run here after all (what was mirrored of
+    /// another replica's fetch is not this one's progress).
+    pub fn restart(&self) {
+        self.mirror(Utc::now(), 0, 0);
     }
 
     pub fn report(&self) -> ProgressReport {
@@ -215,6 +222,31 @@ mod tests {
             "never below what was done"
         );
         assert_eq!(report.estimated_remaining, None);
+    }
+
+    #[test]
+    fn a_mirrored_fetch_is_reported_as_it_was_shared_and_restarts_from_zero() {
+        let progress = FetchProgress::default();
+        let elsewhere = Utc::now() - chrono::Duration::seconds(10);
+        progress.mirror(elsewhere, 30, 60);
+        let report = progress.report();
+        assert_eq!(
+            report.started_at.timestamp_millis(),
+            elsewhere.timestamp_millis()
+        );
+        assert_eq!(
+            (report.requests_done, report.requests_planned),
+            (30, Some(60))
+        );
+        let left = report.estimated_remaining.expect("a pace");
+        assert!(
+            (9..=11).contains(&left.as_secs()),
+            "{left:?}: half done in 10 s"
+        );
+        progress.restart();
+        let report = progress.report();
+        assert!(report.started_at > elsewhere);
+        assert_eq!((report.requests_done, report.requests_planned), (0, None));
     }
 
     #[tokio::test]

@@ -255,8 +255,12 @@ where
                 .run(|conn| lease.acquire(conn, &token, self.lease_ms(), since))
                 .await;
             let holder = match step {
-                Err(_) => return here(fetch).await,
+                Err(_) => {
+                    progress.restart();
+                    return here(fetch).await;
+                }
                 Ok(Acquire::Acquired) => {
+                    progress.restart();
                     return self.fetch_under_lease(key, token, progress, fetch).await;
                 }
                 Ok(Acquire::Fresh { at, data }) => match self.decode(&key, at, data).await {
@@ -284,7 +288,10 @@ where
                 }
                 Waited::Failed(err) => return Err(Arc::new(err)),
                 Waited::Gone => continue,
-                Waited::Unavailable => return here(fetch).await,
+                Waited::Unavailable => {
+                    progress.restart();
+                    return here(fetch).await;
+                }
             }
         }
     }

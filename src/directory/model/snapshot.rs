@@ -36,7 +36,8 @@ pub struct JamfRead {
     pub endpoint: String,
     /// Reads made (a read retried after a 503 counts once, with its final outcome).
     pub requests: u64,
-    /// Reads by outcome: Jamf's HTTP status, or `timeout`, `unreachable`… when it gave none.
+    /// Reads by outcome: Jamf's HTTP status, `timeout`, `unreachable`… when it gave none, or
+    /// `recalled` when an earlier attempt of the fetch read it and it was not asked again.
     pub statuses: BTreeMap<String, u64>,
     /// The `totalCount` the list reported, for a Jamf Pro API list.
     pub total_count: Option<u64>,

@@ -9,10 +9,9 @@ use std::collections::{HashMap, HashSet};
 
 use uuid::Uuid;
 
-use super::super::manifest::SnapshotStatus;
 use super::super::signing::{seal_message, set_address, sha256};
 use super::super::store::StoredSnapshot;
-use super::{EvidenceError, EvidenceService};
+use super::{EvidenceError, EvidenceService, complete_set};
 use crate::directory::model::User;
 use crate::review::changes::{UserChange, diff};
 
@@ -44,7 +43,17 @@ impl EvidenceService {
         };
         let (gone, came) = (only(&before, &in_after), only(&after, &in_before));
         let wanted: Vec<Vec<u8>> = gone.iter().chain(&came).cloned().collect();
-        let users = self.users_at(&wanted, (from.id, to.id)).await?;
+        let Some(users) = self.users_at(&wanted, (from.id, to.id)).await? else {
+            // Read in steps, so retention may have deleted a snapshot meanwhile: then it is
+            // gone, not corrupted.
+            for snapshot in [from, to] {
+                self.get(snapshot.id).await?;
+            }
+            return Err(EvidenceError::Corrupted(format!(
+                "snapshots {} and {}: a record of their sets is missing",
+                from.id, to.id
+            )));
+        };
         let side = |addresses: &[Vec<u8>]| -> Vec<User> {
             addresses
                 .iter()
@@ -61,18 +70,16 @@ impl EvidenceService {
         stored: &StoredSnapshot,
     ) -> Result<Option<Vec<Vec<u8>>>, EvidenceError> {
         let (manifest, _) = self.checked_manifest(stored).await?;
-        let (SnapshotStatus::Complete, Some(set), Some(digest)) = (
-            manifest.status,
-            &stored.record_set,
-            &manifest.records_sha256,
-        ) else {
-            return Err(EvidenceError::NotComplete(manifest.status.as_str()));
-        };
+        let set = complete_set(&manifest, stored)?;
+        let corrupted =
+            |what: &str| EvidenceError::Corrupted(format!("snapshot {}: {what}", stored.id));
         let Some(seal) = &stored.record_set_seal else {
             return Ok(None);
         };
-        let corrupted =
-            |what: &str| EvidenceError::Corrupted(format!("snapshot {}: {what}", stored.id));
+        let digest = manifest
+            .records_sha256
+            .as_deref()
+            .ok_or_else(|| corrupted("complete without records_sha256"))?;
         let (kid, value) = seal
             .split_once(':')
             .ok_or_else(|| corrupted("record set seal unreadable"))?;
@@ -84,18 +91,19 @@ impl EvidenceService {
             return Err(corrupted("record set seal does not verify"));
         }
         let members = self.store.members(set).await?;
-        if set_address(members.iter().map(Vec::as_slice)) != *set {
+        if set_address(members.iter().map(Vec::as_slice)) != set {
             return Err(corrupted("record set differs from its address"));
         }
         Ok(Some(members))
     }
 
-    /// The users stored at `addresses`, each checked against its address.
+    /// The users stored at `addresses`, each checked against its address; `None` when one
+    /// is not stored.
     async fn users_at(
         &self,
         addresses: &[Vec<u8>],
         (from, to): (Uuid, Uuid),
-    ) -> Result<HashMap<Vec<u8>, User>, EvidenceError> {
+    ) -> Result<Option<HashMap<Vec<u8>, User>>, EvidenceError> {
         let corrupted =
             |what: &str| EvidenceError::Corrupted(format!("snapshots {from} and {to}: {what}"));
         let mut users = HashMap::with_capacity(addresses.len());
@@ -107,9 +115,9 @@ impl EvidenceService {
                 .map_err(|_| corrupted("a record is unreadable"))?;
             users.insert(record.sha256, user);
         }
-        if addresses.iter().any(|a| !users.contains_key(a)) {
-            return Err(corrupted("a record of its set is missing"));
-        }
-        Ok(users)
+        Ok(addresses
+            .iter()
+            .all(|a| users.contains_key(a))
+            .then_some(users))
     }
 }

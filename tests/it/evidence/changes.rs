@@ -185,8 +185,8 @@ async fn blob(database_url: &str, sql: &str) -> Vec<u8> {
 }
 
 /// Comparing reads only the records that differ, through each snapshot's sealed record set:
-/// a swapped set, an altered set member and an altered differing record are each refused,
-/// and snapshots kept before seals are compared whole, to the same answer.
+/// a swapped set, an altered set member, an altered differing record and a seal of an unknown
+/// key are each refused, and snapshots kept before seals are compared whole.
 #[tokio::test]
 async fn a_comparison_checks_what_it_reads_and_refuses_what_was_altered() {
     let settings = evidence_settings();
@@ -269,7 +269,34 @@ async fn a_comparison_checks_what_it_reads_and_refuses_what_was_altered() {
     tamper_records(&db, altered, joiner).await;
     assert_eq!(get_json(&f, &path).await, sealed, "restored");
 
-    // Snapshots kept before seals existed are checked and compared whole.
+    // A seal naming a key the service never had does not verify.
+    let seal = text(
+        &db,
+        &format!("SELECT record_set_seal FROM evidence_snapshots WHERE {to_row}"),
+    )
+    .await;
+    let (_, signature) = seal.split_once(':').unwrap();
+    tamper(
+        &db,
+        &format!(
+            "UPDATE evidence_snapshots SET record_set_seal = 'ed25519-0000000000000000:{signature}' \
+             WHERE {to_row}"
+        ),
+    )
+    .await;
+    assert_corrupted(&f, &path).await;
+
+    // Snapshots kept before seals existed are compared whole, to the same answer; then every
+    // record is read and checked, so one both share, altered, is caught too.
     tamper(&db, "UPDATE evidence_snapshots SET record_set_seal = NULL").await;
     assert_eq!(get_json(&f, &path).await, sealed);
+    tamper_records(&db, "\"username\":\"admin\"", "\"username\":\"admln\"").await;
+    assert_corrupted(&f, &path).await;
+}
+
+/// One TEXT of the test's SQLite database.
+async fn text(database_url: &str, sql: &str) -> String {
+    use sqlx::Connection as _;
+    let mut conn = sqlx::SqliteConnection::connect(database_url).await.unwrap();
+    sqlx::query_scalar(sql).fetch_one(&mut conn).await.unwrap()
 }
