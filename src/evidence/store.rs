@@ -152,7 +152,10 @@ const SELECT_RECORDS: &str = "SELECT r.sha256, r.body FROM evidence_set_members 
      JOIN evidence_records r ON r.sha256 = m.record_sha256 WHERE m.set_sha256 = $1 \
      ORDER BY m.position";
 const DELETE_OLD: &str = "DELETE FROM evidence_snapshots WHERE taken_at < $1";
-const GC: [&str; 5] = [
+// The schedule rows of deleted accounts: a small table, swept on every retention pass.
+const FORGET_DELETED: &str = "DELETE FROM evidence_schedule WHERE integrated_account_id NOT IN \
+     (SELECT id FROM integrated_accounts)";
+const GC: [&str; 4] = [
     "DELETE FROM evidence_finding_sets WHERE sha256 NOT IN \
      (SELECT finding_set FROM evidence_snapshots WHERE finding_set IS NOT NULL)",
     "DELETE FROM evidence_record_sets WHERE sha256 NOT IN \
@@ -161,8 +164,6 @@ const GC: [&str; 5] = [
      (SELECT sha256 FROM evidence_record_sets)",
     "DELETE FROM evidence_records WHERE sha256 NOT IN \
      (SELECT record_sha256 FROM evidence_set_members)",
-    "DELETE FROM evidence_schedule WHERE integrated_account_id NOT IN \
-     (SELECT id FROM integrated_accounts)",
 ];
 const SAVE_KEY: &str = "INSERT INTO evidence_keys (kid, jwk, created_at) VALUES ($1, $2, $3) \
      ON CONFLICT (kid) DO NOTHING";
@@ -437,12 +438,12 @@ macro_rules! evidence_store {
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
+                sqlx::query(FORGET_DELETED).execute(&mut *tx).await?;
                 // Collecting scans the record tables: only when a snapshot went.
-                if deleted == 0 {
-                    return Ok(0);
-                }
-                for statement in GC {
-                    sqlx::query(statement).execute(&mut *tx).await?;
+                if deleted > 0 {
+                    for statement in GC {
+                        sqlx::query(statement).execute(&mut *tx).await?;
+                    }
                 }
                 tx.commit().await?;
                 Ok(deleted)
