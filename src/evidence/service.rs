@@ -137,6 +137,20 @@ impl EvidenceService {
             Ok(directory) => self.complete(&mut manifest, &directory).await,
             Err(err) => Err(err.to_string()),
         };
+        // `caller:<client id>` counts as `caller`: client ids are not a bounded label set.
+        let trigger = if manifest.trigger == "schedule" {
+            "schedule"
+        } else {
+            "caller"
+        };
+        let status = if outcome.is_ok() {
+            "complete"
+        } else {
+            "failed"
+        };
+        metrics::counter!("evidence_snapshots_total", "kind" => manifest.kind.as_str(),
+            "trigger" => trigger, "status" => status)
+        .increment(1);
         match outcome {
             Ok(signed) => signed,
             Err(reason) => {
@@ -473,6 +487,7 @@ impl EvidenceService {
             // Another replica's sweep, or a completion, may have got there first.
             failed += u64::from(self.store.fail(&manifest).await?);
         }
+        metrics::counter!("evidence_snapshots_interrupted_total").increment(failed);
         Ok(failed)
     }
 

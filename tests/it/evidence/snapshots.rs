@@ -9,7 +9,8 @@ use super::{
     SNAPSHOTS, assert_corrupted, evidence_settings, evidence_settings_on_postgres, get, get_json,
     save_bundle, save_keys, take, tamper, tamper_records, verify,
 };
-use crate::support::{Fixture, access_token, globex_reader, test_settings};
+use crate::metrics::scrape::Scrape;
+use crate::support::{Fixture, access_token, globex_reader, ran_in_own_process, test_settings};
 
 /// Takes one snapshot on `settings`' database and checks everything it states and serves.
 async fn taken_signed_read_back_and_verified(settings: Settings) {
@@ -301,4 +302,34 @@ async fn first_seen_at_is_where_the_unbroken_run_of_a_finding_began() {
             assert_eq!(at, &expected["taken_at"], "{id}");
         }
     }
+}
+
+/// Reads deltas of process-wide counters, so it runs in a process of its own.
+#[tokio::test]
+async fn snapshots_are_counted_by_kind_trigger_and_outcome() {
+    if ran_in_own_process("evidence::snapshots::snapshots_are_counted_by_kind_trigger_and_outcome")
+    {
+        return;
+    }
+    let f = Fixture::start_with(jamf_sim::SimConfig::default(), evidence_settings()).await;
+    let before = Scrape::take(&f.app).await;
+    let complete = take(&f, StatusCode::CREATED).await;
+    assert_eq!(complete["status"], "complete");
+    // Jamf refuses the API client from now on: the next snapshot fails, and is kept.
+    f.sim.control().set_client_enabled(false);
+    f.sim.control().revoke_tokens();
+    let failed = take(&f, StatusCode::CREATED).await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    let after = Scrape::take(&f.app).await;
+    let counted = |status: &str| {
+        let labels = [
+            ("kind", "admins"),
+            ("trigger", "caller"),
+            ("status", status),
+        ];
+        after.value("evidence_snapshots_total", &labels)
+            - before.value("evidence_snapshots_total", &labels)
+    };
+    assert_eq!((counted("complete"), counted("failed")), (1.0, 1.0));
+    assert_eq!(after.kind("evidence_snapshots_total"), Some("counter"));
 }
