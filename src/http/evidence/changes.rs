@@ -77,8 +77,8 @@ fn query(raw: Option<&str>) -> Result<Query, ApiError> {
 
 /// Joiners, leavers, per-field changes and escalations between two kept snapshots.
 ///
-/// `from` and `to` are snapshot ids of the account; `to` defaults to the newest complete
-/// snapshot of `from`'s kind. Compared: `status`, `roles`, `permissions` (`before` lists the
+/// `from` and `to` are snapshot ids of the account, `from` the earlier; `to` defaults to the
+/// newest complete snapshot of `from`'s kind. Compared: `status`, `roles`, `permissions` (`before` lists the
 /// names lost, `after` those gained), `access_level`, `groups`, `workspaces`, `emails`,
 /// `is_2fa_enabled`, `mfa.status`. `escalation` is true when a user joined active, became
 /// active, gained a role or a permission, or rose in `access_level`. With `Accept: text/csv`,
@@ -138,6 +138,12 @@ async fn list_changes(
     if to.kind != from.kind {
         return Err(ApiError::bad_request(
             "query parameter to: a snapshot of another kind than from",
+        ));
+    }
+    // Reversed, joiners would read as leavers: refused rather than answered backwards.
+    if to.taken_at < from.taken_at {
+        return Err(ApiError::bad_request(
+            "query parameter to: a snapshot taken before from (from is the earlier one)",
         ));
     }
     let result = evidence.changes(&from, &to).await?;

@@ -145,6 +145,8 @@ async fn changes_refuse_missing_and_foreign_parameters() {
     let f = Fixture::start_with(jamf_sim::SimConfig::default(), evidence_settings()).await;
     let snapshot = take(&f, StatusCode::CREATED).await;
     let id = snapshot["id"].as_str().unwrap();
+    let later = take(&f, StatusCode::CREATED).await;
+    let later = later["id"].as_str().unwrap();
     for (query, status) in [
         (
             format!("integrated_account_id={}", f.account),
@@ -166,6 +168,10 @@ async fn changes_refuse_missing_and_foreign_parameters() {
                 uuid::Uuid::new_v4()
             ),
             StatusCode::NOT_FOUND,
+        ),
+        (
+            format!("integrated_account_id={}&from={later}&to={id}", f.account),
+            StatusCode::BAD_REQUEST,
         ),
         (
             format!("integrated_account_id={}&from={id}", f.account),
