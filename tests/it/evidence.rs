@@ -2,6 +2,27 @@
 //! compared, checked offline by the real binary, kept across SIGKILL, on SQLite and
 //! PostgreSQL.
 
+/// Two tests, `$sqlite` and `$postgres`, each running `$body(settings)` with evidence on over
+/// that database (the PostgreSQL one skips, saying so, where no PostgreSQL answers).
+macro_rules! on_both_databases {
+    ($body:path => $sqlite:ident, $postgres:ident) => {
+        #[tokio::test]
+        async fn $sqlite() {
+            $body(crate::evidence::evidence_settings()).await;
+        }
+
+        #[tokio::test]
+        async fn $postgres() {
+            let Some((settings, schema)) = crate::evidence::evidence_settings_on_postgres().await
+            else {
+                return;
+            };
+            $body(settings).await;
+            schema.drop().await;
+        }
+    };
+}
+
 mod chain;
 mod changes;
 mod durability;
@@ -107,16 +128,9 @@ pub async fn serve_account(
     token: &str,
     sim: &jamf_sim::SimServer,
 ) -> Value {
-    reqwest::Client::new()
-        .post(format!("{}/integrated-account", serve.base))
-        .bearer_auth(token)
-        .json(&crate::support::sim_account_body(sim, "acme"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    let body = crate::support::sim_account_body(sim, "acme");
+    let response = serve.post_json(token, "/integrated-account", &body).await;
+    response.json().await.unwrap()
 }
 
 /// `POST /access-review/snapshots` for `account` through a real `serve`.
@@ -125,13 +139,8 @@ pub async fn serve_take(
     token: &str,
     account: &Value,
 ) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(format!("{}/access-review/snapshots", serve.base))
-        .bearer_auth(token)
-        .json(&json!({"integrated_account_id": account["id"]}))
-        .send()
-        .await
-        .unwrap()
+    let body = json!({"integrated_account_id": account["id"]});
+    serve.post_json(token, SNAPSHOTS, &body).await
 }
 
 /// `POST /access-review/snapshots` for the fixture's account; asserts `expected` and returns

@@ -168,6 +168,17 @@ pub async fn access_token(app: &TestApp, client_id: &str, secret: &str) -> Strin
         .to_owned()
 }
 
+/// A simulated Jamf before 11.23 (no `/api/v1/accounts`): the Classic plan, one detail request
+/// per account and group, each taking `latency`.
+pub fn classic_sim(accounts: usize, latency: std::time::Duration) -> jamf_sim::SimConfig {
+    jamf_sim::SimConfig {
+        accounts,
+        latency,
+        jamf_version: "11.20.0".to_owned(),
+        ..jamf_sim::SimConfig::default()
+    }
+}
+
 /// The create body that connects `sim` as an integrated account of `tenant` with the
 /// simulator's own API client.
 pub fn sim_account_body(sim: &SimServer, tenant: &str) -> serde_json::Value {

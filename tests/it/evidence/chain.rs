@@ -5,9 +5,7 @@ use jamf_directory::settings::Settings;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use super::{
-    evidence_settings, evidence_settings_on_postgres, save_bundle, save_keys, take, verify,
-};
+use super::{save_bundle, save_keys, take, verify};
 use crate::support::Fixture;
 
 fn edit_json(path: &std::path::Path, edit: impl FnOnce(&mut Value)) {
@@ -70,16 +68,4 @@ async fn three_snapshots_chain_and_faults_are_named(settings: Settings) {
     assert!(out.contains("not the manifest it links to"), "{out}");
 }
 
-#[tokio::test]
-async fn a_chain_of_three_verifies_and_gaps_and_alterations_are_named_on_sqlite() {
-    three_snapshots_chain_and_faults_are_named(evidence_settings()).await;
-}
-
-#[tokio::test]
-async fn a_chain_of_three_verifies_and_gaps_and_alterations_are_named_on_postgres() {
-    let Some((settings, schema)) = evidence_settings_on_postgres().await else {
-        return;
-    };
-    three_snapshots_chain_and_faults_are_named(settings).await;
-    schema.drop().await;
-}
+on_both_databases!(three_snapshots_chain_and_faults_are_named => a_chain_of_three_verifies_and_gaps_and_alterations_are_named_on_sqlite, a_chain_of_three_verifies_and_gaps_and_alterations_are_named_on_postgres);

@@ -10,8 +10,8 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use super::{
-    StaffChange, assert_corrupted, change_staff, evidence_settings, evidence_settings_on_postgres,
-    get, get_json, take, tamper, tamper_records,
+    StaffChange, assert_corrupted, change_staff, evidence_settings, get, get_json, take, tamper,
+    tamper_records,
 };
 use crate::support::Fixture;
 
@@ -126,19 +126,7 @@ async fn exactly_the_joiner_leaver_disabled_and_escalated(settings: Settings) {
     );
 }
 
-#[tokio::test]
-async fn changes_name_exactly_the_joiner_leaver_disabled_and_escalated_admins_on_sqlite() {
-    exactly_the_joiner_leaver_disabled_and_escalated(evidence_settings()).await;
-}
-
-#[tokio::test]
-async fn changes_name_exactly_the_joiner_leaver_disabled_and_escalated_admins_on_postgres() {
-    let Some((settings, schema)) = evidence_settings_on_postgres().await else {
-        return;
-    };
-    exactly_the_joiner_leaver_disabled_and_escalated(settings).await;
-    schema.drop().await;
-}
+on_both_databases!(exactly_the_joiner_leaver_disabled_and_escalated => changes_name_exactly_the_joiner_leaver_disabled_and_escalated_admins_on_sqlite, changes_name_exactly_the_joiner_leaver_disabled_and_escalated_admins_on_postgres);
 
 #[tokio::test]
 async fn changes_refuse_missing_and_foreign_parameters() {

@@ -4,7 +4,7 @@
 use jamf_sim::{Faults, SimConfig, SimServer};
 use serde_json::Value;
 
-use super::{EVIDENCE_KEY, serve_account, serve_take, verify};
+use super::{EVIDENCE_KEY, SNAPSHOTS, serve_account, serve_take, verify};
 use crate::support::PgSchema;
 use crate::support::serve::{Serve, write_config};
 
@@ -18,7 +18,6 @@ async fn survives_sigkill(db: &str, dir: &tempfile::TempDir) {
         "[upstream]\nallow_private_networks = true\n[evidence]\nsigning_key = \"{EVIDENCE_KEY}\"\nschedule_secs = 0\n"
     );
     let config = write_config(dir.path(), db, CLIENT, &extra);
-    let http = reqwest::Client::new();
 
     let serve = Serve::start(&config).await;
     let token = serve.token(CLIENT.0, CLIENT.1).await;
@@ -31,36 +30,15 @@ async fn survives_sigkill(db: &str, dir: &tempfile::TempDir) {
     let serve = Serve::start(&config).await;
     let token = serve.token(CLIENT.0, CLIENT.1).await;
     let id = manifest["id"].as_str().unwrap();
-    let stored: Value = http
-        .get(format!("{}/access-review/snapshots/{id}", serve.base))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stored = serve.get_json(&token, &format!("{SNAPSHOTS}/{id}")).await;
     assert_eq!(stored, manifest, "the acknowledged manifest, unchanged");
-    let bundle = http
-        .get(format!(
-            "{}/access-review/snapshots/{id}/bundle",
-            serve.base
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let bundle = serve.get(&token, &format!("{SNAPSHOTS}/{id}/bundle")).await;
     assert_eq!(bundle.status(), reqwest::StatusCode::OK);
     let path = dir.path().join("bundle.json");
     std::fs::write(&path, bundle.bytes().await.unwrap()).unwrap();
-    let keys = http
-        .get(format!("{}/access-review/evidence-key", serve.base))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    // Public: the token is not needed, and not in the way.
+    let keys = serve.get(&token, "/access-review/evidence-key").await;
+    let keys = keys.bytes().await.unwrap();
     let keys_path = dir.path().join("keys.json");
     std::fs::write(&keys_path, keys).unwrap();
     let (ok, out) = verify(&[&path], Some(&keys_path));
@@ -101,7 +79,6 @@ async fn a_snapshot_cut_short_by_sigkill_ends_failed() {
             "[server]\nfetch_wait_secs = 1\n[upstream]\nallow_private_networks = true\n{evidence}"
         ),
     );
-    let http = reqwest::Client::new();
     let serve = Serve::start(&config).await;
     let token = serve.token(CLIENT.0, CLIENT.1).await;
     let account = serve_account(&serve, &token, &sim).await;
@@ -132,22 +109,10 @@ async fn a_snapshot_cut_short_by_sigkill_ends_failed() {
     );
     let serve = Serve::start(&config).await;
     let token = serve.token(CLIENT.0, CLIENT.1).await;
-    let url = format!(
-        "{}/access-review/snapshots/{}",
-        serve.base,
-        pending["id"].as_str().unwrap()
-    );
+    let path = format!("{SNAPSHOTS}/{}", pending["id"].as_str().unwrap());
     let mut manifest = Value::Null;
     for _ in 0..50 {
-        manifest = http
-            .get(&url)
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        manifest = serve.get_json(&token, &path).await;
         if manifest["status"] != "pending" {
             break;
         }

@@ -3,7 +3,6 @@
 use std::time::{Duration, Instant};
 
 use jamf_sim::{SimConfig, SimServer};
-use serde_json::Value;
 
 use super::{EVIDENCE_KEY, serve_account};
 use crate::support::PgSchema;
@@ -53,21 +52,12 @@ async fn three_replicas_take_each_scheduled_snapshot_once() {
     let http = reqwest::Client::new();
     let token = replicas[0].token(CLIENT.0, CLIENT.1).await;
     let account = serve_account(&replicas[0], &token, &sim).await;
-    let list_url = format!(
-        "{}/access-review/snapshots?integrated_account_id={}",
-        replicas[1].base,
+    let list_path = format!(
+        "/access-review/snapshots?integrated_account_id={}",
         account["id"].as_str().unwrap()
     );
     let list = || async {
-        let body: Value = http
-            .get(&list_url)
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body = replicas[1].get_json(&token, &list_path).await;
         body["result"].as_array().unwrap().clone()
     };
     wait_until("a scheduled snapshot completes", || async {

@@ -6,8 +6,8 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use super::{
-    SNAPSHOTS, assert_corrupted, evidence_settings, evidence_settings_on_postgres, get, get_json,
-    save_bundle, save_keys, take, tamper, tamper_records, verify,
+    SNAPSHOTS, assert_corrupted, evidence_settings, get, get_json, save_bundle, save_keys, take,
+    tamper, tamper_records, verify,
 };
 use crate::metrics::scrape::Scrape;
 use crate::support::{Fixture, access_token, globex_reader, ran_in_own_process, test_settings};
@@ -132,19 +132,7 @@ async fn taken_signed_read_back_and_verified(settings: Settings) {
     assert!(ok && out.trim() == "valid", "{out}");
 }
 
-#[tokio::test]
-async fn a_snapshot_is_signed_read_back_and_verified_offline_on_sqlite() {
-    taken_signed_read_back_and_verified(evidence_settings()).await;
-}
-
-#[tokio::test]
-async fn a_snapshot_is_signed_read_back_and_verified_offline_on_postgres() {
-    let Some((settings, schema)) = evidence_settings_on_postgres().await else {
-        return;
-    };
-    taken_signed_read_back_and_verified(settings).await;
-    schema.drop().await;
-}
+on_both_databases!(taken_signed_read_back_and_verified => a_snapshot_is_signed_read_back_and_verified_offline_on_sqlite, a_snapshot_is_signed_read_back_and_verified_offline_on_postgres);
 
 #[tokio::test]
 async fn snapshots_need_their_scopes_and_stay_within_the_tenant() {
@@ -235,19 +223,7 @@ async fn a_byte_changed_behind_the_service_is_refused(settings: Settings) {
     assert_corrupted(&f, &format!("{SNAPSHOTS}/{id}")).await;
 }
 
-#[tokio::test]
-async fn a_byte_changed_behind_the_service_is_refused_when_served_on_sqlite() {
-    a_byte_changed_behind_the_service_is_refused(evidence_settings()).await;
-}
-
-#[tokio::test]
-async fn a_byte_changed_behind_the_service_is_refused_when_served_on_postgres() {
-    let Some((settings, schema)) = evidence_settings_on_postgres().await else {
-        return;
-    };
-    a_byte_changed_behind_the_service_is_refused(settings).await;
-    schema.drop().await;
-}
+on_both_databases!(a_byte_changed_behind_the_service_is_refused => a_byte_changed_behind_the_service_is_refused_when_served_on_sqlite, a_byte_changed_behind_the_service_is_refused_when_served_on_postgres);
 
 #[tokio::test]
 async fn first_seen_at_is_where_the_unbroken_run_of_a_finding_began() {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use jamf_directory::settings::Settings;
 use reqwest::StatusCode;
 
-use super::{SNAPSHOTS, TestDb, evidence_settings, evidence_settings_on_postgres, get, take};
+use super::{SNAPSHOTS, TestDb, get, take};
 use crate::support::Fixture;
 
 /// Rows of (records, set members, record sets, snapshots).
@@ -52,19 +52,7 @@ async fn unchanged_records_are_stored_once(settings: Settings) {
     );
 }
 
-#[tokio::test]
-async fn unchanged_records_are_stored_once_and_a_change_adds_only_itself_on_sqlite() {
-    unchanged_records_are_stored_once(evidence_settings()).await;
-}
-
-#[tokio::test]
-async fn unchanged_records_are_stored_once_and_a_change_adds_only_itself_on_postgres() {
-    let Some((settings, schema)) = evidence_settings_on_postgres().await else {
-        return;
-    };
-    unchanged_records_are_stored_once(settings).await;
-    schema.drop().await;
-}
+on_both_databases!(unchanged_records_are_stored_once => unchanged_records_are_stored_once_and_a_change_adds_only_itself_on_sqlite, unchanged_records_are_stored_once_and_a_change_adds_only_itself_on_postgres);
 
 async fn retention_deletes_what_only_old_snapshots_held(mut settings: Settings) {
     // Ticks every 3 s or so; retention runs on each.
@@ -96,16 +84,4 @@ async fn retention_deletes_what_only_old_snapshots_held(mut settings: Settings) 
     assert_eq!(records, members, "and so is the record only it held");
 }
 
-#[tokio::test]
-async fn retention_deletes_old_snapshots_and_records_only_they_held_on_sqlite() {
-    retention_deletes_what_only_old_snapshots_held(evidence_settings()).await;
-}
-
-#[tokio::test]
-async fn retention_deletes_old_snapshots_and_records_only_they_held_on_postgres() {
-    let Some((settings, schema)) = evidence_settings_on_postgres().await else {
-        return;
-    };
-    retention_deletes_what_only_old_snapshots_held(settings).await;
-    schema.drop().await;
-}
+on_both_databases!(retention_deletes_what_only_old_snapshots_held => retention_deletes_old_snapshots_and_records_only_they_held_on_sqlite, retention_deletes_old_snapshots_and_records_only_they_held_on_postgres);

@@ -2,9 +2,10 @@
 
 use std::time::Duration;
 
-use jamf_sim::{SimConfig, SimServer};
+use jamf_sim::SimServer;
 
 use super::{Replicas, USERS, count, wait_until_no_permits_are_held};
+use crate::support::classic_sim;
 
 #[tokio::test]
 async fn three_accounts_of_one_jamf_fetched_through_three_replicas_keep_jamf_within_its_budget() {
@@ -12,14 +13,9 @@ async fn three_accounts_of_one_jamf_fetched_through_three_replicas_keep_jamf_wit
         return;
     };
     // The Classic plan: one detail call per account, so each fetch alone keeps 5 in flight.
-    let sim = SimServer::start(SimConfig {
-        accounts: 120,
-        jamf_version: "11.20.0".into(),
-        latency: Duration::from_millis(10),
-        ..SimConfig::default()
-    })
-    .await
-    .expect("sim");
+    let sim = SimServer::start(classic_sim(120, Duration::from_millis(10)))
+        .await
+        .expect("sim");
     let mut accounts = Vec::new();
     for tenant in ["acme", "globex", "initech"] {
         accounts.push(replicas.connect(&sim, tenant).await);

@@ -8,7 +8,7 @@ use jamf_sim::{SimConfig, SimServer};
 use serde_json::Value;
 
 use super::{Replicas, USERS, count, keys};
-use crate::support::{Fixture, TestApp, redis_server, test_settings};
+use crate::support::{Fixture, TestApp, classic_sim, redis_server, test_settings};
 
 const REPLICAS: usize = 3;
 const FALLBACK: u64 = 1;
@@ -45,14 +45,9 @@ async fn replicas_ride_out_a_redis_outage_and_share_again_when_it_returns() {
     else {
         return;
     };
-    let sim = SimServer::start(SimConfig {
-        accounts: 60,
-        jamf_version: "11.20.0".into(),
-        latency: Duration::from_millis(5),
-        ..SimConfig::default()
-    })
-    .await
-    .expect("sim");
+    let sim = SimServer::start(classic_sim(60, Duration::from_millis(5)))
+        .await
+        .expect("sim");
     let account = replicas.connect(&sim, "acme").await;
     let (_, ready) = replicas.ready(0).await;
     assert_eq!(ready["redis"], "ok", "{ready}");

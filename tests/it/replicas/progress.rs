@@ -3,11 +3,12 @@
 
 use std::time::Duration;
 
-use jamf_sim::{SimConfig, SimServer};
+use jamf_sim::SimServer;
 use reqwest::StatusCode;
 use serde_json::Value;
 
 use super::{Replicas, USERS};
+use crate::support::classic_sim;
 
 /// The `fetch` object of a 503 from a caller who stopped waiting.
 async fn still_fetching(response: reqwest::Response) -> Value {
@@ -28,14 +29,9 @@ async fn a_replica_waiting_on_another_replicas_fetch_reports_its_progress() {
         return;
     };
     // Classic at 100 ms per request, two at a time: about 8 s for 150 accounts.
-    let sim = SimServer::start(SimConfig {
-        accounts: 150,
-        latency: Duration::from_millis(100),
-        jamf_version: "11.20.0".into(),
-        ..SimConfig::default()
-    })
-    .await
-    .expect("sim");
+    let sim = SimServer::start(classic_sim(150, Duration::from_millis(100)))
+        .await
+        .expect("sim");
     let account = replicas.connect(&sim, "acme").await;
     sim.control().reset_stats();
     let path = format!("{USERS}?integrated_account_id={account}");

@@ -1,10 +1,13 @@
 //! A fetch that failed part-way on one replica is resumed by another: what the first read is
 //! in Redis (signed), so the second asks Jamf only for what is missing.
 
-use jamf_sim::{Faults, SimConfig, SimServer};
+use std::time::Duration;
+
+use jamf_sim::{Faults, SimServer};
 use reqwest::StatusCode;
 
 use super::{Replicas, USERS, keys};
+use crate::support::classic_sim;
 
 const DETAIL: &str = "GET /JSSResource/accounts/userid/{id}";
 
@@ -15,14 +18,9 @@ async fn another_replica_resumes_a_failed_fetch_and_reads_nothing_twice() {
     let Some(replicas) = Replicas::start(2, |s| s.upstream.max_retries = 0).await else {
         return;
     };
-    let sim = SimServer::start(SimConfig {
-        accounts: ACCOUNTS,
-        // Classic: one detail request per account.
-        jamf_version: "11.20.0".into(),
-        ..SimConfig::default()
-    })
-    .await
-    .expect("sim");
+    let sim = SimServer::start(classic_sim(ACCOUNTS, Duration::ZERO))
+        .await
+        .expect("sim");
     let account = replicas.connect(&sim, "acme").await;
     sim.control().reset_stats();
     sim.control()

@@ -105,6 +105,32 @@ impl Serve {
             .to_owned()
     }
 
+    /// `GET path` with `token`.
+    pub async fn get(&self, token: &str, path: &str) -> reqwest::Response {
+        reqwest::Client::new()
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    /// `GET path` with `token`, as JSON.
+    pub async fn get_json(&self, token: &str, path: &str) -> Value {
+        self.get(token, path).await.json().await.expect("JSON")
+    }
+
+    /// `POST path` of `body` as JSON with `token`.
+    pub async fn post_json(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        reqwest::Client::new()
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
     /// The process id, e.g. to read `/proc/<pid>/status`.
     pub fn pid(&self) -> u32 {
         self.child.id().expect("still running")

@@ -6,26 +6,15 @@
 use std::time::Duration;
 
 use jamf_directory::settings::Settings;
-use jamf_sim::{Faults, SimConfig};
+use jamf_sim::Faults;
 use reqwest::StatusCode;
 use serde_json::Value;
 
 use super::{Fixture, USERS};
-use crate::support::test_settings;
+use crate::support::{classic_sim, test_settings};
 
-/// Before 11.23 (no `/api/v1/accounts`): one Classic detail per account and group.
-const CLASSIC: &str = "11.20.0";
 const LIST: &str = "GET /JSSResource/accounts";
 const DETAIL: &str = "GET /JSSResource/accounts/userid/{id}";
-
-fn classic_sim(accounts: usize, latency: Duration) -> SimConfig {
-    SimConfig {
-        accounts,
-        latency,
-        jamf_version: CLASSIC.to_owned(),
-        ..SimConfig::default()
-    }
-}
 
 fn patient_for(settings: &mut Settings, wait_secs: u64) {
     settings.server.fetch_wait_secs = wait_secs;
