@@ -17,7 +17,7 @@ use self::body::{CreateBody, PatchBody, RefreshBody};
 use self::render::{AccountBody, AccountList, Deleted, Refreshed, decode_cursor, encode_cursor};
 use super::body::{missing_fields, parse};
 use super::caller::Caller;
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ErrorBody, OneResourceErrors};
 use super::rate_limit::spend_account;
 use super::state::AppState;
 use super::upstream::jamf_error;
@@ -202,10 +202,7 @@ fn list_filter(query: Option<&str>, caller: &Caller) -> Result<ListFilter, ApiEr
     params(("id" = Uuid, Path, description = "Integrated account id")),
     responses(
         (status = 200, description = "The account", body = AccountBody),
-        (status = 401, description = "Missing or invalid bearer token", body = ErrorBody),
-        (status = 403, description = "Token lacks `accounts:read`", body = ErrorBody),
-        (status = 404, description = "No such account, or not one of the caller's tenants", body = ErrorBody),
-        (status = 500, description = "Storage failure", body = ErrorBody),
+        OneResourceErrors,
     ))]
 async fn get_account(
     State(state): State<AppState>,
@@ -231,11 +228,8 @@ async fn get_account(
     responses(
         (status = 200, description = "Updated and re-validated", body = AccountBody),
         (status = 400, description = "Malformed body, nothing to change, tenant_id given, or refused URL", body = ErrorBody),
-        (status = 401, description = "Missing or invalid bearer token", body = ErrorBody),
-        (status = 403, description = "Token lacks `accounts:write`", body = ErrorBody),
-        (status = 404, description = "No such account, or not one of the caller's tenants", body = ErrorBody),
         (status = 409, description = "Changed concurrently too often; retry", body = ErrorBody),
-        (status = 500, description = "Storage failure", body = ErrorBody),
+        OneResourceErrors,
     ))]
 async fn update_account(
     State(state): State<AppState>,
@@ -259,10 +253,7 @@ async fn update_account(
     params(("id" = Uuid, Path, description = "Integrated account id")),
     responses(
         (status = 200, description = "Removed", body = Deleted),
-        (status = 401, description = "Missing or invalid bearer token", body = ErrorBody),
-        (status = 403, description = "Token lacks `accounts:write`", body = ErrorBody),
-        (status = 404, description = "No such account, or not one of the caller's tenants", body = ErrorBody),
-        (status = 500, description = "Storage failure", body = ErrorBody),
+        OneResourceErrors,
     ))]
 async fn delete_account(
     State(state): State<AppState>,

@@ -317,3 +317,23 @@ mod tests {
         );
     }
 }
+
+/// The errors every operation on one integrated account or webhook documents alike.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // read by the OpenAPI derive only
+pub enum OneResourceErrors {
+    #[response(status = 401, description = "Missing or invalid bearer token")]
+    Unauthorized(ErrorBody),
+    #[response(
+        status = 403,
+        description = "Token lacks the operation's scope: `accounts:read` or `webhooks:read` to read, `accounts:write` or `webhooks:write` to change"
+    )]
+    Forbidden(ErrorBody),
+    #[response(
+        status = 404,
+        description = "No such account or webhook, or not one of the caller's tenants"
+    )]
+    NotFound(ErrorBody),
+    #[response(status = 500, description = "Storage failure")]
+    Internal(ErrorBody),
+}

@@ -17,7 +17,7 @@ use self::body::{
 };
 use super::body::parse;
 use super::caller::Caller;
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ErrorBody, OneResourceErrors};
 use super::state::AppState;
 use crate::accounts::TenantScope;
 use crate::webhooks::{Webhook, WebhookError};
@@ -124,10 +124,7 @@ async fn list_webhooks(
     params(("id" = Uuid, Path, description = "Webhook id")),
     responses(
         (status = 200, description = "The webhook", body = WebhookBody),
-        (status = 401, description = "Missing or invalid bearer token", body = ErrorBody),
-        (status = 403, description = "Token lacks `webhooks:read`", body = ErrorBody),
-        (status = 404, description = "No such webhook, or not one of the caller's tenants", body = ErrorBody),
-        (status = 500, description = "Storage failure", body = ErrorBody),
+        OneResourceErrors,
     ))]
 async fn get_webhook(
     State(state): State<AppState>,
@@ -146,10 +143,7 @@ async fn get_webhook(
     responses(
         (status = 200, description = "Updated", body = WebhookBody),
         (status = 400, description = "Malformed body, nothing to change, unknown event or refused URL", body = ErrorBody),
-        (status = 401, description = "Missing or invalid bearer token", body = ErrorBody),
-        (status = 403, description = "Token lacks `webhooks:write`", body = ErrorBody),
-        (status = 404, description = "No such webhook, or not one of the caller's tenants", body = ErrorBody),
-        (status = 500, description = "Storage failure", body = ErrorBody),
+        OneResourceErrors,
     ))]
 async fn update_webhook(
     State(state): State<AppState>,
@@ -169,10 +163,7 @@ async fn update_webhook(
     params(("id" = Uuid, Path, description = "Webhook id")),
     responses(
         (status = 200, description = "Removed", body = WebhookDeleted),
-        (status = 401, description = "Missing or invalid bearer token", body = ErrorBody),
-        (status = 403, description = "Token lacks `webhooks:write`", body = ErrorBody),
-        (status = 404, description = "No such webhook, or not one of the caller's tenants", body = ErrorBody),
-        (status = 500, description = "Storage failure", body = ErrorBody),
+        OneResourceErrors,
     ))]
 async fn delete_webhook(
     State(state): State<AppState>,
@@ -196,10 +187,7 @@ async fn delete_webhook(
     params(("id" = Uuid, Path, description = "Webhook id")),
     responses(
         (status = 200, description = "Attempted; `delivered` says whether the receiver answered 2xx", body = TestBody),
-        (status = 401, description = "Missing or invalid bearer token", body = ErrorBody),
-        (status = 403, description = "Token lacks `webhooks:write`", body = ErrorBody),
-        (status = 404, description = "No such webhook, or not one of the caller's tenants", body = ErrorBody),
-        (status = 500, description = "Storage failure", body = ErrorBody),
+        OneResourceErrors,
     ))]
 async fn test_webhook(
     State(state): State<AppState>,
@@ -225,10 +213,7 @@ async fn test_webhook(
     responses(
         (status = 200, description = "Attempts, newest first", body = AttemptList),
         (status = 400, description = "Unknown parameter or bad limit", body = ErrorBody),
-        (status = 401, description = "Missing or invalid bearer token", body = ErrorBody),
-        (status = 403, description = "Token lacks `webhooks:read`", body = ErrorBody),
-        (status = 404, description = "No such webhook, or not one of the caller's tenants", body = ErrorBody),
-        (status = 500, description = "Storage failure", body = ErrorBody),
+        OneResourceErrors,
     ))]
 async fn list_deliveries(
     State(state): State<AppState>,
